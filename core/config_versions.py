@@ -1,0 +1,161 @@
+"""Draft, publish, history and rollback of a merchant's configuration (L1).
+
+The editor writes only the draft. Publishing validates the whole document, stores it as a new
+immutable version and brings the tier rows in line with it; rollback republishes an old one.
+"""
+from __future__ import annotations
+
+import copy
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .errors import Conflict, Invalid, NotFound
+from .merchant_config import MerchantConfig, empty_document, validate_config
+from .models import ConfigDraft, ConfigVersion, Tier
+from .plugins import PluginRegistry
+from .schemas import validate_document
+
+
+def latest_version(session: Session, merchant_id: int) -> ConfigVersion | None:
+    return session.scalars(
+        select(ConfigVersion)
+        .where(ConfigVersion.merchant_id == merchant_id)
+        .order_by(ConfigVersion.version.desc())
+        .limit(1)
+    ).first()
+
+
+def published_config(session: Session, merchant_id: int, registry: PluginRegistry) -> MerchantConfig:
+    """The configuration cashiers work with; an empty one before the first publish."""
+    version = latest_version(session, merchant_id)
+    if version is None:
+        return MerchantConfig(empty_document(), registry, version=None)
+    return MerchantConfig(version.document, registry, version=version.version)
+
+
+def get_version(session: Session, merchant_id: int, number: int) -> ConfigVersion:
+    version = session.scalars(
+        select(ConfigVersion).where(
+            ConfigVersion.merchant_id == merchant_id, ConfigVersion.version == number
+        )
+    ).first()
+    if version is None:
+        raise NotFound(f"configuration version {number} does not exist")
+    return version
+
+
+def list_versions(session: Session, merchant_id: int) -> list[ConfigVersion]:
+    return list(session.scalars(
+        select(ConfigVersion)
+        .where(ConfigVersion.merchant_id == merchant_id)
+        .order_by(ConfigVersion.version.desc())
+    ))
+
+
+def get_draft(session: Session, merchant_id: int) -> ConfigDraft:
+    """The draft; a new one starts as a copy of the latest published document."""
+    draft = session.get(ConfigDraft, merchant_id)
+    if draft is None:
+        latest = latest_version(session, merchant_id)
+        draft = ConfigDraft(
+            merchant_id=merchant_id,
+            document=copy.deepcopy(latest.document) if latest else empty_document(),
+            based_on_version=latest.version if latest else None,
+        )
+        session.add(draft)
+        session.flush()
+    return draft
+
+
+def save_draft(session: Session, merchant_id: int, document, staff_id: int | None) -> ConfigDraft:
+    """Replace the draft. Its shape must be right; cross-checks wait for publishing."""
+    problems = validate_document(document, "merchant-config")
+    if problems:
+        raise Invalid(
+            "the draft does not have the shape of a configuration document; nothing was saved",
+            details=[{"pointer": p.pointer, "message": p.message} for p in problems],
+        )
+    draft = get_draft(session, merchant_id)
+    draft.document = copy.deepcopy(document)
+    draft.updated_by = staff_id
+    session.flush()
+    return draft
+
+
+def publish(
+    session: Session,
+    merchant_id: int,
+    registry: PluginRegistry,
+    *,
+    staff_id: int | None = None,
+    note: str = "",
+    document: dict | None = None,
+    rolled_back_from: int | None = None,
+) -> ConfigVersion:
+    """Validate the draft (or ``document``) and store it as the next version."""
+    if document is None:
+        document = get_draft(session, merchant_id).document
+    problems = validate_config(document, registry)
+    if problems:
+        raise Invalid("the configuration cannot be published", details=problems)
+    latest = latest_version(session, merchant_id)
+    number = (latest.version if latest else 0) + 1
+    version = ConfigVersion(
+        merchant_id=merchant_id,
+        version=number,
+        document=copy.deepcopy(document),
+        note=note[:200],
+        rolled_back_from=rolled_back_from,
+        published_by=staff_id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(version)
+            session.flush()
+    except IntegrityError:
+        raise Conflict("another publish happened at the same time; try again") from None
+    _sync_tiers(session, merchant_id, document.get("tiers", []))
+    draft = get_draft(session, merchant_id)
+    draft.document = copy.deepcopy(document)
+    draft.based_on_version = number
+    config = MerchantConfig(version.document, registry, version=number)
+    config.hook("after_publish")(session=session, merchant_id=merchant_id, version=number,
+                                 config=config)
+    session.flush()
+    return version
+
+
+def rollback(session: Session, merchant_id: int, registry: PluginRegistry, number: int,
+             *, staff_id: int | None = None) -> ConfigVersion:
+    """Publish version ``number``'s document again as a new version (history is kept)."""
+    old = get_version(session, merchant_id, number)
+    return publish(session, merchant_id, registry, staff_id=staff_id,
+                   note=f"rollback to version {number}", document=old.document,
+                   rolled_back_from=number)
+
+
+def _sync_tiers(session: Session, merchant_id: int, tiers: list[dict]) -> None:
+    """Tier rows follow the published document; removed tiers stay (cards point to them) inactive."""
+    existing = {tier.key: tier for tier in session.scalars(
+        select(Tier).where(Tier.merchant_id == merchant_id))}
+    for definition in tiers:
+        tier = existing.pop(definition["key"], None)
+        if tier is None:
+            tier = Tier(merchant_id=merchant_id, key=definition["key"])
+            session.add(tier)
+        tier.name_zh = definition["name"]["zh-CN"]
+        tier.name_en = definition["name"]["en"]
+        tier.rank = definition["rank"]
+        tier.discount_permille = definition.get("discount_permille", 1000)
+        tier.upgrade = definition.get("upgrade", [])
+        tier.active = True
+    for tier in existing.values():
+        tier.active = False
+
+
+def version_count(session: Session, merchant_id: int) -> int:
+    return session.scalar(
+        select(func.count()).select_from(ConfigVersion).where(ConfigVersion.merchant_id == merchant_id)
+    )

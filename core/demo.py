@@ -1,0 +1,114 @@
+"""A demo merchant to look around with (``huika demo``): stores, staff, tiers, members, cards."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import cards, config_versions, members, tenancy
+from .models import Merchant
+from .plugins import PluginRegistry
+
+DEMO_MERCHANT = "会卡演示商户"
+DEMO_PASSWORD = "huika-demo-2026"
+DEMO_STAFF = (
+    ("owner", "owner", "王老板"),
+    ("manager", "manager", "李店长"),
+    ("cashier", "cashier", "张收银"),
+)
+
+DEMO_DOCUMENT = {
+    "schema_version": 1,
+    "template": "points_shop",
+    "plugins": [{"id": "points", "settings": {}}, {"id": "stored_value", "settings": {}}],
+    "fields": [
+        {"key": "wechat_id", "type": "text", "max_length": 40,
+         "label": {"zh-CN": "微信号", "en": "WeChat ID"}},
+        {"key": "favourite_category", "type": "choice",
+         "label": {"zh-CN": "喜爱品类", "en": "Favourite category"},
+         "options": [{"value": "food", "label": {"zh-CN": "食品", "en": "Food"}},
+                     {"value": "beauty", "label": {"zh-CN": "美妆", "en": "Beauty"}},
+                     {"value": "home", "label": {"zh-CN": "家居", "en": "Home"}}]},
+    ],
+    "tiers": [
+        {"key": "regular", "name": {"zh-CN": "普卡", "en": "Regular"}, "rank": 0,
+         "discount_permille": 1000},
+        {"key": "silver", "name": {"zh-CN": "银卡", "en": "Silver"}, "rank": 1,
+         "discount_permille": 950,
+         "upgrade": [{"kind": "cumulative_spend", "amount_fen": 200000, "period_days": 365}]},
+        {"key": "gold", "name": {"zh-CN": "黄金卡", "en": "Gold"}, "rank": 2,
+         "discount_permille": 880,
+         "upgrade": [{"kind": "cumulative_spend", "amount_fen": 500000, "period_days": 365}]},
+        {"key": "diamond", "name": {"zh-CN": "钻石卡", "en": "Diamond"}, "rank": 3,
+         "discount_permille": 800, "upgrade": [{"kind": "stored_amount", "amount_fen": 800000}]},
+    ],
+    "card_kinds": [
+        {"key": "standard", "name": {"zh-CN": "会员卡", "en": "Membership card"}, "earns_points": True},
+        {"key": "stored_value", "name": {"zh-CN": "储值卡", "en": "Stored-value card"},
+         "earns_points": True},
+        {"key": "purchase", "name": {"zh-CN": "购买卡", "en": "Purchase card"}, "earns_points": False},
+    ],
+    "policies": {"cards_per_member": 1, "allow_replacement": True},
+    "screens": [],
+}
+
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+_GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟"]
+
+
+@dataclass
+class DemoResult:
+    merchant_id: int
+    created: bool
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # (username, role, password)
+    tokens: dict[str, str] = field(default_factory=dict)  # role -> bearer token
+
+
+def load_demo(session: Session, registry: PluginRegistry, member_count: int = 40,
+              seed: int = 2026) -> DemoResult:
+    """Create the demo merchant once; a second call only issues fresh API tokens."""
+    existing = session.scalar(select(Merchant).where(Merchant.name == DEMO_MERCHANT))
+    result = DemoResult(merchant_id=0, created=existing is None)
+    if existing is None:
+        existing = _create(session, registry, member_count, random.Random(seed))
+    result.merchant_id = existing.id
+    for username, role, _name in DEMO_STAFF:
+        staff = tenancy.find_staff(session, existing.id, username)
+        result.logins.append((username, role, DEMO_PASSWORD))
+        result.tokens[role] = tenancy.issue_token(session, staff, label="demo")
+    return result
+
+
+def _create(session: Session, registry: PluginRegistry, member_count: int,
+            rng: random.Random) -> Merchant:
+    merchant = tenancy.create_merchant(session, DEMO_MERCHANT)
+    main_store = merchant.stores[0] if merchant.stores else None
+    second = tenancy.create_store(session, merchant.id, code="east", name="东区分店")
+    for username, role, name in DEMO_STAFF:
+        tenancy.create_staff(session, merchant.id, username=username, password=DEMO_PASSWORD,
+                             role=role, display_name=name,
+                             store_id=None if role == "owner" else (main_store.id if main_store else None))
+    document = {**DEMO_DOCUMENT, "plugins": [p for p in DEMO_DOCUMENT["plugins"]
+                                             if p["id"] in registry.plugins]}
+    config_versions.save_draft(session, merchant.id, document, staff_id=None)
+    config_versions.publish(session, merchant.id, registry, note="演示配置")
+    config = config_versions.published_config(session, merchant.id, registry)
+    tiers = [tier["key"] for tier in config.tiers]
+    for index in range(member_count):
+        name = rng.choice(_SURNAMES) + rng.choice(_GIVEN)
+        member = members.create_member(session, config, merchant.id, {
+            "name": name,
+            "phone": f"13{rng.randint(0, 9)}{index:08d}",
+            "gender": rng.choice(["male", "female"]),
+            "birthday": f"{rng.randint(1960, 2004)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            "extra": {"favourite_category": rng.choice(["food", "beauty", "home"])},
+        }, store_id=rng.choice([main_store.id, second.id]))
+        cards.issue_card(session, config, merchant.id, {
+            "kind": "standard",
+            "tier": tiers[min(len(tiers) - 1, int(rng.triangular(0, len(tiers), 1)))],
+            "member_id": member.id,
+            "pin": "123456",
+        }, store_id=member.registered_store_id)
+    return merchant

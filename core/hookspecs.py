@@ -1,0 +1,45 @@
+"""Hook specifications: the whole contract between the core and plugins.
+
+Hooks are called with keyword arguments; an implementation takes any subset of them.
+Only the merchant's enabled plugins (plus the core's own built-in hooks) are called.
+Every hook is documented in docs/plugins.md and has a test (tests/test_hooks_meta.py).
+"""
+import pluggy
+
+hookspec = pluggy.HookspecMarker("huika")
+hookimpl = pluggy.HookimplMarker("huika")
+
+
+@hookspec
+def validate_config(config, document):
+    """Check a configuration document before publishing; return a list of problems ({"pointer", "message"})."""
+
+
+@hookspec
+def after_publish(session, merchant_id, version, config):
+    """Called in the publishing transaction after a new configuration version is stored."""
+
+
+@hookspec
+def after_member_created(session, member, config):
+    """Called in the write transaction right after a member is created."""
+
+
+@hookspec
+def after_card_issued(session, card, config):
+    """Called in the write transaction right after a card is issued (bound or not)."""
+
+
+@hookspec
+def after_card_bound(session, card, member, config):
+    """Called in the write transaction right after a card is bound to a member."""
+
+
+@hookspec
+def member_summary(session, member, config):
+    """Return a dict of extra facts about a member for the API and screens, or None."""
+
+
+@hookspec
+def register_commands(cli):
+    """Add click commands or groups to the ``huika`` command line."""

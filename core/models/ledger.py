@@ -1,0 +1,72 @@
+"""Double-entry ledger: accounts per owner and asset, immutable entries.
+
+Each transaction's entries sum to zero per asset; a member account's balance never goes
+below zero (CHECK constraint), and equals the sum of its entries.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, BigId, JsonDocument, UtcDateTime, utcnow
+
+
+class AccountOwner(str, enum.Enum):
+    CARD = "card"  # a member's card: never below zero
+    MERCHANT = "merchant"  # the merchant's side (issued liability, sales, cash drawer …)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "owner", "card_id", "purpose", "asset"),
+        CheckConstraint("owner IN ('card', 'merchant')", name="owner"),
+        CheckConstraint("owner = 'merchant' OR balance >= 0", name="card_balance_not_negative"),
+        CheckConstraint("(owner = 'card') = (card_id IS NOT NULL)", name="card_owner_has_card"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    owner: Mapped[str] = mapped_column(String(10))
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"), index=True)
+    # Merchant accounts are named by purpose ("issued", "sales", "cash" …); card accounts use "".
+    purpose: Mapped[str] = mapped_column(String(40), default="")
+    asset: Mapped[str] = mapped_column(String(40))
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class LedgerTransaction(Base):
+    __tablename__ = "ledger_transactions"
+    __table_args__ = (UniqueConstraint("merchant_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    request_digest: Mapped[str | None] = mapped_column(String(64))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
+    memo: Mapped[dict] = mapped_column(JsonDocument, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    entries: Mapped[list["Entry"]] = relationship(back_populates="transaction", order_by="Entry.id")
+
+
+class Entry(Base):
+    """Immutable: never updated or deleted (database triggers refuse it)."""
+
+    __tablename__ = "entries"
+    __table_args__ = (Index("ix_entries_account_id", "account_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    asset: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+    transaction: Mapped[LedgerTransaction] = relationship(back_populates="entries")
+    account: Mapped[Account] = relationship()

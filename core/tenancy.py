@@ -1,0 +1,121 @@
+"""Merchants, stores, staff and their API tokens."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import Conflict, Invalid, NotFound, problem
+from .models import ApiToken, Merchant, Staff, StaffRole, Store
+from .security import hash_secret, new_token, token_digest, verify_secret
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,59}$")
+STORE_CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+MIN_PASSWORD_LENGTH = 8
+
+
+def create_merchant(session: Session, name: str) -> Merchant:
+    """A new tenant with its head store ``main`` (总店)."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise Invalid("merchant name must be 1 to 100 characters",
+                      details=[problem("/name", "1 to 100 characters")])
+    if session.scalar(select(Merchant.id).where(Merchant.name == name)) is not None:
+        raise Conflict(f"a merchant named {name!r} already exists")
+    merchant = Merchant(name=name)
+    session.add(merchant)
+    session.flush()
+    create_store(session, merchant.id, code="main", name="总店")
+    return merchant
+
+
+def find_merchant(session: Session, name: str) -> Merchant:
+    merchant = session.scalar(select(Merchant).where(Merchant.name == name))
+    if merchant is None:
+        raise NotFound(f"no merchant named {name!r}")
+    return merchant
+
+
+def create_store(session: Session, merchant_id: int, *, code: str, name: str) -> Store:
+    if not STORE_CODE_PATTERN.match(code or ""):
+        raise Invalid("store code must be a short slug", details=[problem("/code", "a-z, 0-9, _ or -")])
+    if session.scalar(select(Store.id).where(Store.merchant_id == merchant_id, Store.code == code)):
+        raise Conflict(f"store code {code!r} is taken")
+    store = Store(merchant_id=merchant_id, code=code, name=name.strip() or code)
+    session.add(store)
+    session.flush()
+    return store
+
+
+def create_staff(
+    session: Session,
+    merchant_id: int,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    store_id: int | None = None,
+) -> Staff:
+    problems = []
+    if not USERNAME_PATTERN.match(username or ""):
+        problems.append(problem("/username", "2 to 60 characters: a-z, 0-9, _ . -"))
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        problems.append(problem("/password", f"at least {MIN_PASSWORD_LENGTH} characters"))
+    if role not in {r.value for r in StaffRole}:
+        problems.append(problem("/role", "owner, manager or cashier"))
+    if problems:
+        raise Invalid("the staff user is not valid", details=problems)
+    if store_id is not None and session.scalar(
+        select(Store.id).where(Store.id == store_id, Store.merchant_id == merchant_id)
+    ) is None:
+        raise NotFound(f"store {store_id} does not exist")
+    if session.scalar(select(Staff.id).where(Staff.merchant_id == merchant_id,
+                                             Staff.username == username)) is not None:
+        raise Conflict(f"username {username!r} is taken")
+    staff = Staff(
+        merchant_id=merchant_id,
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password_hash=hash_secret(password),
+        store_id=store_id,
+    )
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def find_staff(session: Session, merchant_id: int, username: str) -> Staff:
+    staff = session.scalar(select(Staff).where(Staff.merchant_id == merchant_id,
+                                               Staff.username == username))
+    if staff is None:
+        raise NotFound(f"no staff user {username!r}")
+    return staff
+
+
+def authenticate(session: Session, merchant_id: int, username: str, password: str) -> Staff | None:
+    staff = session.scalar(select(Staff).where(Staff.merchant_id == merchant_id,
+                                               Staff.username == username, Staff.active.is_(True)))
+    if staff is None or not verify_secret(password, staff.password_hash):
+        return None
+    return staff
+
+
+def issue_token(session: Session, staff: Staff, label: str = "") -> str:
+    """Create a bearer token for ``staff``; the plain token is returned once, never stored."""
+    token = new_token()
+    session.add(ApiToken(staff_id=staff.id, digest=token_digest(token), label=label[:100]))
+    session.flush()
+    return token
+
+
+def staff_for_token(session: Session, token: str) -> Staff | None:
+    """The active staff user behind a valid, unrevoked token."""
+    return session.scalar(
+        select(Staff)
+        .join(ApiToken, ApiToken.staff_id == Staff.id)
+        .where(ApiToken.digest == token_digest(token), ApiToken.revoked_at.is_(None),
+               Staff.active.is_(True))
+    )

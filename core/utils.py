@@ -1,0 +1,6 @@
+"""Small shared helpers."""
+from datetime import datetime, timezone
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

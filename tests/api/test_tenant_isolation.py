@@ -1,0 +1,169 @@
+"""Every API route is scoped to the caller's merchant: another merchant's objects answer 404.
+
+The test walks the app's URL map, so a new route fails here until it is covered.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.support.factories import basic_document, make_merchant
+
+# A body that would be valid for the route if the object were the caller's own.
+BODIES = {
+    "updateMember": {"name": "改名"},
+    "bindCard": {"member_id": None},  # filled with B's own member below
+    "rollbackConfig": None,
+}
+
+
+@pytest.fixture
+def two_merchants(client, hk):
+    a_document = basic_document()
+    a = make_merchant(hk, "商户甲", a_document)
+    for discount in (900, 880):  # A has versions 1..3, B only 1
+        a_document["tiers"][1]["discount_permille"] = discount
+        client.put("/api/v1/config/draft", json=a_document, headers=a.headers())
+        client.post("/api/v1/config/publish", headers=a.headers())
+    b_document = basic_document(tiers=[{"key": "vip", "name": {"zh-CN": "贵宾", "en": "VIP"},
+                                        "rank": 0, "discount_permille": 900}])
+    b = make_merchant(hk, "商户乙", b_document)
+    a_member = client.post("/api/v1/members", json={"name": "甲会员", "phone": "13800000001"},
+                           headers=a.headers()).json
+    a_card = client.post("/api/v1/cards", json={"number": "AAAA0001", "member_id": a_member["id"]},
+                         headers=a.headers()).json
+    a_stock = client.post("/api/v1/cards", json={"number": "AAAA0002"}, headers=a.headers()).json
+    b_member = client.post("/api/v1/members", json={"name": "乙会员", "phone": "13900000001"},
+                           headers=b.headers()).json
+    return {"a": a, "b": b, "a_member": a_member, "a_card": a_card, "a_stock": a_stock,
+            "b_member": b_member}
+
+
+def api_rules(app):
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")]
+
+
+def fill(rule: str, values: dict) -> str:
+    def replace(match):
+        name = match.group(2)
+        if name not in values:
+            raise AssertionError(f"route {rule} has parameter {name!r} the isolation test does not know")
+        return str(values[name])
+
+    return re.sub(r"<(?:(\w+):)?(\w+)>", replace, rule)
+
+
+def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, client, two_merchants):
+    a_ids = {"member_id": two_merchants["a_member"]["id"], "card_number": "AAAA0002",
+             "tier_key": "gold", "version": 3}
+    b = two_merchants["b"]
+    checked = []
+    for rule in api_rules(app):
+        if not rule.arguments:
+            continue
+        url = fill(rule.rule, a_ids)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            endpoint = rule.endpoint.removeprefix("api.")
+            body = BODIES.get(endpoint)
+            if endpoint == "bindCard":
+                body = {"member_id": two_merchants["b_member"]["id"]}
+            response = client.open(url, method=method, json=body, headers=b.headers("owner"))
+            assert response.status_code == 404, (method, url, response.json)
+            assert response.json["error"]["code"] == "not_found"
+            checked.append(endpoint)
+    assert {"getMember", "updateMember", "listMemberCards", "getCard", "bindCard", "getTier",
+            "getVersion", "rollbackConfig"} <= set(checked)
+    # Nothing of A's changed.
+    a = two_merchants["a"]
+    assert client.get(f"/api/v1/members/{a_ids['member_id']}", headers=a.headers()).json["name"] == "甲会员"
+    assert client.get("/api/v1/cards/AAAA0002", headers=a.headers()).json["status"] == "issued"
+    assert len(client.get("/api/v1/config/versions", headers=a.headers()).json["items"]) == 3
+
+
+# Routes without object ids: each gets a check that it shows or touches only the caller's data.
+def _search(client, t):
+    b = t["b"]
+    assert client.get("/api/v1/members?phone=13800000001", headers=b.headers()).json["total"] == 0
+    assert client.get("/api/v1/members?card_number=AAAA0001", headers=b.headers()).json["total"] == 0
+    listed = client.get("/api/v1/members", headers=b.headers()).json
+    assert [m["name"] for m in listed["items"]] == ["乙会员"]
+
+
+def _create_member(client, t):
+    # A's phone is free in B: uniqueness is per merchant.
+    response = client.post("/api/v1/members", json={"name": "同号", "phone": "13800000001"},
+                           headers=t["b"].headers())
+    assert response.status_code == 201
+
+
+def _issue_card(client, t):
+    b = t["b"]
+    onto_a_member = client.post("/api/v1/cards", json={"member_id": t["a_member"]["id"]},
+                                headers=b.headers())
+    assert onto_a_member.status_code == 404
+    same_number = client.post("/api/v1/cards", json={"number": "AAAA0001"}, headers=b.headers())
+    assert same_number.status_code == 201
+    assert client.get("/api/v1/cards/AAAA0001", headers=t["a"].headers()).json["member_id"] == t["a_member"]["id"]
+
+
+def _list_tiers(client, t):
+    keys = [tier["key"] for tier in client.get("/api/v1/tiers", headers=t["b"].headers()).json["items"]]
+    assert keys == ["vip"]
+
+
+def _draft(client, t):
+    draft = client.get("/api/v1/config/draft", headers=t["b"].headers()).json
+    assert [tier["key"] for tier in draft["document"]["tiers"]] == ["vip"]
+
+
+def _save_draft(client, t):
+    response = client.put("/api/v1/config/draft", json=basic_document(), headers=t["b"].headers())
+    assert response.status_code == 200
+    a_draft = client.get("/api/v1/config/draft", headers=t["a"].headers()).json
+    assert a_draft["document"]["tiers"][1]["discount_permille"] == 880
+
+
+def _publish(client, t):
+    response = client.post("/api/v1/config/publish", headers=t["b"].headers())
+    assert response.json["version"] == 2  # B's own numbering
+    assert len(client.get("/api/v1/config/versions", headers=t["a"].headers()).json["items"]) == 3
+
+
+def _published(client, t):
+    published = client.get("/api/v1/config/published", headers=t["b"].headers()).json
+    assert published["version"] == 1
+
+
+def _versions(client, t):
+    items = client.get("/api/v1/config/versions", headers=t["b"].headers()).json["items"]
+    assert [v["version"] for v in items] == [1]
+
+
+def _plugins(client, t):
+    items = client.get("/api/v1/plugins", headers=t["b"].headers()).json["items"]
+    assert not any(item["enabled"] for item in items)
+
+
+def _me(client, t):
+    assert client.get("/api/v1/me", headers=t["b"].headers()).json["merchant"]["name"] == "商户乙"
+
+
+def _openapi(client, t):
+    assert client.get("/api/v1/openapi.json").status_code == 200  # public, holds no tenant data
+
+
+COLLECTION_CHECKS = {  # reads first, then writes
+    "searchMembers": _search, "listTiers": _list_tiers, "getDraft": _draft,
+    "getPublishedConfig": _published, "listVersions": _versions, "listPlugins": _plugins,
+    "getMe": _me, "openapi": _openapi,
+    "createMember": _create_member, "issueCard": _issue_card, "saveDraft": _save_draft,
+    "publishConfig": _publish,
+}
+
+
+def test_every_route_without_ids_is_scoped_to_the_caller(app, client, two_merchants):
+    endpoints = {rule.endpoint.removeprefix("api.") for rule in api_rules(app) if not rule.arguments}
+    assert endpoints == set(COLLECTION_CHECKS), "add an isolation check for the new route"
+    for check in COLLECTION_CHECKS.values():
+        check(client, two_merchants)

@@ -1,0 +1,104 @@
+"""Fixtures: a real SQLite file per test, and the same tests on a real PostgreSQL server.
+
+Tests that take the ``database_url`` fixture (directly or through ``app``) run once per
+backend. PostgreSQL is a throwaway server started here (tests/support/postgres.py) unless
+DATABASE_URL already points to one. Without PostgreSQL binaries those runs are skipped,
+unless HUIKA_REQUIRE_POSTGRES=1 (CI), where that is an error.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from core.db import make_engine
+from core.migrate import upgrade
+from tests.support.postgres import ThrowawayPostgres, find_pg_bin
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+def _external_postgres_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated SQLite database file, copied for each test."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """(admin URL, URL builder) of a PostgreSQL server with a migrated template database."""
+    external = _external_postgres_url()
+    server = None
+    if external:
+        base = external.rsplit("/", 1)[0]
+        admin_url = base + "/postgres"
+    else:
+        if find_pg_bin() is None:
+            if os.environ.get("HUIKA_REQUIRE_POSTGRES") == "1":
+                pytest.fail("HUIKA_REQUIRE_POSTGRES=1 but no PostgreSQL server binaries are installed")
+            pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+        server = ThrowawayPostgres().start()
+        base = server.url("").rstrip("/")
+        admin_url = server.admin_url
+    admin = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS huika_template"))
+        connection.execute(text("CREATE DATABASE huika_template"))
+    template_engine = make_engine(base + "/huika_template")
+    upgrade(template_engine)
+    template_engine.dispose()
+    yield admin, base
+    admin.dispose()
+    if server is not None:
+        server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path, sqlite_template):
+    """A fresh, migrated database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "huika.sqlite"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    admin, base = request.getfixturevalue("postgres_server")
+    name = "t_" + uuid.uuid4().hex[:12]
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE huika_template"))
+    yield f"{base}/{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    from webui import create_app
+
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url,
+                      "VALIDATE_RESPONSES": True, "SECRET_KEY": "test-secret"})
+    yield app
+    app.extensions["huika"].db.dispose()
+
+
+@pytest.fixture
+def hk(app):
+    """The app's Huika extension: database and plugin registry."""
+    return app.extensions["huika"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -1,0 +1,66 @@
+"""Every API error is JSON: {"error": {"code", "message", "details"}} with the right status."""
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from core.errors import Busy, Conflict, Forbidden, HuikaError, Invalid, NotFound
+
+from . import bp
+from .operations import BadRequest, Unauthorized
+
+STATUS_BY_ERROR = [
+    (NotFound, 404),
+    (Invalid, 422),
+    (Conflict, 409),
+    (Forbidden, 403),
+    (Unauthorized, 401),
+    (BadRequest, 400),
+    (Busy, 503),
+]
+
+
+def error_response(status: int, code: str, message: str, details=None):
+    response = jsonify({"error": {"code": code, "message": message, "details": details}})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="huika"'
+    if status == 503:
+        response.headers["Retry-After"] = "1"
+    return response
+
+
+@bp.errorhandler(HuikaError)
+def handle_domain_error(error: HuikaError):
+    status = next((s for cls, s in STATUS_BY_ERROR if isinstance(error, cls)), 400)
+    return error_response(status, error.code, error.message, error.details)
+
+
+@bp.errorhandler(OperationalError)
+def handle_database_busy(error: OperationalError):
+    text = str(error.orig).lower()
+    if "locked" in text or "busy" in text or "could not serialize" in text or "deadlock" in text:
+        return error_response(503, "busy", "the database is busy; retry in a moment")
+    raise error
+
+
+def handle_http_error(error: HTTPException):
+    """Unknown API paths and wrong methods answer JSON too (registered on the app)."""
+    if not request.path.startswith(bp.url_prefix):
+        return error
+    code = {404: "not_found", 405: "method_not_allowed"}.get(error.code, "http_error")
+    return error_response(error.code or 500, code, error.description or error.name)
+
+
+@bp.record_once
+def _register_app_handlers(state) -> None:
+    state.app.register_error_handler(HTTPException, handle_http_error)
+
+
+@bp.errorhandler(Exception)
+def handle_unexpected(error: Exception):
+    if isinstance(error, HTTPException):
+        return handle_http_error(error)
+    current_app.logger.exception("unexpected error in %s %s", request.method, request.path)
+    return error_response(500, "internal_error", "an unexpected error happened; nothing was saved")

@@ -1,0 +1,90 @@
+"""Members: create, read, update, search (M1)."""
+from __future__ import annotations
+
+from flask import request
+
+from core import members as member_service
+from core.config_versions import published_config
+
+from . import schemas
+from ..extension import huika
+from .operations import caller, int_arg, json_body, operation
+from .serialize import card_json, member_json
+
+NOT_FOUND = ("No such member for this merchant", schemas.ERROR)
+INVALID = ("Invalid input; nothing was saved", schemas.ERROR)
+
+
+def _summary(session, config, member) -> dict:
+    """Facts enabled plugins add about a member (member_summary hook), merged in order."""
+    merged: dict = {}
+    for part in config.hook("member_summary")(session=session, member=member, config=config):
+        merged.update(part or {})
+    return merged
+
+
+@operation("/members", "GET", operation_id="searchMembers", tag="members",
+           summary="Search members",
+           query=[("phone", {"type": "string"}, "exact mobile number"),
+                  ("card_number", {"type": "string"}, "exact card number"),
+                  ("name_prefix", {"type": "string"}, "start of the name"),
+                  ("page", {"type": "integer", "minimum": 1, "default": 1}, "page number"),
+                  ("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                   "page size")],
+           responses={200: ("A page of members", schemas.page_of(schemas.MEMBER)), 422: INVALID})
+def search_members():
+    with huika().db.read() as session:
+        page = member_service.search_members(
+            session, caller().merchant_id, phone=request.args.get("phone"),
+            card_number=request.args.get("card_number"),
+            name_prefix=request.args.get("name_prefix"),
+            page=int_arg("page", 1), per_page=int_arg("per_page", 20))
+        return {"items": [member_json(session, m) for m in page.items], "total": page.total,
+                "page": page.page, "per_page": page.per_page}
+
+
+@operation("/members", "POST", operation_id="createMember", tag="members",
+           summary="Register a member", request_schema=schemas.MEMBER_INPUT,
+           responses={201: ("The new member", schemas.MEMBER), 409: ("Phone taken", schemas.ERROR),
+                      422: INVALID})
+def create_member():
+    body = json_body()
+    with huika().db.write() as session:
+        config = published_config(session, caller().merchant_id, huika().plugins)
+        member = member_service.create_member(session, config, caller().merchant_id, body,
+                                              store_id=caller().store_id)
+        return member_json(session, member, _summary(session, config, member)), 201
+
+
+@operation("/members/<int:member_id>", "GET", operation_id="getMember", tag="members",
+           summary="Read a member", responses={200: ("The member", schemas.MEMBER), 404: NOT_FOUND})
+def get_member(member_id: int):
+    with huika().db.read() as session:
+        config = published_config(session, caller().merchant_id, huika().plugins)
+        member = member_service.get_member(session, caller().merchant_id, member_id)
+        return member_json(session, member, _summary(session, config, member))
+
+
+@operation("/members/<int:member_id>", "PATCH", operation_id="updateMember", tag="members",
+           summary="Update a member", request_schema=schemas.MEMBER_PATCH,
+           responses={200: ("The updated member", schemas.MEMBER), 404: NOT_FOUND,
+                      409: ("Phone taken", schemas.ERROR), 422: INVALID})
+def update_member(member_id: int):
+    body = json_body()
+    with huika().db.write() as session:
+        config = published_config(session, caller().merchant_id, huika().plugins)
+        member = member_service.get_member(session, caller().merchant_id, member_id)
+        member_service.update_member(session, config, member, body)
+        return member_json(session, member, _summary(session, config, member))
+
+
+@operation("/members/<int:member_id>/cards", "GET", operation_id="listMemberCards", tag="members",
+           summary="List a member's cards",
+           responses={200: ("The member's cards", {"type": "object", "required": ["items"],
+                                                   "properties": {"items": {"type": "array",
+                                                                            "items": schemas.CARD_SUMMARY}}}),
+                      404: NOT_FOUND})
+def list_member_cards(member_id: int):
+    with huika().db.read() as session:
+        member = member_service.get_member(session, caller().merchant_id, member_id)
+        return {"items": [card_json(session, card) for card in member.cards]}

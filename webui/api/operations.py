@@ -1,0 +1,120 @@
+"""Declaring an API operation once: the Flask route and its OpenAPI description together.
+
+``@operation(...)`` registers the view on the blueprint, authenticates the bearer token,
+checks the caller's role, and records everything the OpenAPI document says about it, so the
+document cannot drift from the routes (tests/test_openapi.py checks both ways).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Callable
+
+from flask import g, request
+
+from core.errors import Forbidden, HuikaError, Invalid
+from core.tenancy import staff_for_token
+
+from . import bp
+from ..extension import huika
+
+ALL_ROLES = frozenset({"owner", "manager", "cashier"})
+MANAGERS = frozenset({"owner", "manager"})
+
+
+class Unauthorized(HuikaError):
+    code = "unauthorized"
+
+
+@dataclass(frozen=True)
+class Caller:
+    staff_id: int
+    merchant_id: int
+    role: str
+    store_id: int | None
+    username: str
+
+
+@dataclass
+class Operation:
+    rule: str
+    method: str
+    operation_id: str
+    summary: str
+    tag: str
+    roles: frozenset = ALL_ROLES
+    request_schema: dict | None = None
+    responses: dict = field(default_factory=dict)  # status -> (description, schema or None)
+    query: list = field(default_factory=list)  # (name, schema, description)
+    public: bool = False
+
+
+OPERATIONS: list[Operation] = []
+
+
+def operation(rule: str, method: str, *, operation_id: str, summary: str, tag: str,
+              roles: frozenset = ALL_ROLES, request_schema: dict | None = None,
+              responses: dict | None = None, query: list | None = None,
+              public: bool = False) -> Callable:
+    op = Operation(rule=rule, method=method, operation_id=operation_id, summary=summary, tag=tag,
+                   roles=roles, request_schema=request_schema, responses=responses or {},
+                   query=query or [], public=public)
+    OPERATIONS.append(op)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(**kwargs):
+            if not op.public:
+                g.caller = authenticate()
+                if g.caller.role not in op.roles:
+                    raise Forbidden(f"the {g.caller.role} role may not {op.summary.lower()}")
+            return view(**kwargs)
+
+        bp.add_url_rule(rule, endpoint=operation_id, view_func=wrapped, methods=[method])
+        return wrapped
+
+    return decorator
+
+
+def authenticate() -> Caller:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send 'Authorization: Bearer <token>' (see `huika token create`)")
+    with huika().db.read() as session:
+        staff = staff_for_token(session, token.strip())
+        if staff is None:
+            raise Unauthorized("the token is unknown or revoked")
+        return Caller(staff_id=staff.id, merchant_id=staff.merchant_id, role=staff.role,
+                      store_id=staff.store_id, username=staff.username)
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a clear 400/422 error."""
+    if not request.is_json:
+        raise BadRequest("send a JSON body with Content-Type: application/json")
+    body = request.get_json(silent=True)
+    if body is None:
+        raise BadRequest("the body is not valid JSON")
+    if not isinstance(body, dict):
+        raise Invalid("the body must be a JSON object")
+    return body
+
+
+class BadRequest(HuikaError):
+    code = "bad_request"
+
+
+def int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise Invalid(f"query parameter {name} must be an integer",
+                      details=[{"pointer": f"/{name}", "message": "an integer"}]) from None
+
+
+def caller() -> Caller:
+    return g.caller

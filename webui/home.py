@@ -1,0 +1,15 @@
+"""The landing page: what is running, and where to go next."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from .extension import huika
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def index():
+    registry = huika().plugins
+    return render_template("home.html", plugins=registry.plugins.values(),
+                           refused=registry.refused.values())
