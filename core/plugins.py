@@ -180,9 +180,14 @@ def _read_plugin_files(info: PluginInfo) -> None:
         fields = _read_json(info, manifest["fields"])
         if not isinstance(fields, list):
             raise PluginRefused(f"plugin {info.id!r}: {manifest['fields']} at : must be an array")
+        seen = set()
         for index, definition in enumerate(fields):
             problems = validate_document(definition, "field")
             _check(info, manifest["fields"], problems, prefix=f"/{index}")
+            if definition["key"] in seen:
+                raise PluginRefused(f"plugin {info.id!r}: {manifest['fields']} at /{index}/key: "
+                                    f"key {definition['key']!r} is used twice")
+            seen.add(definition["key"])
         info.fields = fields
     if "rules" in manifest:
         info.rules = _read_referenced(info, manifest["rules"], "rules")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
@@ -217,11 +216,8 @@ def _sort_key(problem: SchemaProblem) -> tuple:
 def _merge(problems: list[SchemaProblem], extra: list[SchemaProblem]) -> list[SchemaProblem]:
     """Schema problems plus extra ones not at a pointer the schema already complained about."""
     seen = {p.pointer for p in problems}
-    merged = list(problems)
-    for problem in extra:
-        if problem.pointer not in seen and problem not in merged:
-            merged.append(problem)
-    return sorted(set(merged), key=_sort_key)
+    merged = set(problems) | {p for p in extra if p.pointer not in seen}
+    return sorted(merged, key=_sort_key)
 
 
 # -- checks beyond JSON Schema ------------------------------------------------------------------
@@ -233,8 +229,7 @@ def _no_checks(document: Any) -> Iterator[SchemaProblem]:
 def _floats(value: Any, pointer: str) -> Iterator[SchemaProblem]:
     """Floats anywhere: JSON Schema counts 1.0 as an integer, Huika does not."""
     if isinstance(value, float):
-        shown = value if math.isfinite(value) else str(value)
-        yield SchemaProblem(pointer, f"{shown!r} is not an integer: Huika never uses floats "
+        yield SchemaProblem(pointer, f"{value!r} is not an integer: Huika never uses floats "
                                      "(money is integer fen, rates integer per-mille)")
     elif isinstance(value, dict):
         for key, item in value.items():

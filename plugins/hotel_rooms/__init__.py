@@ -19,7 +19,10 @@ def validate_config(config, document):
             problems.append({"pointer": f"{pointer}/blackout_dates/{index}/end",
                              "message": "the blackout period ends before it starts"})
     kinds = {kind["key"] for kind in config.card_kinds}
-    for index, benefit in enumerate(settings["card_benefits"]):
+    # The default benefits are a suggestion for the hotel template's card kinds; only a
+    # merchant's own list must name kinds it really has.
+    own = next(entry.get("settings", {}) for entry in document["plugins"] if entry["id"] == PLUGIN_ID)
+    for index, benefit in enumerate(own.get("card_benefits", [])):
         if benefit["card_kind"] not in kinds:
             problems.append({"pointer": f"{pointer}/card_benefits/{index}/card_kind",
                              "message": f"card kind {benefit['card_kind']!r} is not one of the "
