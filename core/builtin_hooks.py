@@ -4,7 +4,12 @@ Registered first and always called, whatever the merchant enables.
 """
 from __future__ import annotations
 
+from .checkout import PaymentResult
+from .errors import Invalid, problem
 from .hookspecs import hookimpl
+from .ledger import Posting, merchant_account
+from .pricing import line_price
+from .tiers import upgrade_card_tier
 
 # Member columns a custom field may not shadow.
 RESERVED_FIELD_KEYS = frozenset({
@@ -61,3 +66,61 @@ def _duplicates(items: list[dict], key: str, pointer: str) -> list[dict]:
         else:
             seen[item[key]] = index
     return problems
+
+
+# -- checkout ------------------------------------------------------------------------
+
+CASH_ASSET = "cny"
+EXTERNAL_CHANNELS = ("wechat", "alipay", "unionpay", "other")
+
+
+@hookimpl(tryfirst=True)
+def checkout_price_lines(checkout):
+    """C2: promotion x tier discount, half-up once per line; special price gets neither."""
+    tier_permille = checkout.tier.discount_permille if checkout.tier and not checkout.walk_in else 1000
+    for line in checkout.lines:
+        line.tier_permille = 1000 if line.special_price else tier_permille
+        line.paid_fen = line_price(line.list_fen, line.promotion_permille, line.tier_permille,
+                                   line.special_price)
+
+
+@hookimpl
+def checkout_payment(session, checkout, payment, config):
+    """Cash at the till and external payments (WeChat Pay, Alipay, bank card terminal)."""
+    method = payment["method"]
+    if method not in ("cash", "external"):
+        return None
+    amount = payment.get("amount_fen")
+    if type(amount) is not int or amount < 0:
+        raise Invalid("amount_fen must be whole fen, 0 or more",
+                      details=[problem("/payments", f"{method}: amount_fen in whole fen")])
+    purpose = "cash_drawer"
+    receipt = {}
+    if method == "external":
+        channel = payment.get("channel")
+        if channel not in EXTERNAL_CHANNELS:
+            raise Invalid("external payments need a channel",
+                          details=[problem("/payments", "channel: " + ", ".join(EXTERNAL_CHANNELS))])
+        purpose = f"external_{channel}"
+        reference = payment.get("reference", "")
+        receipt = {"channel": channel, "reference": str(reference)[:60]}
+    till = merchant_account(session, checkout.merchant_id, purpose, CASH_ASSET)
+    sales = merchant_account(session, checkout.merchant_id, "sales", CASH_ASSET)
+    return PaymentResult(amount_fen=amount, postings=[Posting(till, amount), Posting(sales, -amount)],
+                         receipt=receipt)
+
+
+@hookimpl
+def after_checkout(session, checkout, record, config):
+    """C4: move the card up to the highest tier whose condition this checkout meets (next time)."""
+    if checkout.card is None:
+        return
+    upgrade_card_tier(session, checkout.card, config, single_purchase_fen=record.due_total_fen,
+                      now=checkout.now)
+
+
+@hookimpl
+def register_migrations():
+    from .migrate import MIGRATIONS_DIR
+
+    return [str(MIGRATIONS_DIR / "versions")]

@@ -43,3 +43,33 @@ def member_summary(session, member, config):
 @hookspec
 def register_commands(cli):
     """Add click commands or groups to the ``huika`` command line."""
+
+
+@hookspec
+def checkout_price_lines(checkout):
+    """Set each line's paid amount; the core's stacked-discount pricing (C2) is the built-in one."""
+
+
+@hookspec(firstresult=True)
+def checkout_payment(session, checkout, payment, config):
+    """Take one payment whose method this plugin owns: return a core.checkout.PaymentResult, or None."""
+
+
+@hookspec
+def checkout_earn(session, checkout, lines, config):
+    """Return a list of core.checkout.Earning for these priced lines (recomputed on returns, P8)."""
+
+
+@hookspec
+def after_checkout(session, checkout, record, config):
+    """Called after a checkout is posted, in its transaction (tier upgrades C4, commissions)."""
+
+
+@hookspec
+def register_api_operations():
+    """Return a list of core.operations.ApiOperation served for merchants that enabled the plugin."""
+
+
+@hookspec
+def register_migrations():
+    """Return a list of Alembic version folders (paths) holding this plugin's tables."""

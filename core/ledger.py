@@ -11,19 +11,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, Invalid
-from .models import Account, AccountOwner, Card, Entry, LedgerTransaction
+from .clock import local_date, now_utc
+from .models import Account, AccountOwner, Card, Entry, LedgerTransaction, Lot, LotMovement
 
 
 @dataclass(frozen=True)
 class Posting:
+    """``amount`` on ``account``. A credit to a card opens a lot expiring on ``expires_on``;
+    a credit with ``restore_from`` instead gives back lots that transaction consumed."""
+
     account: Account
     amount: int
+    expires_on: date | None = None
+    restore_from: int | None = None
+    prefer_lots_of: int | None = None  # a debit takes this transaction's lots first
 
 
 class InsufficientBalance(Conflict):
@@ -72,8 +80,14 @@ def post(
     request_digest: str | None = None,
     reverses_id: int | None = None,
     memo: dict | None = None,
+    now: datetime | None = None,
 ) -> LedgerTransaction:
-    """Post one balanced transaction; raises InsufficientBalance and changes nothing on failure."""
+    """Post one balanced transaction; raises InsufficientBalance and changes nothing on failure.
+
+    Card debits consume unexpired lots, soonest expiry first (as of the merchant's date at
+    ``now``); card credits open a lot or restore the lots of ``Posting.restore_from``.
+    """
+    today = local_date(now or now_utc())
     _check_balanced(merchant_id, postings)
     transaction = LedgerTransaction(
         merchant_id=merchant_id, type=type, store_id=store_id, staff_id=staff_id,
@@ -91,6 +105,8 @@ def post(
             _apply(session, posting)
             session.add(Entry(transaction_id=transaction.id, account_id=posting.account.id,
                               asset=posting.account.asset, amount=posting.amount))
+            if posting.account.owner == AccountOwner.CARD.value:
+                _move_lots(session, transaction, posting, today)
         session.flush()
     for posting in postings:
         session.refresh(posting.account, ["balance"])
@@ -127,6 +143,71 @@ def _apply(session: Session, posting: Posting) -> None:
                                                                 "needed": -posting.amount})
 
 
+def _move_lots(session: Session, transaction: LedgerTransaction, posting: Posting,
+               today: date) -> None:
+    if posting.amount < 0:
+        _consume_lots(session, transaction.id, posting.account, -posting.amount, today,
+                      posting.prefer_lots_of)
+    elif posting.restore_from is not None:
+        _restore_lots(session, transaction.id, posting, posting.restore_from)
+    elif posting.amount > 0:
+        session.add(Lot(account_id=posting.account.id, transaction_id=transaction.id,
+                        amount=posting.amount, remaining=posting.amount,
+                        expires_on=posting.expires_on))
+
+
+def _consume_lots(session: Session, transaction_id: int, account: Account, amount: int,
+                  today: date, prefer: int | None = None) -> None:
+    preferred = case((Lot.transaction_id == prefer, 0), else_=1) if prefer else literal(1)
+    lots = session.scalars(
+        select(Lot)
+        .where(Lot.account_id == account.id, Lot.remaining > 0,
+               (Lot.expires_on.is_(None)) | (Lot.expires_on >= today))
+        .order_by(preferred, Lot.expires_on.is_(None), Lot.expires_on, Lot.id)
+    ).all()
+    left = amount
+    for lot in lots:
+        if left == 0:
+            break
+        take = min(lot.remaining, left)
+        lot.remaining -= take
+        session.add(LotMovement(lot_id=lot.id, transaction_id=transaction_id, amount=-take))
+        left -= take
+    if left:
+        raise InsufficientBalance(
+            f"not enough unexpired {account.asset} on the card",
+            details={"asset": account.asset, "needed": amount, "available": amount - left})
+
+
+def _restore_lots(session: Session, transaction_id: int, posting: Posting, source_id: int) -> None:
+    """Give back to the lots ``source_id`` took from, in the order it took them."""
+    taken = session.execute(
+        select(LotMovement.lot_id, func.sum(LotMovement.amount))
+        .join(Lot, Lot.id == LotMovement.lot_id)
+        .where(LotMovement.transaction_id == source_id, Lot.account_id == posting.account.id)
+        .group_by(LotMovement.lot_id).order_by(LotMovement.lot_id)
+    ).all()
+    left = posting.amount
+    for lot_id, took in taken:
+        restored = session.scalar(
+            select(func.coalesce(func.sum(LotMovement.amount), 0))
+            .join(LedgerTransaction, LedgerTransaction.id == LotMovement.transaction_id)
+            .where(LotMovement.lot_id == lot_id, LotMovement.amount > 0,
+                   LedgerTransaction.reverses_id == source_id))
+        room = -took - restored
+        give = min(room, left)
+        if give <= 0:
+            continue
+        lot = session.get(Lot, lot_id)
+        lot.remaining += give
+        session.add(LotMovement(lot_id=lot_id, transaction_id=transaction_id, amount=give))
+        left -= give
+        if left == 0:
+            break
+    if left:
+        raise Invalid(f"transaction {source_id} took less {posting.account.asset} than is given back")
+
+
 def card_balances(session: Session, card_id: int) -> dict[str, int]:
     """Balance per asset of one card (accounts with no postings are left out)."""
     rows = session.execute(select(Account.asset, Account.balance).where(
@@ -158,6 +239,15 @@ def verify(session: Session, merchant_id: int) -> list[str]:
         Account.merchant_id == merchant_id, Account.owner == AccountOwner.CARD.value,
         Account.balance < 0)).all()
     problems += [f"card account {a} is negative" for a in negative]
+    lot_sums = (select(Lot.account_id, func.sum(Lot.remaining).label("total"))
+                .group_by(Lot.account_id).subquery())
+    lot_drift = session.execute(
+        select(Account.id, Account.balance, func.coalesce(lot_sums.c.total, 0))
+        .outerjoin(lot_sums, lot_sums.c.account_id == Account.id)
+        .where(Account.merchant_id == merchant_id, Account.owner == AccountOwner.CARD.value)
+        .where(Account.balance != func.coalesce(lot_sums.c.total, 0))
+    ).all()
+    problems += [f"card account {a} balance {b} != open lots {s}" for a, b, s in lot_drift]
     return problems
 
 
@@ -172,3 +262,15 @@ def member_balances(session: Session, member_id: int, assets: list[str]) -> dict
     totals = {asset: 0 for asset in assets}
     totals.update({asset: int(total) for asset, total in rows})
     return totals
+
+
+def open_lots(session: Session, card_id: int) -> list[dict]:
+    """A card's lots with something left, soonest expiry first."""
+    rows = session.execute(
+        select(Account.asset, Lot.id, Lot.amount, Lot.remaining, Lot.expires_on)
+        .join(Account, Account.id == Lot.account_id)
+        .where(Account.card_id == card_id, Lot.remaining > 0)
+        .order_by(Account.asset, Lot.expires_on.is_(None), Lot.expires_on, Lot.id))
+    return [{"asset": asset, "lot_id": lot_id, "amount": amount, "remaining": remaining,
+             "expires_on": expires_on.isoformat() if expires_on else None}
+            for asset, lot_id, amount, remaining, expires_on in rows]

@@ -10,10 +10,13 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .fields import fields_schema
-from .plugins import PluginRegistry
 from .schemas import apply_defaults, validate_against, validate_document
+
+if TYPE_CHECKING:  # the registry imports the built-in hooks, which use this module
+    from .plugins import PluginRegistry
 
 SCHEMA_VERSION = 1
 
@@ -41,7 +44,7 @@ class MerchantConfig:
     """A (published or draft) configuration document read against the installed plugins."""
 
     document: dict
-    registry: PluginRegistry
+    registry: "PluginRegistry"
     version: int | None = None
 
     @property
@@ -94,7 +97,7 @@ class MerchantConfig:
         return self.registry.hook(name, self.enabled_plugins)
 
 
-def validate_config(document, registry: PluginRegistry) -> list[dict]:
+def validate_config(document, registry: "PluginRegistry") -> list[dict]:
     """Every problem that stops ``document`` from being published, as {"pointer", "message"}."""
     problems = [
         {"pointer": p.pointer, "message": p.message}

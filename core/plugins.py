@@ -139,6 +139,19 @@ class PluginRegistry:
     def call(self, name: str, enabled: Iterable[str], **kwargs: Any) -> list:
         return self.hook(name, enabled)(**kwargs)
 
+    def api_operations(self) -> list:
+        """Every valid plugin's ApiOperations, each tagged with its plugin's id."""
+        operations = []
+        for plugin_id, info in self.plugins.items():
+            others = [other.module for pid, other in self.plugins.items() if pid != plugin_id]
+            others.append(builtin_hooks)
+            caller = self.pm.subset_hook_caller("register_api_operations", remove_plugins=others)
+            for group in caller():
+                for operation in group or []:
+                    operation.plugin = plugin_id
+                    operations.append(operation)
+        return operations
+
     def call_all(self, name: str, **kwargs: Any) -> list:
         """Call a hook on every valid plugin: for process-wide hooks such as register_commands."""
         return getattr(self.pm.hook, name)(**kwargs)

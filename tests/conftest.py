@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 
 from core.db import make_engine
 from core.migrate import upgrade
+from core.plugins import build_registry
 from tests.support.postgres import ThrowawayPostgres, find_pg_bin
 
 BACKENDS = ["sqlite", "postgres"]
@@ -31,7 +32,7 @@ def sqlite_template(tmp_path_factory):
     """A migrated SQLite database file, copied for each test."""
     path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite"
     engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
+    upgrade(engine, registry=build_registry())
     engine.dispose()
     return path
 
@@ -58,7 +59,7 @@ def postgres_server():
         connection.execute(text("DROP DATABASE IF EXISTS huika_template"))
         connection.execute(text("CREATE DATABASE huika_template"))
     template_engine = make_engine(base + "/huika_template")
-    upgrade(template_engine)
+    upgrade(template_engine, registry=build_registry())
     template_engine.dispose()
     yield admin, base
     admin.dispose()

@@ -33,8 +33,14 @@ def create_app(test_config: dict | None = None) -> Flask:
                                     plugins=registry)
 
     from .api import bp as api_bp
+    from .api.handlers import serve
+    from .api.money import CORE_OPERATIONS
+    from .api.operations import OPERATIONS
     from .home import bp as home_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(home_bp)
+    # The money path and every plugin endpoint run through the same handler wrapper.
+    described = [serve(app, api_op) for api_op in [*CORE_OPERATIONS, *registry.api_operations()]]
+    app.extensions["huika"].operations = [*OPERATIONS, *described]
     return app

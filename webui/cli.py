@@ -40,7 +40,7 @@ def _fail(error: HuikaError) -> None:
 @click.pass_context
 def init(ctx: click.Context) -> None:
     hk = _huika(ctx)
-    migrate.upgrade(hk.db.engine)
+    migrate.upgrade(hk.db.engine, registry=hk.plugins)
     click.echo(f"database ready at revision {migrate.current_revision(hk.db.engine)}: "
                f"{hk.db.engine.url.render_as_string(hide_password=True)}")
 
@@ -49,7 +49,7 @@ def init(ctx: click.Context) -> None:
 @click.pass_context
 def demo(ctx: click.Context) -> None:
     hk = _huika(ctx)
-    migrate.upgrade(hk.db.engine)
+    migrate.upgrade(hk.db.engine, registry=hk.plugins)
     with hk.db.write() as session:
         result = demo_data.load_demo(session, hk.plugins)
     click.echo(("created" if result.created else "already there") + f": {demo_data.DEMO_MERCHANT}")
@@ -66,7 +66,7 @@ def demo(ctx: click.Context) -> None:
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, debug: bool) -> None:
     hk = _huika(ctx)
-    migrate.upgrade(hk.db.engine)
+    migrate.upgrade(hk.db.engine, registry=hk.plugins)
     click.echo(f"Huika on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/openapi.json)")
     ctx.obj["app"].run(host=host, port=port, debug=debug, threaded=True, use_reloader=False)
 

@@ -1,7 +1,7 @@
 """The per-app state: database and plugin registry (never module globals)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 
@@ -13,6 +13,7 @@ from core.plugins import PluginRegistry
 class Huika:
     db: Database
     plugins: PluginRegistry
+    operations: list = field(default_factory=list)  # every API operation this app serves
 
 
 def huika() -> Huika:

@@ -2,7 +2,16 @@
 from .base import Base
 from .tenancy import ApiToken, Merchant, Staff, StaffRole, Store
 from .members import Card, CardStatus, Member, Tier
-from .ledger import Account, AccountOwner, Entry, LedgerTransaction
+from .ledger import (
+    Account,
+    AccountOwner,
+    Entry,
+    IdempotencyRecord,
+    LedgerTransaction,
+    Lot,
+    LotMovement,
+)
+from .checkout import Checkout, CheckoutLine, CheckoutPayment, CheckoutReturn
 from .config import ConfigDraft, ConfigVersion
 
 __all__ = [
@@ -11,11 +20,18 @@ __all__ = [
     "ApiToken",
     "Base",
     "Card",
+    "Checkout",
+    "CheckoutLine",
+    "CheckoutPayment",
+    "CheckoutReturn",
     "CardStatus",
     "ConfigDraft",
     "ConfigVersion",
     "Entry",
+    "IdempotencyRecord",
     "LedgerTransaction",
+    "Lot",
+    "LotMovement",
     "Member",
     "Merchant",
     "Staff",

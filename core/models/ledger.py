@@ -6,9 +6,18 @@ below zero (CHECK constraint), and equals the sum of its entries.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, BigId, JsonDocument, UtcDateTime, utcnow
@@ -70,3 +79,52 @@ class Entry(Base):
 
     transaction: Mapped[LedgerTransaction] = relationship(back_populates="entries")
     account: Mapped[Account] = relationship()
+
+
+class Lot(Base):
+    """A credit to a card account, spent oldest-expiring first (points lots P7, packages T1 …).
+
+    Every credit to a card account opens a lot; every debit consumes lots and records which
+    (LotMovement), so a return or a correction gives back exactly the lots it took. The
+    remaining amounts of a card account's lots always sum to its balance.
+    """
+
+    __tablename__ = "lots"
+    __table_args__ = (
+        CheckConstraint("remaining >= 0 AND remaining <= amount", name="remaining_range"),
+        Index("ix_lots_account_open", "account_id", "remaining"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    remaining: Mapped[int] = mapped_column(BigInteger)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class LotMovement(Base):
+    """How much one transaction took from (negative) or gave back to (positive) one lot."""
+
+    __tablename__ = "lot_movements"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a money-moving request, replayed for retries with the same key."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("merchant_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
+    key: Mapped[str] = mapped_column(String(100))
+    request_digest: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict] = mapped_column(JsonDocument)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -102,6 +102,10 @@ class Card(Base):
     batch: Mapped[str] = mapped_column(String(40), default="")
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Wrong-PIN counter lives in the database so a restart does not reset it (C6).
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pin_locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"))
 
-    member: Mapped[Member | None] = relationship(back_populates="cards")
+    member: Mapped[Member | None] = relationship(back_populates="cards", foreign_keys=[member_id])
     tier: Mapped[Tier | None] = relationship()

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 from core.errors import Busy, Conflict, Forbidden, HuikaError, Invalid, NotFound
 
 from . import bp
+from .handlers import PreconditionRequired
 from .operations import BadRequest, Unauthorized
 
 STATUS_BY_ERROR = [
@@ -18,6 +19,7 @@ STATUS_BY_ERROR = [
     (Unauthorized, 401),
     (BadRequest, 400),
     (Busy, 503),
+    (PreconditionRequired, 428),
 ]
 
 

@@ -8,7 +8,8 @@ from flask import current_app, request
 from core.schemas import load_registry, validate_against
 
 from . import bp, schemas
-from .operations import OPERATIONS, operation
+from ..extension import huika
+from .operations import operation
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 _PARAM_TYPES = {"int": {"type": "integer"}, None: {"type": "string"}, "string": {"type": "string"}}
@@ -21,7 +22,7 @@ def openapi_path(rule: str) -> str:
 
 def build_document() -> dict:
     paths: dict = {}
-    for op in OPERATIONS:
+    for op in huika().operations:
         path = bp.url_prefix + openapi_path(op.rule)
         parameters = [
             {"name": name, "in": "path", "required": True, "schema": _PARAM_TYPES.get(kind, {"type": "string"})}
@@ -43,6 +44,13 @@ def build_document() -> dict:
                  "responses": responses}
         if parameters:
             entry["parameters"] = parameters
+        if op.idempotent:
+            entry["parameters"] = [*entry.get("parameters", []), {
+                "name": "Idempotency-Key", "in": "header", "required": True,
+                "schema": {"type": "string", "maxLength": 100},
+                "description": "a new random value per operation; the same value when retrying it"}]
+        if op.plugin:
+            entry["x-huika-plugin"] = op.plugin
         if op.request_schema is not None:
             entry["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": op.request_schema}}}
@@ -86,7 +94,8 @@ def check_response_against_document(response):
     """With VALIDATE_RESPONSES (the tests), every JSON answer must match its documented schema."""
     if not current_app.config.get("VALIDATE_RESPONSES") or request.url_rule is None:
         return response
-    op = _OPERATIONS_BY_ENDPOINT.get(request.url_rule.endpoint.removeprefix("api."))
+    endpoint = request.url_rule.endpoint.removeprefix("api.")
+    op = next((o for o in huika().operations if o.operation_id == endpoint), None)
     if op is None:
         return response
     statuses = {*op.responses, *(() if op.public else (401, 403)), 400, 500, 503}
@@ -104,5 +113,3 @@ def check_response_against_document(response):
         raise ResponseMismatch(f"{op.operation_id} {response.status_code}: {problems[:3]}")
     return response
 
-
-_OPERATIONS_BY_ENDPOINT = {op.operation_id: op for op in OPERATIONS}

@@ -47,15 +47,18 @@ class Operation:
     responses: dict = field(default_factory=dict)  # status -> (description, schema or None)
     query: list = field(default_factory=list)  # (name, schema, description)
     public: bool = False
+    idempotent: bool = False
+    plugin: str = ""
 
 
-OPERATIONS: list[Operation] = []
+OPERATIONS: list[Operation] = []  # the core's own; plugins' are added per app
 
 
 def operation(rule: str, method: str, *, operation_id: str, summary: str, tag: str,
               roles: frozenset = ALL_ROLES, request_schema: dict | None = None,
               responses: dict | None = None, query: list | None = None,
               public: bool = False) -> Callable:
+    """Declare a core view: registered on the blueprint and described in OpenAPI."""
     op = Operation(rule=rule, method=method, operation_id=operation_id, summary=summary, tag=tag,
                    roles=roles, request_schema=request_schema, responses=responses or {},
                    query=query or [], public=public)
@@ -106,7 +109,11 @@ class BadRequest(HuikaError):
 
 
 def int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name)
+    return int_query(request.args, name, default)
+
+
+def int_query(args, name: str, default: int) -> int:
+    raw = args.get(name)
     if raw is None or raw == "":
         return default
     try:

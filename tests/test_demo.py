@@ -1,0 +1,70 @@
+"""The demo merchant (``huika demo``): complete, consistent, and loaded only once."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from core.config_versions import latest_version, published_config
+from core.demo import DEMO_MERCHANT, DEMO_PASSWORD, DEMO_DOCUMENT, load_demo
+from core.models import ApiToken, Card, ConfigVersion, Member, Merchant, Staff, Store, Tier
+from core.schemas import validate_against
+from core.security import verify_secret
+from core.tenancy import authenticate
+
+MEMBERS = 12
+
+
+def load(hk):
+    with hk.db.write() as session:
+        return load_demo(session, hk.plugins, member_count=MEMBERS)
+
+
+def test_demo_merchant_is_complete(hk):
+    result = load(hk)
+    assert result.created
+    with hk.db.read() as session:
+        merchant = session.get(Merchant, result.merchant_id)
+        assert merchant.name == DEMO_MERCHANT
+        mid = merchant.id
+        assert sorted(session.scalars(select(Store.code).where(Store.merchant_id == mid))) == ["east", "main"]
+
+        staff = session.scalars(select(Staff).where(Staff.merchant_id == mid)).all()
+        assert sorted(s.role for s in staff) == ["cashier", "manager", "owner"]
+        assert [login[1] for login in result.logins] == ["owner", "manager", "cashier"]
+        for username, _role, password in result.logins:
+            assert password == DEMO_PASSWORD and authenticate(session, mid, username, password)
+
+        version = latest_version(session, mid)
+        assert version is not None and version.version == 1
+        tiers = session.scalars(select(Tier.key).where(Tier.merchant_id == mid, Tier.active)).all()
+        assert sorted(tiers) == sorted(t["key"] for t in DEMO_DOCUMENT["tiers"])
+
+        config = published_config(session, mid, hk.plugins)
+        members = session.scalars(select(Member).where(Member.merchant_id == mid)).all()
+        assert len(members) == MEMBERS
+        assert all(m.extra.get("favourite_category") for m in members)  # not trivially valid
+        for member in members:
+            assert validate_against(member.extra, config.member_extra_schema) == [], member.extra
+            cards = session.scalars(select(Card).where(Card.member_id == member.id)).all()
+            assert [c.status for c in cards] == ["active"], member.id
+            assert cards[0].pin_hash and cards[0].tier_id is not None
+        assert verify_secret("123456", cards[0].pin_hash)
+
+
+def counts(hk, mid: int) -> dict:
+    with hk.db.read() as session:
+        return {model.__name__: session.scalar(select(func.count()).select_from(model)
+                                               .where(model.merchant_id == mid))
+                for model in (Store, Staff, Tier, ConfigVersion, Member, Card)} | {
+            "Merchant": session.scalar(select(func.count()).select_from(Merchant))}
+
+
+def test_loading_twice_duplicates_nothing_and_issues_new_tokens(hk):
+    first = load(hk)
+    before = counts(hk, first.merchant_id)
+    second = load(hk)
+    assert not second.created and second.merchant_id == first.merchant_id
+    assert counts(hk, first.merchant_id) == before
+    assert before["Merchant"] == 1 and before["Member"] == MEMBERS
+    assert set(second.tokens.values()).isdisjoint(first.tokens.values())
+    with hk.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(ApiToken)) == 6

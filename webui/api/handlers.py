@@ -1,0 +1,152 @@
+"""Serving ApiOperations (core.operations): handler functions that run in one write transaction.
+
+Used for the core's money path and for every plugin's endpoints. The wrapper authenticates,
+checks the role and that the plugin is enabled for the caller's merchant, enforces the
+Idempotency-Key of money-moving requests, opens the transaction and records the answer.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Flask, Response, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.clock import now_utc
+from core.config_versions import published_config
+from core.errors import Conflict, HuikaError, Invalid, NotFound
+from core.models import IdempotencyRecord
+from core.operations import ApiOperation, OperationContext
+
+from . import bp, schemas
+from ..extension import huika
+from .operations import Operation, authenticate, json_body
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 100
+
+
+class IdempotencyReplay(Exception):
+    def __init__(self, record: IdempotencyRecord) -> None:
+        self.record = record
+
+
+def describe(api_op: ApiOperation) -> Operation:
+    """The OpenAPI description of a handler operation."""
+    responses = {api_op.status: ("Success", api_op.response_schema or {"type": "object"})}
+    responses.update({status: (text, schemas.ERROR) for status, text in api_op.errors.items()})
+    responses.setdefault(422, ("Invalid input; nothing was changed", schemas.ERROR))
+    if api_op.idempotent:
+        responses.setdefault(409, ("Idempotency-Key reused with another body, or a conflict", schemas.ERROR))
+        responses.setdefault(428, ("Idempotency-Key header missing", schemas.ERROR))
+    if api_op.plugin or "<" in api_op.rule:
+        responses.setdefault(404, ("Not found, or the plugin is not enabled", schemas.ERROR))
+    query = list(api_op.query)
+    return Operation(rule=api_op.rule, method=api_op.method, operation_id=api_op.operation_id,
+                     summary=api_op.summary, tag=api_op.tag, roles=api_op.roles,
+                     request_schema=api_op.request_schema, responses=responses, query=query,
+                     idempotent=api_op.idempotent, plugin=api_op.plugin)
+
+
+def serve(app: Flask, api_op: ApiOperation) -> Operation:
+    """Add ``api_op`` to ``app`` under /api/v1 (in the api blueprint's error handling)."""
+    described = describe(api_op)
+
+    def view(**params):
+        caller = authenticate()
+        if caller.role not in api_op.roles:
+            from core.errors import Forbidden
+
+            raise Forbidden(f"the {caller.role} role may not {api_op.summary.lower()}")
+        body = json_body() if api_op.method in ("POST", "PUT", "PATCH") and request.get_data(cache=True) else {}
+        key = _idempotency_key() if api_op.idempotent else None
+        try:
+            transaction = huika().db.read if api_op.read_only else huika().db.write
+            with transaction() as session:
+                config = published_config(session, caller.merchant_id, huika().plugins)
+                if api_op.plugin and not config.is_enabled(api_op.plugin):
+                    raise NotFound(f"the {api_op.plugin} plugin is not enabled for this merchant",
+                                   code="plugin_not_enabled")
+                digest = _digest(api_op, params, body)
+                if key is not None:
+                    _check_replay(session, caller.merchant_id, key, digest)
+                context = OperationContext(
+                    session=session, config=config, merchant_id=caller.merchant_id,
+                    staff_id=caller.staff_id, store_id=caller.store_id, role=caller.role,
+                    params=params, query=request.args.to_dict(), body=body, now=now_utc())
+                result = api_op.handler(context)
+                if key is not None:
+                    _remember(session, caller.merchant_id, key, digest, api_op.status, result)
+        except IdempotencyReplay as replay:
+            response = jsonify(replay.record.response)
+            response.status_code = replay.record.status
+            response.headers["Idempotent-Replayed"] = "true"
+            return response
+        except IntegrityError:
+            if key is None:
+                raise
+            return _replay_after_race(caller.merchant_id, key, api_op, params, body)
+        response = jsonify(result)
+        response.status_code = api_op.status
+        return response
+
+    view.__name__ = api_op.operation_id
+    app.add_url_rule(bp.url_prefix + api_op.rule, endpoint=f"api.{api_op.operation_id}",
+                     view_func=view, methods=[api_op.method])
+    return described
+
+
+def _idempotency_key() -> str:
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if not key:
+        raise PreconditionRequired(f"send an {IDEMPOTENCY_HEADER} header (a new random value per "
+                                   "operation, the same one when retrying it)")
+    if len(key) > MAX_KEY_LENGTH:
+        raise Invalid(f"{IDEMPOTENCY_HEADER} is at most {MAX_KEY_LENGTH} characters")
+    return key
+
+
+class PreconditionRequired(HuikaError):
+    code = "idempotency_key_required"
+
+
+def _digest(api_op: ApiOperation, params: dict, body: dict) -> str:
+    canonical = json.dumps([api_op.operation_id, params, body], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _find(session, merchant_id: int, key: str) -> IdempotencyRecord | None:
+    return session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.merchant_id == merchant_id, IdempotencyRecord.key == key))
+
+
+def _check_replay(session, merchant_id: int, key: str, digest: str) -> None:
+    record = _find(session, merchant_id, key)
+    if record is None:
+        return
+    if record.request_digest != digest:
+        raise Conflict(f"{IDEMPOTENCY_HEADER} {key!r} was already used for another request",
+                       code="idempotency_key_reused")
+    raise IdempotencyReplay(record)
+
+
+def _remember(session, merchant_id: int, key: str, digest: str, status: int, result) -> None:
+    session.add(IdempotencyRecord(merchant_id=merchant_id, key=key, request_digest=digest,
+                                  status=status, response=result))
+    session.flush()
+
+
+def _replay_after_race(merchant_id: int, key: str, api_op: ApiOperation, params, body) -> Response:
+    """Two requests with one key ran at once; the loser answers with the winner's result."""
+    with huika().db.read() as session:
+        record = _find(session, merchant_id, key)
+        if record is None:
+            raise Conflict("the request clashed with another one; retry it", code="conflict")
+        if record.request_digest != _digest(api_op, params, body):
+            raise Conflict(f"{IDEMPOTENCY_HEADER} {key!r} was already used for another request",
+                           code="idempotency_key_reused")
+        response = jsonify(record.response)
+        response.status_code = record.status
+        response.headers["Idempotent-Replayed"] = "true"
+        return response

@@ -1,0 +1,174 @@
+"""The core's money path over the API: quote, checkout, returns, card balances and history.
+
+Declared as ApiOperations (core.operations) and served by webui/api/handlers.py, the same
+way plugins declare theirs; money-moving ones require an Idempotency-Key.
+"""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from core import checkout as checkout_service
+from core import ledger
+from core.errors import Invalid, NotFound
+from core.models import Account, Checkout, Entry, LedgerTransaction
+from core.operations import ApiOperation, OperationContext
+
+from . import schemas
+from .operations import int_query
+
+LINE = {
+    "type": "object",
+    "required": ["sku", "unit_price_fen"],
+    "additionalProperties": False,
+    "properties": {
+        "sku": {"type": "string", "pattern": r"^[0-9A-Za-z_.\-]{1,60}$"},
+        "name": {"type": "string", "maxLength": 120},
+        "category": {"type": "string", "maxLength": 60},
+        "quantity": {"type": "integer", "minimum": 1, "default": 1},
+        "unit_price_fen": {"type": "integer", "minimum": 0},
+        "special_price": {"type": "boolean", "default": False,
+                          "description": "特价: no member discount or promotion, still earns (C2, P2)"},
+        "promotion_permille": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1000,
+                               "description": "store promotion, 800 = 8折 (C2)"},
+    },
+}
+PAYMENT = {
+    "type": "object",
+    "required": ["method"],
+    "properties": {
+        "method": {"type": "string", "description": "cash, external, or a plugin's method "
+                                                    "(stored_value, points)"},
+        "amount_fen": {"type": "integer", "minimum": 0},
+        "channel": {"enum": ["wechat", "alipay", "unionpay", "other"]},
+        "reference": {"type": "string"},
+    },
+}
+BASKET = {
+    "type": "object",
+    "required": ["lines"],
+    "properties": {
+        "card_number": {"type": "string", "description": "omit for a walk-in sale (散客, C7)"},
+        "lines": {"type": "array", "minItems": 1, "maxItems": 200, "items": LINE},
+    },
+}
+CHECKOUT_INPUT = {**BASKET, "required": ["lines", "payments"],
+                  "properties": {**BASKET["properties"],
+                                 "payments": {"type": "array", "minItems": 1, "items": PAYMENT}}}
+QUOTE = {
+    "type": "object",
+    "required": ["lines", "list_total_fen", "due_fen", "earn", "walk_in"],
+    "properties": {"card_number": schemas.NULLABLE_STRING, "member_id": schemas.NULLABLE_INT,
+                   "tier": schemas.NULLABLE_STRING, "walk_in": {"type": "boolean"},
+                   "lines": {"type": "array"}, "list_total_fen": {"type": "integer"},
+                   "due_fen": {"type": "integer"}, "discount_fen": {"type": "integer"},
+                   "earn": {"type": "array"}},
+}
+RECEIPT = {
+    "type": "object",
+    "required": ["checkout_id", "lines", "due_fen", "payments", "earned", "balances"],
+    "properties": {"checkout_id": {"type": "integer"}, "lines": {"type": "array"},
+                   "due_fen": {"type": "integer"}, "payments": {"type": "array"},
+                   "earned": {"type": "array"}, "balances": {"type": "object"},
+                   "returns": {"type": "array"}},
+}
+BALANCES = {"type": "object", "required": ["card_number", "balances"],
+            "properties": {"card_number": {"type": "string"},
+                           "balances": {"type": "object", "additionalProperties": {"type": "integer"}},
+                           "lots": {"type": "array"}}}
+HISTORY = schemas.page_of({"type": "object", "required": ["transaction_id", "type", "created_at", "amounts"],
+                           "properties": {"transaction_id": {"type": "integer"},
+                                          "type": {"type": "string"},
+                                          "created_at": {"type": "string"},
+                                          "amounts": {"type": "object"},
+                                          "memo": {"type": "object"}}})
+
+
+def card_of(context: OperationContext):
+    from core.cards import get_card
+
+    return get_card(context.session, context.merchant_id, context.params["card_number"])
+
+
+def quote(context: OperationContext) -> dict:
+    state = checkout_service.build(context.session, context.config, context.merchant_id,
+                                   context.body, store_id=context.store_id,
+                                   staff_id=context.staff_id, now=context.now)
+    return checkout_service.quote(state)
+
+
+def checkout(context: OperationContext) -> dict:
+    state = checkout_service.build(context.session, context.config, context.merchant_id,
+                                   context.body, store_id=context.store_id,
+                                   staff_id=context.staff_id, now=context.now)
+    record = checkout_service.commit(state, context.body.get("payments"))
+    return record.receipt
+
+
+def get_checkout(context: OperationContext) -> dict:
+    record = context.session.scalar(select(Checkout).where(
+        Checkout.merchant_id == context.merchant_id, Checkout.id == context.params["checkout_id"]))
+    if record is None:
+        raise NotFound(f"checkout {context.params['checkout_id']} does not exist")
+    from core.returns import returns_of
+
+    return {**record.receipt, "returns": returns_of(context.session, record)}
+
+
+def balances(context: OperationContext) -> dict:
+    card = card_of(context)
+    return {"card_number": card.number, "balances": ledger.card_balances(context.session, card.id),
+            "lots": ledger.open_lots(context.session, card.id)}
+
+
+def history(context: OperationContext) -> dict:
+    card = card_of(context)
+    page = int_query(context.query, "page", 1)
+    per_page = int_query(context.query, "per_page", 20)
+    if page < 1 or not 1 <= per_page <= 100:
+        raise Invalid("page starts at 1 and per_page is 1 to 100")
+    session = context.session
+    transaction_ids = (select(Entry.transaction_id).join(Account, Account.id == Entry.account_id)
+                       .where(Account.card_id == card.id).distinct().subquery())
+    total = session.scalar(select(func.count()).select_from(transaction_ids))
+    transactions = session.scalars(
+        select(LedgerTransaction).where(LedgerTransaction.id.in_(select(transaction_ids)))
+        .order_by(LedgerTransaction.id.desc()).offset((page - 1) * per_page).limit(per_page)).all()
+    items = []
+    for transaction in transactions:
+        amounts: dict[str, int] = {}
+        for asset, amount in session.execute(
+                select(Entry.asset, func.sum(Entry.amount))
+                .join(Account, Account.id == Entry.account_id)
+                .where(Entry.transaction_id == transaction.id, Account.card_id == card.id)
+                .group_by(Entry.asset)):
+            amounts[asset] = int(amount)
+        items.append({"transaction_id": transaction.id, "type": transaction.type,
+                      "created_at": transaction.created_at.isoformat(), "amounts": amounts,
+                      "memo": transaction.memo or {}})
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+CARD_404 = {404: "No such card for this merchant"}
+CARD_409 = {409: "The card cannot be used (lost, frozen, expired …) or a balance is short"}
+
+CORE_OPERATIONS = [
+    ApiOperation("/checkout/quote", "POST", "quoteCheckout", "Price a basket without posting",
+                 quote, tag="checkout", request_schema=BASKET, response_schema=QUOTE,
+                 errors={**CARD_404, **CARD_409}, read_only=True),
+    ApiOperation("/checkout", "POST", "checkout", "Check out a basket", checkout, tag="checkout",
+                 status=201, request_schema=CHECKOUT_INPUT, response_schema=RECEIPT,
+                 errors={**CARD_404, **CARD_409, 403: "Wrong PIN or stored-value payment locked"},
+                 idempotent=True),
+    ApiOperation("/checkouts/<int:checkout_id>", "GET", "getCheckout", "Read a checkout's receipt",
+                 get_checkout, tag="checkout", response_schema=RECEIPT,
+                 errors={404: "No such checkout for this merchant"}, read_only=True),
+    ApiOperation("/cards/<card_number>/balances", "GET", "getCardBalances",
+                 "Read a card's balances per asset", balances, tag="cards",
+                 response_schema=BALANCES, errors=CARD_404, read_only=True),
+    ApiOperation("/cards/<card_number>/history", "GET", "getCardHistory",
+                 "Read a card's ledger history", history, tag="cards", response_schema=HISTORY,
+                 errors=CARD_404,
+                 query=[("page", {"type": "integer", "minimum": 1}, "page number"),
+                        ("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "page size")],
+                 read_only=True),
+]
