@@ -73,3 +73,8 @@ def register_api_operations():
 @hookspec
 def register_migrations():
     """Return a list of Alembic version folders (paths) holding this plugin's tables."""
+
+
+@hookspec
+def after_card_replaced(session, old_card, new_card, config):
+    """Called in the replacement transaction after balances moved: move the plugin's own rows."""

@@ -49,6 +49,66 @@ def member_summary(session, member, config):
     return {"recorder_greeting": config.settings_for("recorder")["greeting"]}
 
 @hookimpl
+def checkout_price_lines(checkout):
+    for line in checkout.lines:
+        if line.sku == "GIFT":  # the recorder gives gift-wrapping away
+            line.paid_fen = 0
+
+
+@hookimpl
+def checkout_payment(session, checkout, payment, config):
+    if payment["method"] != "voucher":
+        return None
+    from core.checkout import PaymentResult
+    from core.ledger import Posting, merchant_account
+
+    taken = merchant_account(session, checkout.merchant_id, "vouchers_taken", "cny")
+    sales = merchant_account(session, checkout.merchant_id, "sales", "cny")
+    amount = payment["amount_fen"]
+    return PaymentResult(amount, [Posting(taken, amount), Posting(sales, -amount)], {"voucher": "V1"})
+
+
+@hookimpl
+def checkout_earn(session, checkout, lines, config):
+    from core.checkout import Earning
+    from core.ledger import Posting, card_account, merchant_account
+
+    stamps = sum(line.quantity for line in lines)
+    card = card_account(session, checkout.merchant_id, checkout.card.id, "stamps")
+    issued = merchant_account(session, checkout.merchant_id, "issued", "stamps")
+    return [Earning("recorder", "stamps", stamps, [Posting(card, stamps), Posting(issued, -stamps)])]
+
+
+@hookimpl
+def after_checkout(session, checkout, record, config):
+    CALLS.append(("after_checkout", record.id, record.due_total_fen))
+
+
+@hookimpl
+def after_card_replaced(session, old_card, new_card, config):
+    CALLS.append(("after_card_replaced", old_card.number, new_card.number))
+
+
+@hookimpl
+def register_api_operations():
+    from core.operations import ApiOperation
+
+    def ping(context):
+        return {"greeting": context.config.settings_for("recorder")["greeting"],
+                "merchant_id": context.merchant_id}
+
+    return [ApiOperation("/recorder/ping", "GET", "recorderPing", "Ping the recorder", ping,
+                         response_schema={"type": "object", "required": ["greeting"]})]
+
+
+@hookimpl
+def register_migrations():
+    from pathlib import Path
+
+    return [str(Path(__file__).parent / "migrations")]
+
+
+@hookimpl
 def register_commands(cli):
     import click
 
@@ -58,12 +118,32 @@ def register_commands(cli):
 """
 
 
+MIGRATION = """
+from alembic import op
+import sqlalchemy as sa
+
+revision = "r001"
+down_revision = None
+branch_labels = ("recorder",)
+depends_on = "0001"
+
+
+def upgrade():
+    op.create_table("recorder_notes", sa.Column("id", sa.Integer, primary_key=True),
+                    sa.Column("text", sa.String(100)))
+
+
+def downgrade():
+    op.drop_table("recorder_notes")
+"""
+
+
 @pytest.fixture
 def recorder(tmp_path, monkeypatch):
     site = tmp_path / "site"
     site.mkdir()
     monkeypatch.syspath_prepend(str(site))
-    install_plugin(site, "recorder", code=RECORDER)
+    install_plugin(site, "recorder", code=RECORDER, files={"migrations/r001_recorder_notes.py": MIGRATION})
     registry = build_registry()
     assert "recorder" in registry.plugins, registry.refused
     module = registry.plugins["recorder"].module
@@ -161,3 +241,100 @@ def test_hook_register_commands_adds_cli_commands(recorder):
         assert result.exit_code == 0 and "recorder says hello" in result.output
     finally:
         cli.commands.pop("recorder-hello", None)
+
+
+def _key():
+    import uuid
+
+    return {"Idempotency-Key": uuid.uuid4().hex}
+
+
+def _card(client, shop, phone="13800000009"):
+    member = client.post("/api/v1/members", json={"name": "己", "phone": phone}, headers=shop.headers()).json
+    return client.post("/api/v1/cards", json={"member_id": member["id"]}, headers=shop.headers()).json["number"]
+
+
+def test_hook_checkout_price_lines_runs_after_the_core_pricing(recorder_app):
+    app, _calls = recorder_app
+    shop = make_merchant(app.extensions["huika"], "定价店", enabled_document())
+    quote = app.test_client().post("/api/v1/checkout/quote", json={"lines": [
+        {"sku": "GIFT", "unit_price_fen": 500}, {"sku": "TEA", "unit_price_fen": 500}]},
+        headers=shop.headers()).json
+    assert [line["paid_fen"] for line in quote["lines"]] == [0, 500]
+
+
+def test_hook_checkout_payment_adds_a_payment_method(recorder_app):
+    app, _calls = recorder_app
+    hk = app.extensions["huika"]
+    on = make_merchant(hk, "券店", enabled_document())
+    off = make_merchant(hk, "无券店", basic_document())
+    client = app.test_client()
+    body = {"lines": [{"sku": "TEA", "unit_price_fen": 500}],
+            "payments": [{"method": "voucher", "amount_fen": 500}]}
+    paid = client.post("/api/v1/checkout", json=body, headers={**on.headers(), **_key()})
+    assert paid.status_code == 201 and paid.json["payments"][0]["voucher"] == "V1"
+    refused = client.post("/api/v1/checkout", json=body, headers={**off.headers(), **_key()})
+    assert refused.status_code == 422 and refused.json["error"]["details"][0]["pointer"] == "/payments/0/method"
+
+
+def test_hook_checkout_earn_posts_and_is_taken_back_on_return(recorder_app):
+    app, _calls = recorder_app
+    shop = make_merchant(app.extensions["huika"], "集章店", enabled_document())
+    client = app.test_client()
+    card = _card(client, shop)
+    receipt = client.post("/api/v1/checkout", json={
+        "card_number": card, "lines": [{"sku": "TEA", "unit_price_fen": 100, "quantity": 3}],
+        "payments": [{"method": "cash", "amount_fen": 285}]}, headers={**shop.headers(), **_key()}).json
+    assert receipt["earned"] == [{"plugin": "recorder", "asset": "stamps", "amount": 3}]
+    assert receipt["balances"]["stamps"] == 3
+    back = client.post(f"/api/v1/checkouts/{receipt['checkout_id']}/returns",
+                       json={"lines": [{"line_no": 1, "quantity": 2}]}, headers={**shop.headers(), **_key()})
+    assert back.status_code == 201 and back.json["balances"]["stamps"] == 1
+    walk_in = client.post("/api/v1/checkout/quote", json={"lines": [{"sku": "TEA", "unit_price_fen": 100}]},
+                          headers=shop.headers()).json
+    assert walk_in["earn"] == []  # walk-ins earn nothing (C7)
+
+
+def test_hook_after_checkout(recorder_app):
+    app, calls = recorder_app
+    shop = make_merchant(app.extensions["huika"], "结账店", enabled_document())
+    receipt = app.test_client().post("/api/v1/checkout", json={
+        "lines": [{"sku": "TEA", "unit_price_fen": 700}], "payments": [{"method": "cash", "amount_fen": 700}]},
+        headers={**shop.headers(), **_key()}).json
+    assert ("after_checkout", receipt["checkout_id"], 700) in calls
+
+
+def test_hook_after_card_replaced(recorder_app):
+    app, calls = recorder_app
+    shop = make_merchant(app.extensions["huika"], "补卡店", enabled_document())
+    client = app.test_client()
+    card = _card(client, shop)
+    client.post(f"/api/v1/cards/{card}/replace", json={"new_number": "RPL00001"}, headers={**shop.headers(), **_key()})
+    assert ("after_card_replaced", card, "RPL00001") in calls
+
+
+def test_hook_register_api_operations_serves_and_documents_plugin_endpoints(recorder_app):
+    app, _calls = recorder_app
+    hk = app.extensions["huika"]
+    on = make_merchant(hk, "接口店", enabled_document())
+    off = make_merchant(hk, "无接口店", basic_document())
+    client = app.test_client()
+    assert client.get("/api/v1/recorder/ping", headers=on.headers()).json == {"greeting": "欢迎", "merchant_id": on.id}
+    disabled = client.get("/api/v1/recorder/ping", headers=off.headers())
+    assert disabled.status_code == 404 and disabled.json["error"]["code"] == "plugin_not_enabled"
+    assert client.get("/api/v1/recorder/ping").status_code == 401
+    document = client.get("/api/v1/openapi.json").json
+    assert document["paths"]["/api/v1/recorder/ping"]["get"]["x-huika-plugin"] == "recorder"
+
+
+def test_hook_register_migrations_creates_the_plugin_tables(recorder, tmp_path):
+    from sqlalchemy import inspect
+
+    from core.db import make_engine
+    from core.migrate import upgrade
+
+    registry, _calls = recorder
+    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.sqlite'}")
+    upgrade(engine, registry=registry)
+    assert {"recorder_notes", "members"} <= set(inspect(engine).get_table_names())
+    engine.dispose()

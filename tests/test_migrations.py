@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core import migrate
 from core.db import make_engine
 from core.models import Account, Base, Card, Entry, LedgerTransaction, Merchant
+from core.plugins import build_registry
 
 
 @pytest.fixture
@@ -41,22 +42,30 @@ def fresh_engine(database_url, tmp_path):
         engine = make_engine(database_url)
     else:
         engine = make_engine(f"sqlite:///{tmp_path / 'fresh.sqlite'}")
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, registry=build_registry())
     yield engine
     engine.dispose()
 
 
+def applied_heads(engine) -> set[str]:
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
 def test_downgrade_to_base_and_upgrade_to_head(fresh_engine):
-    head = ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
-    assert migrate.current_revision(fresh_engine) == head
+    # The core's history plus every installed plugin's branch, as `huika init` runs them.
+    registry = build_registry()
+    locations = migrate.plugin_version_locations(registry)
+    heads = set(ScriptDirectory.from_config(migrate.alembic_config(None, locations)).get_heads())
+    assert heads and applied_heads(fresh_engine) == heads
 
     with fresh_engine.begin() as connection:
-        command.downgrade(migrate.alembic_config(connection), "base")
-    assert migrate.current_revision(fresh_engine) is None
+        command.downgrade(migrate.alembic_config(connection, locations), "base")
+    assert applied_heads(fresh_engine) == set()
     assert set(inspect(fresh_engine).get_table_names()) <= {"alembic_version"}
 
-    migrate.upgrade(fresh_engine)
-    assert migrate.current_revision(fresh_engine) == head
+    migrate.upgrade(fresh_engine, registry=registry)
+    assert applied_heads(fresh_engine) == heads
     assert set(Base.metadata.tables) <= set(inspect(fresh_engine).get_table_names())
     assert schema_differences(fresh_engine) == []
     _, entry_id = add_entry(fresh_engine)  # the triggers are back too

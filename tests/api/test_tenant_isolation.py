@@ -36,8 +36,12 @@ def two_merchants(client, hk):
     a_stock = client.post("/api/v1/cards", json={"number": "AAAA0002"}, headers=a.headers()).json
     b_member = client.post("/api/v1/members", json={"name": "乙会员", "phone": "13900000001"},
                            headers=b.headers()).json
+    a_checkout = client.post("/api/v1/checkout", json={
+        "card_number": "AAAA0001", "lines": [{"sku": "A", "unit_price_fen": 1000}],
+        "payments": [{"method": "cash", "amount_fen": 950}]},
+        headers={**a.headers(), "Idempotency-Key": "a-1"}).json
     return {"a": a, "b": b, "a_member": a_member, "a_card": a_card, "a_stock": a_stock,
-            "b_member": b_member}
+            "b_member": b_member, "a_checkout": a_checkout}
 
 
 def api_rules(app):
@@ -56,7 +60,7 @@ def fill(rule: str, values: dict) -> str:
 
 def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, client, two_merchants):
     a_ids = {"member_id": two_merchants["a_member"]["id"], "card_number": "AAAA0002",
-             "tier_key": "gold", "version": 3}
+             "tier_key": "gold", "version": 3, "checkout_id": two_merchants["a_checkout"]["checkout_id"]}
     b = two_merchants["b"]
     checked = []
     for rule in api_rules(app):
@@ -68,16 +72,20 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
             body = BODIES.get(endpoint)
             if endpoint == "bindCard":
                 body = {"member_id": two_merchants["b_member"]["id"]}
-            response = client.open(url, method=method, json=body, headers=b.headers("owner"))
+            headers = {**b.headers("owner"), "Idempotency-Key": f"iso-{endpoint}"}
+            response = client.open(url, method=method, json=body, headers=headers)
             assert response.status_code == 404, (method, url, response.json)
             assert response.json["error"]["code"] == "not_found"
             checked.append(endpoint)
     assert {"getMember", "updateMember", "listMemberCards", "getCard", "bindCard", "getTier",
-            "getVersion", "rollbackConfig"} <= set(checked)
+            "getVersion", "rollbackConfig", "getCheckout", "returnCheckout", "replaceCard",
+            "getCardBalances", "getCardHistory"} <= set(checked)
     # Nothing of A's changed.
     a = two_merchants["a"]
     assert client.get(f"/api/v1/members/{a_ids['member_id']}", headers=a.headers()).json["name"] == "甲会员"
     assert client.get("/api/v1/cards/AAAA0002", headers=a.headers()).json["status"] == "issued"
+    a_receipt = client.get(f"/api/v1/checkouts/{a_ids['checkout_id']}", headers=a.headers()).json
+    assert a_receipt["returns"] == []
     assert len(client.get("/api/v1/config/versions", headers=a.headers()).json["items"]) == 3
 
 
@@ -149,6 +157,21 @@ def _me(client, t):
     assert client.get("/api/v1/me", headers=t["b"].headers()).json["merchant"]["name"] == "商户乙"
 
 
+def _quote(client, t):
+    response = client.post("/api/v1/checkout/quote", json={
+        "card_number": "AAAA0001", "lines": [{"sku": "A", "unit_price_fen": 100}]},
+        headers=t["b"].headers())
+    assert response.status_code == 404  # A's card number means nothing to B
+
+
+def _checkout(client, t):
+    response = client.post("/api/v1/checkout", json={
+        "card_number": "AAAA0001", "lines": [{"sku": "A", "unit_price_fen": 100}],
+        "payments": [{"method": "cash", "amount_fen": 100}]},
+        headers={**t["b"].headers(), "Idempotency-Key": "a-1"})  # A's key too
+    assert response.status_code == 404
+
+
 def _openapi(client, t):
     assert client.get("/api/v1/openapi.json").status_code == 200  # public, holds no tenant data
 
@@ -156,7 +179,7 @@ def _openapi(client, t):
 COLLECTION_CHECKS = {  # reads first, then writes
     "searchMembers": _search, "listTiers": _list_tiers, "getDraft": _draft,
     "getPublishedConfig": _published, "listVersions": _versions, "listPlugins": _plugins,
-    "getMe": _me, "openapi": _openapi,
+    "getMe": _me, "openapi": _openapi, "quoteCheckout": _quote, "checkout": _checkout,
     "createMember": _create_member, "issueCard": _issue_card, "saveDraft": _save_draft,
     "publishConfig": _publish,
 }

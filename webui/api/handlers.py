@@ -28,8 +28,11 @@ MAX_KEY_LENGTH = 100
 
 
 class IdempotencyReplay(Exception):
+    """Raised to leave the transaction with the remembered answer (copied: rollback expires rows)."""
+
     def __init__(self, record: IdempotencyRecord) -> None:
-        self.record = record
+        self.status = record.status
+        self.response = record.response
 
 
 def describe(api_op: ApiOperation) -> Operation:
@@ -79,8 +82,8 @@ def serve(app: Flask, api_op: ApiOperation) -> Operation:
                 if key is not None:
                     _remember(session, caller.merchant_id, key, digest, api_op.status, result)
         except IdempotencyReplay as replay:
-            response = jsonify(replay.record.response)
-            response.status_code = replay.record.status
+            response = jsonify(replay.response)
+            response.status_code = replay.status
             response.headers["Idempotent-Replayed"] = "true"
             return response
         except IntegrityError:

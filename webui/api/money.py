@@ -148,8 +148,55 @@ def history(context: OperationContext) -> dict:
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
+def return_checkout(context: OperationContext) -> dict:
+    from core.returns import return_lines
+
+    return return_lines(context.session, context.config, context.merchant_id,
+                        context.params["checkout_id"], context.body, store_id=context.store_id,
+                        staff_id=context.staff_id, now=context.now)
+
+
+def lifecycle(action):
+    """An ApiOperation handler applying one card_lifecycle action to the path's card."""
+    from core import card_lifecycle
+    from .serialize import card_json
+
+    def handler(context: OperationContext) -> dict:
+        card = card_of(context)
+        if action == "replace":
+            new = card_lifecycle.replace(context.session, context.config, card, context.body,
+                                         store_id=context.store_id, staff_id=context.staff_id,
+                                         now=context.now)
+            return {"old_card": card_json(context.session, card),
+                    "new_card": card_json(context.session, new)}
+        if action == "extend":
+            card_lifecycle.extend(card, context.body, context.now)
+        else:
+            getattr(card_lifecycle, action)(card)
+        context.session.flush()
+        return card_json(context.session, card)
+
+    handler.__name__ = action
+    return handler
+
+
 CARD_404 = {404: "No such card for this merchant"}
 CARD_409 = {409: "The card cannot be used (lost, frozen, expired …) or a balance is short"}
+
+RETURN_INPUT = {
+    "type": "object", "required": ["lines"],
+    "properties": {"lines": {"type": "array", "minItems": 1, "items": {
+        "type": "object", "required": ["line_no", "quantity"],
+        "properties": {"line_no": {"type": "integer"}, "quantity": {"type": "integer", "minimum": 1}}}}},
+}
+RETURN = {"type": "object", "required": ["return_id", "checkout_id", "refund_fen", "lines"],
+          "properties": {"return_id": {"type": "integer"}, "checkout_id": {"type": "integer"},
+                         "refund_fen": {"type": "integer"}, "lines": {"type": "array"},
+                         "refunds": {"type": "array"}, "balances": {"type": "object"}}}
+REPLACED = {"type": "object", "required": ["old_card", "new_card"],
+            "properties": {"old_card": schemas.CARD_SUMMARY, "new_card": schemas.CARD_SUMMARY}}
+STATUS_409 = {409: "The card's status does not allow this"}
+MANAGERS = frozenset({"owner", "manager"})
 
 CORE_OPERATIONS = [
     ApiOperation("/checkout/quote", "POST", "quoteCheckout", "Price a basket without posting",
@@ -171,4 +218,31 @@ CORE_OPERATIONS = [
                  query=[("page", {"type": "integer", "minimum": 1}, "page number"),
                         ("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "page size")],
                  read_only=True),
+    ApiOperation("/checkouts/<int:checkout_id>/returns", "POST", "returnCheckout",
+                 "Return lines of a checkout", return_checkout, tag="checkout", status=201,
+                 request_schema=RETURN_INPUT, response_schema=RETURN, idempotent=True,
+                 errors={404: "No such checkout for this merchant",
+                         409: "Those units were already returned, or a balance is short"}),
+    ApiOperation("/cards/<card_number>/report-lost", "POST", "reportCardLost",
+                 "Report a card lost (frozen at once)", lifecycle("report_lost"), tag="cards",
+                 response_schema=schemas.CARD_SUMMARY, errors={**CARD_404, **STATUS_409}),
+    ApiOperation("/cards/<card_number>/freeze", "POST", "freezeCard", "Freeze a card",
+                 lifecycle("freeze"), tag="cards", roles=MANAGERS,
+                 response_schema=schemas.CARD_SUMMARY, errors={**CARD_404, **STATUS_409}),
+    ApiOperation("/cards/<card_number>/unfreeze", "POST", "unfreezeCard",
+                 "Unfreeze a frozen or found card", lifecycle("unfreeze"), tag="cards",
+                 roles=MANAGERS, response_schema=schemas.CARD_SUMMARY,
+                 errors={**CARD_404, **STATUS_409}),
+    ApiOperation("/cards/<card_number>/extend", "POST", "extendCard", "Extend a card's expiry",
+                 lifecycle("extend"), tag="cards", roles=MANAGERS,
+                 request_schema={"type": "object", "required": ["expires_on"],
+                                 "properties": {"expires_on": {"type": "string", "format": "date"}}},
+                 response_schema=schemas.CARD_SUMMARY, errors={**CARD_404, **STATUS_409}),
+    ApiOperation("/cards/<card_number>/replace", "POST", "replaceCard",
+                 "Replace a card, moving every balance", lifecycle("replace"), tag="cards",
+                 roles=MANAGERS, status=201, idempotent=True,
+                 request_schema={"type": "object", "properties": {
+                     "new_number": {"type": "string", "pattern": "^[0-9A-Za-z]{4,32}$"}}},
+                 response_schema=REPLACED,
+                 errors={**CARD_404, **STATUS_409, 403: "This merchant does not replace cards"}),
 ]
