@@ -1,0 +1,1 @@
+"""Alembic branch ``points`` of the points plugin (registered through ``register_migrations``)."""
