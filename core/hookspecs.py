@@ -78,3 +78,8 @@ def register_migrations():
 @hookspec
 def after_card_replaced(session, old_card, new_card, config):
     """Called in the replacement transaction after balances moved: move the plugin's own rows."""
+
+
+@hookspec
+def register_jobs():
+    """Return a list of core.jobs.Job: daily work run once per merchant that enabled the plugin."""

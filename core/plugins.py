@@ -141,16 +141,23 @@ class PluginRegistry:
 
     def api_operations(self) -> list:
         """Every valid plugin's ApiOperations, each tagged with its plugin's id."""
-        operations = []
-        for plugin_id, info in self.plugins.items():
-            others = [other.module for pid, other in self.plugins.items() if pid != plugin_id]
-            others.append(builtin_hooks)
-            caller = self.pm.subset_hook_caller("register_api_operations", remove_plugins=others)
+        return self._tagged("register_api_operations")
+
+    def jobs(self) -> list:
+        """Every valid plugin's scheduled jobs, each tagged with its plugin's id."""
+        return self._tagged("register_jobs")
+
+    def _tagged(self, hook_name: str) -> list:
+        """Call a ``register_*`` hook plugin by plugin and set ``.plugin`` on what each returns."""
+        items = []
+        for plugin_id in self.plugins:
+            others = [info.module for pid, info in self.plugins.items() if pid != plugin_id]
+            caller = self.pm.subset_hook_caller(hook_name, remove_plugins=[*others, builtin_hooks])
             for group in caller():
-                for operation in group or []:
-                    operation.plugin = plugin_id
-                    operations.append(operation)
-        return operations
+                for item in group or []:
+                    item.plugin = plugin_id
+                    items.append(item)
+        return items
 
     def call_all(self, name: str, **kwargs: Any) -> list:
         """Call a hook on every valid plugin: for process-wide hooks such as register_commands."""

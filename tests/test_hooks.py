@@ -109,6 +109,21 @@ def register_migrations():
 
 
 @hookimpl
+def register_jobs():
+    from core.jobs import Job
+
+    def count_members(session, config, merchant_id, now):
+        from sqlalchemy import func, select
+        from core.models import Member
+
+        CALLS.append(("job", merchant_id, now.isoformat()))
+        return {"members": session.scalar(select(func.count()).select_from(Member)
+                                          .where(Member.merchant_id == merchant_id))}
+
+    return [Job("recorder.count_members", count_members, hour=2, description="count members")]
+
+
+@hookimpl
 def register_commands(cli):
     import click
 
@@ -338,3 +353,27 @@ def test_hook_register_migrations_creates_the_plugin_tables(recorder, tmp_path):
     upgrade(engine, registry=registry)
     assert {"recorder_notes", "members"} <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_hook_register_jobs_runs_once_per_day_for_enabled_merchants(recorder_app):
+    from datetime import datetime, timedelta, timezone
+
+    from core.jobs import run_job
+
+    app, calls = recorder_app
+    hk = app.extensions["huika"]
+    on = make_merchant(hk, "任务店", enabled_document())
+    make_merchant(hk, "无任务店", basic_document())
+    [job] = [j for j in hk.plugins.jobs() if j.plugin == "recorder"]
+    assert job.id == "recorder.count_members"
+    now = datetime(2026, 11, 23, 19, 0, tzinfo=timezone.utc)  # 03:00 on the 24th in Shanghai
+    first = run_job(hk.db, hk.plugins, job, now)
+    assert first["period"] == "2026-11-24" and first["status"] == "done"
+    assert first["merchants"] == {str(on.id): {"members": 0}}  # the other merchant did not enable it
+    again = run_job(hk.db, hk.plugins, job, now + timedelta(hours=1))
+    assert again["skipped"] == "already ran"
+    assert len([c for c in calls if c[0] == "job"]) == 1
+    forced = run_job(hk.db, hk.plugins, job, now, force=True)
+    assert forced["status"] == "done"
+    next_day = run_job(hk.db, hk.plugins, job, now + timedelta(days=1))
+    assert next_day["period"] == "2026-11-25"

@@ -1,6 +1,7 @@
 """The ``huika`` command line."""
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -129,6 +130,62 @@ def token_create(ctx: click.Context, merchant_name: str, username: str, role: st
             click.echo(tenancy.issue_token(session, staff, label="cli"))
     except HuikaError as error:
         _fail(error)
+
+
+@cli.group(help="Scheduled jobs (expiry, reminders, classifications).")
+def jobs() -> None:
+    pass
+
+
+@jobs.command(name="list", help="List the jobs of the installed plugins.")
+@click.pass_context
+def jobs_list(ctx: click.Context) -> None:
+    for job in _huika(ctx).plugins.jobs():
+        click.echo(f"{job.id:<36} daily {job.hour:02d}:{job.minute:02d} (Asia/Shanghai)  {job.description}")
+
+
+@jobs.command(name="run", help="Run one job now (once per local day unless --force).")
+@click.argument("job_id")
+@click.option("--at", "at", default=None, help="ISO datetime to run as (default: now)")
+@click.option("--force", is_flag=True, help="run again even if it already ran for that day")
+@click.pass_context
+def jobs_run(ctx: click.Context, job_id: str, at: str | None, force: bool) -> None:
+    from datetime import datetime
+
+    from core.clock import MERCHANT_TZ, now_utc
+    from core.jobs import run_job
+
+    hk = _huika(ctx)
+    job = next((j for j in hk.plugins.jobs() if j.id == job_id), None)
+    if job is None:
+        click.echo(f"error: no job {job_id!r} (see `huika jobs list`)", err=True)
+        sys.exit(2)
+    now = now_utc()
+    if at:
+        moment = datetime.fromisoformat(at)
+        now = moment if moment.tzinfo else moment.replace(tzinfo=MERCHANT_TZ)
+    click.echo(json.dumps(run_job(hk.db, hk.plugins, job, now, force=force), ensure_ascii=False,
+                          default=str))
+
+
+@cli.command(help="Run the job scheduler (one per installation, not one per web worker).")
+@click.pass_context
+def scheduler(ctx: click.Context) -> None:
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.cron import CronTrigger
+
+    from core.clock import MERCHANT_TZ, now_utc
+    from core.jobs import run_job
+
+    hk = _huika(ctx)
+    blocking = BlockingScheduler(timezone=MERCHANT_TZ)
+    for job in hk.plugins.jobs():
+        blocking.add_job(lambda job=job: click.echo(json.dumps(
+                             run_job(hk.db, hk.plugins, job, now_utc()), ensure_ascii=False, default=str)),
+                         CronTrigger(hour=job.hour, minute=job.minute, timezone=MERCHANT_TZ),
+                         id=job.id, coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
+        click.echo(f"scheduled {job.id} daily at {job.hour:02d}:{job.minute:02d}")
+    blocking.start()
 
 
 def main() -> None:

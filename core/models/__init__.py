@@ -13,6 +13,7 @@ from .ledger import (
 )
 from .checkout import Checkout, CheckoutLine, CheckoutPayment, CheckoutReturn
 from .config import ConfigDraft, ConfigVersion
+from .jobs import JobRun
 
 __all__ = [
     "Account",
@@ -28,6 +29,7 @@ __all__ = [
     "ConfigDraft",
     "ConfigVersion",
     "Entry",
+    "JobRun",
     "IdempotencyRecord",
     "LedgerTransaction",
     "Lot",
