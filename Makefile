@@ -3,15 +3,17 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Compiled message catalogs (git-ignored), rebuilt from the .po files.
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard webui/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test bench install clean
+.PHONY: run test bench install clean translations
 
-run: $(STAMP)
+run: $(STAMP) $(CATALOGS)
 	$(BIN)/huika init
 	$(BIN)/huika demo
 	$(BIN)/huika serve --host 127.0.0.1 --port 5000
 
-test: $(STAMP)
+test: $(STAMP) $(CATALOGS)
 	$(BIN)/pytest
 
 bench: $(STAMP)
@@ -24,6 +26,14 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,postgres]'
 	touch $(STAMP)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
+
+# Re-extract UI strings and merge them into the catalogs (then translate the new ones).
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o webui/translations/messages.pot .
+	$(BIN)/pybabel update -i webui/translations/messages.pot -d webui/translations --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) instance *.egg-info .pytest_cache

@@ -9,9 +9,19 @@ from flask import Flask
 from core.db import Database, default_sqlite_url
 from core.plugins import build_registry
 
+from flask_wtf import CSRFProtect
+
+from . import i18n
+from .auth import HttpsAwareSessions, current_staff
 from .extension import Huika
 
+csrf = CSRFProtect()
+
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
+
+
+class InsecureConfiguration(RuntimeError):
+    """Raised at start-up when production would run with a publicly known secret key."""
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -21,11 +31,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("HUIKA_SECRET_KEY", DEFAULT_SECRET_KEY),
         DATABASE_URL=os.environ.get("DATABASE_URL") or default_sqlite_url(app.instance_path),
-        JSON_AS_ASCII=False,
+        HUIKA_ENV=os.environ.get("HUIKA_ENV", "development"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=12 * 3600,  # one working day at the counter
+        WTF_CSRF_TIME_LIMIT=None,  # a till stays open all day; the token is tied to the session
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
+    if app.config["HUIKA_ENV"] == "production" and app.config["SECRET_KEY"] in (DEFAULT_SECRET_KEY, "", None):
+        raise InsecureConfiguration("set HUIKA_SECRET_KEY to a long random value before running in production")
     app.json.ensure_ascii = False
+    app.session_interface = HttpsAwareSessions()
+    csrf.init_app(app)
+    i18n.init_app(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     registry = app.config.get("PLUGIN_REGISTRY") or build_registry()
@@ -34,12 +53,20 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .api import bp as api_bp
     from .api.handlers import serve
+    from .auth import bp as auth_bp
     from .api.money import CORE_OPERATIONS
     from .api.operations import OPERATIONS
     from .home import bp as home_bp
 
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
     app.register_blueprint(api_bp)
+    app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
+
+    @app.context_processor
+    def inject_staff():
+        return {"staff": current_staff()}
+
     # The money path and every plugin endpoint run through the same handler wrapper.
     described = [serve(app, api_op) for api_op in [*CORE_OPERATIONS, *registry.api_operations()]]
     app.extensions["huika"].operations = [*OPERATIONS, *described]

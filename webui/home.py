@@ -1,7 +1,7 @@
 """The landing page: what is running, and where to go next."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 from .extension import huika
 
@@ -12,4 +12,5 @@ bp = Blueprint("home", __name__)
 def index():
     registry = huika().plugins
     return render_template("home.html", plugins=registry.plugins.values(),
-                           refused=registry.refused.values())
+                           refused=registry.refused.values(),
+                           endpoints=set(current_app.view_functions))

@@ -1,13 +1,33 @@
-"""Points (积分): earning, lots with expiry, redemption, lucky wheel (P1-P8).
+"""Points (积分): earning, lots with expiry, points as cash, mall, lucky wheel (P1-P8).
 
-This module holds the plugin's hook implementations; the money path arrives with the
-checkout pipeline.
+This module is the plugin's hook surface; the behaviour lives next to it:
+
+- ``earning.py``  checkout_earn (P1 per-tier rates, P2, P3) and points as cash (P4)
+- ``mall.py``     the points mall with stock (P4)
+- ``wheel.py``    the lucky wheel (P4); ``wheel.rng_factory`` is the injectable RNG
+- ``adjust.py``   manual adjustments by the owner, with a reason
+- ``expiry.py``   ``expire_points(session, merchant_id, now)`` and ``expiring_soon`` (P7, R2)
+- ``api.py``      the API operations; ``models.py`` + ``migrations/`` the plugin's own tables
+
+Returns (P8) need nothing here: the core recomputes ``checkout_earn`` on the kept lines and
+takes back the difference, and gives points spent as cash back to the lots they came from.
+See docs/plugins/points.md.
 """
+from pathlib import Path
+
 from core.hookspecs import hookimpl
 from core.ledger import member_balances
 
-PLUGIN_ID = "points"
-ASSET = "points"
+from . import models  # noqa: F401  (the plugin's tables join the core's metadata)
+from .api import operations
+from .common import ASSET, PLUGIN_ID
+from .earning import earn, pay_with_points
+from .expiry import expire_points, expiring_soon
+
+MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
+
+# Job bodies by the job ids declared in plugin.json: plain functions of ``now``.
+JOBS = {"expire_points": expire_points, "notify_expiring_points": expiring_soon}
 
 
 @hookimpl
@@ -28,9 +48,44 @@ def validate_config(config, document):
     if not any(kind.get("earns_points", True) for kind in config.card_kinds):
         problems.append({"pointer": "/card_kinds",
                          "message": "points are enabled but no card kind earns points (P3)"})
+    tier_keys = {tier["key"] for tier in document.get("tiers", [])}
+    seen = set()
+    for index, rate in enumerate(settings["tier_rates"]):
+        at = f"{pointer}/tier_rates/{index}/tier_key"
+        if rate["tier_key"] not in tier_keys:
+            problems.append({"pointer": at, "message": (
+                f"{rate['tier_key']!r} is not one of the merchant's tiers (P1)")})
+        elif rate["tier_key"] in seen:
+            problems.append({"pointer": at, "message": (
+                f"tier {rate['tier_key']!r} has two earning rates (P1)")})
+        seen.add(rate["tier_key"])
     return problems
 
 
 @hookimpl
 def member_summary(session, member, config):
     return {"points": member_balances(session, member.id, [ASSET])[ASSET]}
+
+
+@hookimpl
+def checkout_earn(session, checkout, lines, config):
+    """P1/P2/P3: points on the paid amount of ``lines`` at the card's tier rate."""
+    return earn(checkout, lines, config)
+
+
+@hookimpl
+def checkout_payment(session, checkout, payment, config):
+    """P4: method "points" pays ``cash_points`` points per ``cash_value_fen`` fen."""
+    if payment.get("method") != "points":
+        return None
+    return pay_with_points(checkout, payment, config)
+
+
+@hookimpl
+def register_api_operations():
+    return operations()
+
+
+@hookimpl
+def register_migrations():
+    return [str(MIGRATIONS)]

@@ -7,6 +7,7 @@ Both run inside the checkout pipeline's single transaction (core/checkout.py): t
 from __future__ import annotations
 
 from core import ledger
+from core.builtin_hooks import CASH_ASSET
 from core.checkout import CheckoutState, Earning, PaymentResult, PricedLine
 from core.errors import Invalid, problem
 from core.ledger import Posting
@@ -89,7 +90,7 @@ def pay_with_points(checkout: CheckoutState, payment: dict, config: MerchantConf
         # raises core.ledger.InsufficientBalance (409) when the card has too few.
         Posting(card_points(session, merchant_id, checkout.card.id), -points),
         Posting(merchant_points(session, merchant_id, REDEEMED), points),
-        Posting(ledger.merchant_account(session, merchant_id, POINTS_AS_CASH, "cny"), amount_fen),
-        Posting(ledger.merchant_account(session, merchant_id, "sales", "cny"), -amount_fen),
+        Posting(ledger.merchant_account(session, merchant_id, POINTS_AS_CASH, CASH_ASSET), amount_fen),
+        Posting(ledger.merchant_account(session, merchant_id, "sales", CASH_ASSET), -amount_fen),
     ]
     return PaymentResult(amount_fen=amount_fen, postings=postings, receipt={"points": points})

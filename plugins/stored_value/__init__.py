@@ -1,14 +1,17 @@
 """Stored value (储值): recharge with bonus, PIN payments, new-card cap, cheques (S1-S7).
 
 Principal and bonus are separate ledger assets so refunds and liability reports can tell
-them apart.
+them apart; a cheque recharge waits in a third one, ``stored_value_pending``, until it clears
+(S4). The money moves are in ``service.py``, the endpoints in ``api.py``; this module holds
+the hook implementations. Guide: docs/plugins/stored_value.md.
 """
 from core.hookspecs import hookimpl
 from core.ledger import member_balances
 
-PLUGIN_ID = "stored_value"
-PRINCIPAL = "stored_value_principal"
-BONUS = "stored_value_bonus"
+from . import service
+from .service import BONUS, PENDING, PLUGIN_ID, PRINCIPAL
+
+__all__ = ["BONUS", "PENDING", "PLUGIN_ID", "PRINCIPAL"]
 
 
 @hookimpl
@@ -36,6 +39,23 @@ def validate_config(config, document):
 
 @hookimpl
 def member_summary(session, member, config):
-    balances = member_balances(session, member.id, [PRINCIPAL, BONUS])
+    balances = member_balances(session, member.id, [PRINCIPAL, BONUS, PENDING])
     return {"stored_value": {"principal_fen": balances[PRINCIPAL], "bonus_fen": balances[BONUS],
+                             "pending_fen": balances[PENDING],
                              "total_fen": balances[PRINCIPAL] + balances[BONUS]}}
+
+
+@hookimpl
+def checkout_payment(session, checkout, payment, config):
+    """S2/S3/C6: method ``stored_value`` pays from the card's principal, then bonus, with its PIN."""
+    if payment.get("method") != "stored_value":
+        return None
+    return service.pay(session, checkout, payment, config)
+
+
+@hookimpl
+def register_api_operations():
+    """Recharge, cheques, purchase-card fee, withdrawal, refund and the balance read."""
+    from .api import operations
+
+    return operations()

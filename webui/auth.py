@@ -1,0 +1,114 @@
+"""Staff login with sessions for the web pages (the API uses bearer tokens instead).
+
+Login renews the session (no fixation); cookies are HttpOnly and SameSite=Lax, and Secure
+whenever the request came over HTTPS; every form carries a CSRF token (Flask-WTF).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from core.models import Merchant, Staff
+from core.tenancy import authenticate
+
+from .extension import huika
+
+bp = Blueprint("auth", __name__)
+
+
+class HttpsAwareSessions(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request itself came over HTTPS."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+class LoginForm(FlaskForm):
+    merchant = StringField("merchant", validators=[DataRequired(), Length(max=100)])
+    username = StringField("username", validators=[DataRequired(), Length(max=60)])
+    password = PasswordField("password", validators=[DataRequired(), Length(max=200)])
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    id: int
+    merchant_id: int
+    merchant_name: str
+    username: str
+    display_name: str
+    role: str
+    store_id: int | None
+
+
+def current_staff() -> StaffUser | None:
+    if "staff" in g:
+        return g.staff
+    g.staff = None
+    staff_id = session.get("staff_id")
+    if staff_id is not None:
+        with huika().db.read() as db_session:
+            staff = db_session.get(Staff, staff_id)
+            if staff is not None and staff.active and staff.merchant_id == session.get("merchant_id"):
+                merchant = db_session.get(Merchant, staff.merchant_id)
+                g.staff = StaffUser(staff.id, staff.merchant_id, merchant.name, staff.username,
+                                    staff.display_name, staff.role, staff.store_id)
+    return g.staff
+
+
+def login_required(*roles: str):
+    """Page views: redirect to the login page; 403 for a role not in ``roles`` (if given)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(**kwargs):
+            staff = current_staff()
+            if staff is None:
+                return redirect(url_for("auth.login", next=request.full_path))
+            if roles and staff.role not in roles:
+                abort(403)
+            return view(**kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        with huika().db.read() as db_session:
+            merchant = db_session.scalar(select(Merchant).where(Merchant.name == form.merchant.data.strip()))
+            staff = authenticate(db_session, merchant.id, form.username.data.strip(),
+                                 form.password.data) if merchant else None
+            if staff is not None:
+                locale = session.get("locale")
+                session.clear()  # a new session at login: no fixation
+                session["staff_id"], session["merchant_id"] = staff.id, staff.merchant_id
+                if locale:
+                    session["locale"] = locale
+                session.permanent = True
+                target = request.args.get("next") or ""
+                if not target.startswith("/") or target.startswith("//"):
+                    target = url_for("home.index")
+                return redirect(target)
+        error = _("Merchant, username or password is not right.")
+    elif request.method == "POST":
+        error = _("Please fill in every field.")
+    return render_template("auth/login.html", form=form, error=error), 200 if error is None else 401
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    flash(_("You are signed out."))
+    return redirect(url_for("auth.login"))
