@@ -68,6 +68,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         return {"staff": current_staff()}
 
     # The money path and every plugin endpoint run through the same handler wrapper.
-    described = [serve(app, api_op) for api_op in [*CORE_OPERATIONS, *registry.api_operations()]]
+    handler_operations = [*CORE_OPERATIONS, *registry.api_operations()]
+    described = [serve(app, api_op) for api_op in handler_operations]
     app.extensions["huika"].operations = [*OPERATIONS, *described]
+    app.extensions["huika"].handlers = {op.operation_id: op for op in handler_operations}
     return app

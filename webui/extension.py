@@ -14,6 +14,7 @@ class Huika:
     db: Database
     plugins: PluginRegistry
     operations: list = field(default_factory=list)  # every API operation this app serves
+    handlers: dict = field(default_factory=dict)  # operation id -> core.operations.ApiOperation
 
 
 def huika() -> Huika:

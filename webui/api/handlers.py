@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.clock import now_utc
 from core.config_versions import published_config
-from core.errors import Conflict, HuikaError, Invalid, NotFound
+from core.errors import Conflict, Forbidden, HuikaError, Invalid, NotFound
 from core.models import IdempotencyRecord
 from core.operations import ApiOperation, OperationContext
 
@@ -52,46 +53,66 @@ def describe(api_op: ApiOperation) -> Operation:
                      idempotent=api_op.idempotent, plugin=api_op.plugin)
 
 
+@dataclass
+class Outcome:
+    status: int
+    body: dict
+    replayed: bool = False
+
+
+def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: dict,
+            idempotency_key: str | None) -> Outcome:
+    """Run one operation for ``caller`` in one transaction: roles, plugin enabled, idempotency.
+
+    Shared by the JSON API (bearer tokens) and the web pages (staff sessions), so a cashier
+    screen and an API client get exactly the same rules.
+    """
+    if caller.role not in api_op.roles:
+        raise Forbidden(f"the {caller.role} role may not {api_op.summary.lower()}")
+    if api_op.idempotent and not idempotency_key:
+        raise PreconditionRequired(f"send an {IDEMPOTENCY_HEADER} header (a new random value per "
+                                   "operation, the same one when retrying it)")
+    key = idempotency_key if api_op.idempotent else None
+    try:
+        transaction = huika().db.read if api_op.read_only else huika().db.write
+        with transaction() as session:
+            config = published_config(session, caller.merchant_id, huika().plugins)
+            if api_op.plugin and not config.is_enabled(api_op.plugin):
+                raise NotFound(f"the {api_op.plugin} plugin is not enabled for this merchant",
+                               code="plugin_not_enabled")
+            digest = _digest(api_op, params, body)
+            if key is not None:
+                _check_replay(session, caller.merchant_id, key, digest)
+            context = OperationContext(
+                session=session, config=config, merchant_id=caller.merchant_id,
+                staff_id=caller.staff_id, store_id=caller.store_id, role=caller.role,
+                params=params, query=query, body=body, now=now_utc())
+            result = api_op.handler(context)
+            if key is not None:
+                _remember(session, caller.merchant_id, key, digest, api_op.status, result)
+    except IdempotencyReplay as replay:
+        return Outcome(replay.status, replay.response, replayed=True)
+    except IntegrityError:
+        if key is None:
+            raise
+        return _replay_after_race(caller.merchant_id, key, api_op, params, body)
+    return Outcome(api_op.status, result)
+
+
 def serve(app: Flask, api_op: ApiOperation) -> Operation:
     """Add ``api_op`` to ``app`` under /api/v1 (in the api blueprint's error handling)."""
     described = describe(api_op)
 
     def view(**params):
         caller = authenticate()
-        if caller.role not in api_op.roles:
-            from core.errors import Forbidden
-
-            raise Forbidden(f"the {caller.role} role may not {api_op.summary.lower()}")
         body = json_body() if api_op.method in ("POST", "PUT", "PATCH") and request.get_data(cache=True) else {}
         key = _idempotency_key() if api_op.idempotent else None
-        try:
-            transaction = huika().db.read if api_op.read_only else huika().db.write
-            with transaction() as session:
-                config = published_config(session, caller.merchant_id, huika().plugins)
-                if api_op.plugin and not config.is_enabled(api_op.plugin):
-                    raise NotFound(f"the {api_op.plugin} plugin is not enabled for this merchant",
-                                   code="plugin_not_enabled")
-                digest = _digest(api_op, params, body)
-                if key is not None:
-                    _check_replay(session, caller.merchant_id, key, digest)
-                context = OperationContext(
-                    session=session, config=config, merchant_id=caller.merchant_id,
-                    staff_id=caller.staff_id, store_id=caller.store_id, role=caller.role,
-                    params=params, query=request.args.to_dict(), body=body, now=now_utc())
-                result = api_op.handler(context)
-                if key is not None:
-                    _remember(session, caller.merchant_id, key, digest, api_op.status, result)
-        except IdempotencyReplay as replay:
-            response = jsonify(replay.response)
-            response.status_code = replay.status
+        outcome = execute(api_op, caller, params=params, body=body, query=request.args.to_dict(),
+                          idempotency_key=key)
+        response = jsonify(outcome.body)
+        response.status_code = outcome.status
+        if outcome.replayed:
             response.headers["Idempotent-Replayed"] = "true"
-            return response
-        except IntegrityError:
-            if key is None:
-                raise
-            return _replay_after_race(caller.merchant_id, key, api_op, params, body)
-        response = jsonify(result)
-        response.status_code = api_op.status
         return response
 
     view.__name__ = api_op.operation_id
@@ -100,14 +121,11 @@ def serve(app: Flask, api_op: ApiOperation) -> Operation:
     return described
 
 
-def _idempotency_key() -> str:
+def _idempotency_key() -> str | None:
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-    if not key:
-        raise PreconditionRequired(f"send an {IDEMPOTENCY_HEADER} header (a new random value per "
-                                   "operation, the same one when retrying it)")
     if len(key) > MAX_KEY_LENGTH:
         raise Invalid(f"{IDEMPOTENCY_HEADER} is at most {MAX_KEY_LENGTH} characters")
-    return key
+    return key or None
 
 
 class PreconditionRequired(HuikaError):
@@ -140,7 +158,7 @@ def _remember(session, merchant_id: int, key: str, digest: str, status: int, res
     session.flush()
 
 
-def _replay_after_race(merchant_id: int, key: str, api_op: ApiOperation, params, body) -> Response:
+def _replay_after_race(merchant_id: int, key: str, api_op: ApiOperation, params, body) -> Outcome:
     """Two requests with one key ran at once; the loser answers with the winner's result."""
     with huika().db.read() as session:
         record = _find(session, merchant_id, key)
@@ -149,7 +167,4 @@ def _replay_after_race(merchant_id: int, key: str, api_op: ApiOperation, params,
         if record.request_digest != _digest(api_op, params, body):
             raise Conflict(f"{IDEMPOTENCY_HEADER} {key!r} was already used for another request",
                            code="idempotency_key_reused")
-        response = jsonify(record.response)
-        response.status_code = record.status
-        response.headers["Idempotent-Replayed"] = "true"
-        return response
+        return Outcome(record.status, record.response, replayed=True)
