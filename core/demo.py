@@ -97,7 +97,8 @@ def _create(session: Session, registry: PluginRegistry, member_count: int,
     config = config_versions.published_config(session, merchant.id, registry)
     tiers = [tier["key"] for tier in config.tiers]
     for index in range(member_count):
-        name = rng.choice(_SURNAMES) + rng.choice(_GIVEN)
+        # The first member is a 王 so the README's name-prefix example finds someone.
+        name = (_SURNAMES[0] if index == 0 else rng.choice(_SURNAMES)) + rng.choice(_GIVEN)
         member = members.create_member(session, config, merchant.id, {
             "name": name,
             "phone": f"13{rng.randint(0, 9)}{index:08d}",

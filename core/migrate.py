@@ -38,7 +38,9 @@ def upgrade(engine: Engine, revision: str = "heads", registry=None) -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The applied heads (the core's and each plugin branch's), comma-separated."""
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return ", ".join(sorted(heads)) or None

@@ -72,9 +72,6 @@ def test_loading_twice_duplicates_nothing_and_issues_new_tokens(hk):
         assert session.scalar(select(func.count()).select_from(ApiToken)) == 6
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="core/demo.py's 40 seeded members include no 王, so the README's "
-                          "`/api/v1/members?name_prefix=王` example answers an empty list")
 def test_the_readme_example_search_finds_demo_members(hk):
     with hk.db.write() as session:
         result = load_demo(session, hk.plugins)  # the defaults `huika demo` uses
