@@ -13,20 +13,34 @@ from tests.support.factories import basic_document, make_merchant
 # A body that would be valid for the route if the object were the caller's own.
 BODIES = {
     "updateMember": {"name": "改名"},
+    "updateMallItem": {"stock": 0},
+    "redeemMallItem": {"item_id": 1, "quantity": 1},
+    "adjustPoints": {"points": 10, "reason": "测试"},
+    "rechargeStoredValue": {"amount_fen": 50000, "payment": {"method": "cash"}},
+    "payPurchaseCardFee": {"payment": {"method": "cash"}},
+    "withdrawStoredValue": {"pin": "123456", "payment": {"method": "cash"}},
+    "refundStoredValue": {"pin": "123456", "payment": {"method": "cash"}},
+    "extendCard": {"expires_on": "2099-01-01"},
+    "updateWheelPrize": {"weight": 2},
     "bindCard": {"member_id": None},  # filled with B's own member below
     "rollbackConfig": None,
 }
 
 
+PLUGINS = [{"id": "points", "settings": {"wheel_enabled": True}}, {"id": "stored_value", "settings": {}}]
+
+
 @pytest.fixture
 def two_merchants(client, hk):
-    a_document = basic_document()
+    # Both merchants enable the money plugins, so their routes are reachable and really checked.
+    a_document = basic_document(plugins=PLUGINS)
     a = make_merchant(hk, "商户甲", a_document)
     for discount in (900, 880):  # A has versions 1..3, B only 1
         a_document["tiers"][1]["discount_permille"] = discount
         client.put("/api/v1/config/draft", json=a_document, headers=a.headers())
         client.post("/api/v1/config/publish", headers=a.headers())
-    b_document = basic_document(tiers=[{"key": "vip", "name": {"zh-CN": "贵宾", "en": "VIP"},
+    b_document = basic_document(plugins=PLUGINS,
+                                tiers=[{"key": "vip", "name": {"zh-CN": "贵宾", "en": "VIP"},
                                         "rank": 0, "discount_permille": 900}])
     b = make_merchant(hk, "商户乙", b_document)
     a_member = client.post("/api/v1/members", json={"name": "甲会员", "phone": "13800000001"},
@@ -40,8 +54,19 @@ def two_merchants(client, hk):
         "card_number": "AAAA0001", "lines": [{"sku": "A", "unit_price_fen": 1000}],
         "payments": [{"method": "cash", "amount_fen": 950}]},
         headers={**a.headers(), "Idempotency-Key": "a-1"}).json
+    a_item = client.post("/api/v1/points/mall/items", json={"name": "保温杯", "points_cost": 100, "stock": 5},
+                         headers=a.headers()).json
+    a_prize = client.post("/api/v1/points/wheel/prizes", json={"name": "谢谢参与", "kind": "none", "weight": 1},
+                          headers=a.headers()).json
+    cheque = client.post("/api/v1/cards/AAAA0001/recharge", json={
+        "amount_fen": 50000, "payment": {"method": "cheque", "reference": "CHQ-1"}},
+        headers={**a.headers(), "Idempotency-Key": "a-cheque"})
+    assert cheque.status_code == 201, cheque.json
+    history = client.get("/api/v1/cards/AAAA0001/history", headers=a.headers()).json["items"]
+    a_cheque_id = next(item["transaction_id"] for item in history if "stored_value_pending" in item["amounts"])
     return {"a": a, "b": b, "a_member": a_member, "a_card": a_card, "a_stock": a_stock,
-            "b_member": b_member, "a_checkout": a_checkout}
+            "b_member": b_member, "a_checkout": a_checkout, "a_item": a_item, "a_prize": a_prize,
+            "a_cheque_id": a_cheque_id}
 
 
 def api_rules(app):
@@ -60,7 +85,9 @@ def fill(rule: str, values: dict) -> str:
 
 def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, client, two_merchants):
     a_ids = {"member_id": two_merchants["a_member"]["id"], "card_number": "AAAA0002",
-             "tier_key": "gold", "version": 3, "checkout_id": two_merchants["a_checkout"]["checkout_id"]}
+             "tier_key": "gold", "version": 3, "checkout_id": two_merchants["a_checkout"]["checkout_id"],
+             "item_id": two_merchants["a_item"]["id"], "prize_id": two_merchants["a_prize"]["id"],
+             "transaction_id": two_merchants["a_cheque_id"]}
     b = two_merchants["b"]
     checked = []
     for rule in api_rules(app):
@@ -79,13 +106,16 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
             checked.append(endpoint)
     assert {"getMember", "updateMember", "listMemberCards", "getCard", "bindCard", "getTier",
             "getVersion", "rollbackConfig", "getCheckout", "returnCheckout", "replaceCard",
-            "getCardBalances", "getCardHistory"} <= set(checked)
+            "getCardBalances", "getCardHistory", "updateMallItem", "updateWheelPrize",
+            "clearStoredValueCheque", "rechargeStoredValue", "redeemMallItem"} <= set(checked)
     # Nothing of A's changed.
     a = two_merchants["a"]
     assert client.get(f"/api/v1/members/{a_ids['member_id']}", headers=a.headers()).json["name"] == "甲会员"
     assert client.get("/api/v1/cards/AAAA0002", headers=a.headers()).json["status"] == "issued"
     a_receipt = client.get(f"/api/v1/checkouts/{a_ids['checkout_id']}", headers=a.headers()).json
     assert a_receipt["returns"] == []
+    items = client.get("/api/v1/points/mall/items", headers=a.headers()).json["items"]
+    assert [(i["name"], i["stock"]) for i in items] == [("保温杯", 5)]
     assert len(client.get("/api/v1/config/versions", headers=a.headers()).json["items"]) == 3
 
 
@@ -150,7 +180,7 @@ def _versions(client, t):
 
 def _plugins(client, t):
     items = client.get("/api/v1/plugins", headers=t["b"].headers()).json["items"]
-    assert not any(item["enabled"] for item in items)
+    assert {item["id"] for item in items if item["enabled"]} == {"points", "stored_value"}
 
 
 def _me(client, t):
@@ -172,6 +202,39 @@ def _checkout(client, t):
     assert response.status_code == 404
 
 
+def _mall_items(client, t):
+    assert client.get("/api/v1/points/mall/items", headers=t["b"].headers()).json["items"] == []
+
+
+def _create_mall_item(client, t):
+    created = client.post("/api/v1/points/mall/items", json={"name": "乙的杯", "points_cost": 1, "stock": 1},
+                          headers=t["b"].headers())
+    assert created.status_code == 201
+    names = [i["name"] for i in client.get("/api/v1/points/mall/items", headers=t["a"].headers()).json["items"]]
+    assert names == ["保温杯"]
+
+
+def _wheel_prizes(client, t):
+    assert client.get("/api/v1/points/wheel/prizes", headers=t["b"].headers()).json["items"] == []
+
+
+def _create_wheel_prize(client, t):
+    created = client.post("/api/v1/points/wheel/prizes", json={"name": "乙奖", "kind": "none", "weight": 1},
+                          headers=t["b"].headers())
+    assert created.status_code == 201
+    assert len(client.get("/api/v1/points/wheel/prizes", headers=t["a"].headers()).json["items"]) == 1
+
+
+def _expiring(client, t):
+    response = client.get("/api/v1/points/expiring?days=3660", headers=t["b"].headers())
+    assert response.status_code == 200 and "AAAA0001" not in response.get_data(as_text=True)
+
+
+def _expire(client, t):
+    response = client.post("/api/v1/points/expire", headers={**t["b"].headers(), "Idempotency-Key": "b-exp"})
+    assert response.status_code in (200, 201) and "AAAA0001" not in response.get_data(as_text=True)
+
+
 def _openapi(client, t):
     assert client.get("/api/v1/openapi.json").status_code == 200  # public, holds no tenant data
 
@@ -180,6 +243,9 @@ COLLECTION_CHECKS = {  # reads first, then writes
     "searchMembers": _search, "listTiers": _list_tiers, "getDraft": _draft,
     "getPublishedConfig": _published, "listVersions": _versions, "listPlugins": _plugins,
     "getMe": _me, "openapi": _openapi, "quoteCheckout": _quote, "checkout": _checkout,
+    "listMallItems": _mall_items, "listWheelPrizes": _wheel_prizes, "listExpiringPoints": _expiring,
+    "createMallItem": _create_mall_item, "createWheelPrize": _create_wheel_prize,
+    "expirePoints": _expire,
     "createMember": _create_member, "issueCard": _issue_card, "saveDraft": _save_draft,
     "publishConfig": _publish,
 }
