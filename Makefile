@@ -17,6 +17,7 @@ test: $(STAMP) $(CATALOGS)
 	$(BIN)/pytest
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m tests.bench
 
 install: $(STAMP)

@@ -2,9 +2,10 @@
 
 The app is served by werkzeug's multi-threaded server on 127.0.0.1 and hammered by client
 threads, each checkout paid with a payment method that debits the card. The method is a
-tiny test-only plugin (``card_debit``, installed through a real entry point like any
-third-party plugin): it keeps this test independent of the stored-value and points plugins,
-which are being built, and of the ~50 ms scrypt PIN check a stored-value payment costs.
+tiny test-only plugin (tests/bench_support/card_debit.py, installed through a real entry
+point like any third-party plugin): it keeps this test independent of the stored-value and
+points plugins, which are being built, and of the ~50 ms scrypt PIN check a stored-value
+payment costs (800 of those would take the whole time budget).
 What is under test is the core's money path: the handler's one write transaction per
 request, the Idempotency-Key, the guarded debit in core.ledger.post and the lots.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import sys
 import threading
 import time
 import uuid
@@ -25,42 +27,17 @@ from sqlalchemy import func, select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from core import ledger
+from core.cards import get_card
 from core.ledger import Posting
 from core.models import Checkout, IdempotencyRecord, LedgerTransaction
 from core.plugins import build_registry
+from tests.bench_support import card_debit
+from tests.bench_support.card_debit import ASSET
 from tests.support.factories import basic_document, make_merchant
-from tests.support.plugin_factory import install_plugin, manifest
 
 THREADS = 8
 DEBITS_PER_THREAD = 100
-ASSET = "test_credit"
-INITIAL_BALANCE = 60_000  # fen; the clients try to spend about 152,000 in all
-
-CARD_DEBIT = '''
-from core.hookspecs import hookimpl
-
-ASSET = "test_credit"
-
-
-@hookimpl
-def checkout_payment(session, checkout, payment, config):
-    """Pay from the card's test_credit balance (a stand-in for stored value)."""
-    if payment["method"] != "card_debit":
-        return None
-    from core.checkout import PaymentResult
-    from core.errors import Invalid
-    from core.ledger import Posting, card_account, merchant_account
-
-    if checkout.card is None:
-        raise Invalid("card_debit needs a card")
-    amount = payment["amount_fen"]
-    card = card_account(session, checkout.merchant_id, checkout.card.id, ASSET)
-    issued = merchant_account(session, checkout.merchant_id, "issued", ASSET)
-    return PaymentResult(amount, [Posting(card, -amount), Posting(issued, amount)], {"asset": ASSET})
-'''
-
-CARD_DEBIT_MANIFEST = manifest("card_debit", assets=[{
-    "key": ASSET, "unit": "fen", "title": {"zh-CN": "测试余额", "en": "Test credit"}}])
+INITIAL_BALANCE = 60_000  # fen; the clients try to spend 230,377 in all
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -74,21 +51,19 @@ class QuietHandler(WSGIRequestHandler):
 
 @pytest.fixture
 def card_debit_registry(tmp_path, monkeypatch):
-    import sys
-
     site = tmp_path / "site"
     site.mkdir()
     monkeypatch.syspath_prepend(str(site))
-    install_plugin(site, "card_debit", code=CARD_DEBIT, manifest_doc=CARD_DEBIT_MANIFEST)
+    card_debit.install(site)
     registry = build_registry()
-    assert "card_debit" in registry.plugins, registry.refused
+    assert card_debit.PLUGIN_ID in registry.plugins, registry.refused
     yield registry
-    sys.modules.pop("huika_test_card_debit", None)
+    sys.modules.pop(card_debit.MODULE, None)
 
 
 @pytest.fixture
 def live(card_debit_registry, database_url):
-    """(app, base URL): the app served by a threaded HTTP server on 127.0.0.1."""
+    """(app, port): the app served by werkzeug's threaded HTTP server on 127.0.0.1."""
     from webui import create_app
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
@@ -107,7 +82,8 @@ def live(card_debit_registry, database_url):
 def shop(live):
     app, _port = live
     hk = app.extensions["huika"]
-    return make_merchant(hk, "并发测试店", basic_document(plugins=[{"id": "card_debit", "settings": {}}]))
+    document = basic_document(plugins=[{"id": card_debit.PLUGIN_ID, "settings": {}}])
+    return make_merchant(hk, "并发测试店", document)
 
 
 def loaded_card(app, shop, balance: int, phone: str = "13900000001") -> str:
@@ -128,8 +104,6 @@ def loaded_card(app, shop, balance: int, phone: str = "13900000001") -> str:
 
 
 def _card_id(session, merchant_id: int, number: str) -> int:
-    from core.cards import get_card
-
     return get_card(session, merchant_id, number).id
 
 
@@ -137,7 +111,7 @@ def checkout_body(number: str, amount: int) -> dict:
     # special_price: no tier discount, so the amount due is exactly the amount paid.
     return {"card_number": number,
             "lines": [{"sku": "ITEM", "unit_price_fen": amount, "special_price": True}],
-            "payments": [{"method": "card_debit", "amount_fen": amount}]}
+            "payments": [{"method": card_debit.METHOD, "amount_fen": amount}]}
 
 
 def post_json(port: int, path: str, body: dict, headers: dict) -> tuple[int, dict | None, bytes]:
@@ -255,20 +229,13 @@ def test_concurrent_debits_of_one_card_never_overspend(live, shop):
 
 
 @pytest.mark.parametrize("balance_covers", ["many", "one"])
-def test_retry_storm_with_one_key_posts_once(live, shop, balance_covers, request):
+def test_retry_storm_with_one_key_posts_once(live, shop, balance_covers):
     """8 clients resend one checkout (same key, same body) at once: one debit, one receipt.
 
     "one": the card holds exactly one debit, so a retry that ran the payment again instead of
     replaying would fail with insufficient_balance and tell the cashier the sale failed.
     """
     app, port = live
-    if balance_covers == "one" and app.extensions["huika"].db.dialect == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "KNOWN BUG (webui/api/handlers.py): on PostgreSQL the retries pass _check_replay "
-            "before the first request commits, run the payment again, block on the card's row "
-            "lock and then answer 409 insufficient_balance although the sale succeeded. Fix: "
-            "claim the Idempotency-Key (insert its record) before running the handler. Remove "
-            "this marker with the fix; strict=True makes the fixed test fail until then.")))
     amount = 1234
     number = loaded_card(app, shop, amount * (THREADS + 2) if balance_covers == "many" else amount)
     before = card_state(app, shop.id, number)["balance"]

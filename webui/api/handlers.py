@@ -81,15 +81,21 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
                 raise NotFound(f"the {api_op.plugin} plugin is not enabled for this merchant",
                                code="plugin_not_enabled")
             digest = _digest(api_op, params, body)
+            claim = None
             if key is not None:
                 _check_replay(session, caller.merchant_id, key, digest)
+                # Claim the key before running the handler: a concurrent request with the same
+                # key blocks on this row's unique index until we commit, then fails with
+                # IntegrityError and replays our answer, instead of running the payment again.
+                claim = _remember(session, caller.merchant_id, key, digest, 0, {})
             context = OperationContext(
                 session=session, config=config, merchant_id=caller.merchant_id,
                 staff_id=caller.staff_id, store_id=caller.store_id, role=caller.role,
                 params=params, query=query, body=body, now=now_utc())
             result = api_op.handler(context)
-            if key is not None:
-                _remember(session, caller.merchant_id, key, digest, api_op.status, result)
+            if claim is not None:
+                claim.status, claim.response = api_op.status, result
+                session.flush()
     except IdempotencyReplay as replay:
         return Outcome(replay.status, replay.response, replayed=True)
     except IntegrityError:
@@ -152,10 +158,12 @@ def _check_replay(session, merchant_id: int, key: str, digest: str) -> None:
     raise IdempotencyReplay(record)
 
 
-def _remember(session, merchant_id: int, key: str, digest: str, status: int, result) -> None:
-    session.add(IdempotencyRecord(merchant_id=merchant_id, key=key, request_digest=digest,
-                                  status=status, response=result))
+def _remember(session, merchant_id: int, key: str, digest: str, status: int, result) -> IdempotencyRecord:
+    record = IdempotencyRecord(merchant_id=merchant_id, key=key, request_digest=digest,
+                               status=status, response=result)
+    session.add(record)
     session.flush()
+    return record
 
 
 def _replay_after_race(merchant_id: int, key: str, api_op: ApiOperation, params, body) -> Outcome:
