@@ -169,6 +169,10 @@ def quote(state: CheckoutState) -> dict:
 def commit(state: CheckoutState, payments: list, *, idempotency_key: str | None = None) -> Checkout:
     """Take the payments, earn, post one ledger transaction and record the checkout."""
     session, config = state.session, state.config
+    if state.card is not None:
+        # Lock the card row first, as every plugin does before touching its accounts, so two
+        # checkouts on one card queue instead of deadlocking (PostgreSQL; SQLite has one writer).
+        session.execute(select(Card.id).where(Card.id == state.card.id).with_for_update())
     if not isinstance(payments, list) or not payments:
         raise Invalid("at least one payment is needed", details=[problem("/payments", "a list of payments")])
     taken: list[tuple[dict, PaymentResult]] = []

@@ -87,12 +87,13 @@ def post(
     Card debits consume unexpired lots, soonest expiry first (as of the merchant's date at
     ``now``); card credits open a lot or restore the lots of ``Posting.restore_from``.
     """
-    today = local_date(now or now_utc())
+    now = now or now_utc()
+    today = local_date(now)
     _check_balanced(merchant_id, postings)
     transaction = LedgerTransaction(
         merchant_id=merchant_id, type=type, store_id=store_id, staff_id=staff_id,
         idempotency_key=idempotency_key, request_digest=request_digest,
-        reverses_id=reverses_id, memo=memo or {},
+        reverses_id=reverses_id, memo=memo or {}, created_at=now,
     )
     try:
         with session.begin_nested():
@@ -153,7 +154,7 @@ def _move_lots(session: Session, transaction: LedgerTransaction, posting: Postin
     elif posting.amount > 0:
         session.add(Lot(account_id=posting.account.id, transaction_id=transaction.id,
                         amount=posting.amount, remaining=posting.amount,
-                        expires_on=posting.expires_on))
+                        expires_on=posting.expires_on, created_at=transaction.created_at))
 
 
 def _consume_lots(session: Session, transaction_id: int, account: Account, amount: int,

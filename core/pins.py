@@ -38,6 +38,7 @@ that locks the card get their answer before the lock is visible.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import bindparam, case, event, update
 from sqlalchemy.orm import Session
@@ -51,8 +52,12 @@ from .security import hash_secret, verify_secret
 NOT_ACCEPTED = "card or PIN not accepted"
 _PENDING = "huika.pins.pending_failures"
 _LISTENING = "huika.pins.listening"
-# A fixed hash an unknown card's PIN is compared with, so the answer takes as long.
-_DUMMY_HASH = hash_secret("not-a-pin")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash an unknown card's PIN is compared with, so the answer takes as long."""
+    return hash_secret("not-a-pin")
 
 
 def not_accepted() -> Forbidden:
@@ -70,7 +75,7 @@ def verify_pin(session: Session, card: Card | None, pin: str, *, max_attempts: i
     reaches the client.
     """
     if card is None:
-        verify_secret(str(pin), _DUMMY_HASH)  # same work as a real check
+        verify_secret(str(pin), _dummy_hash())  # same work as a real check
         raise not_accepted()
     if card.id is not None and card in session:
         session.refresh(card, ["pin_failures", "pin_locked_until", "pin_hash"])
@@ -80,7 +85,7 @@ def verify_pin(session: Session, card: Card | None, pin: str, *, max_attempts: i
                         code="pin_locked",
                         details={"locked_until": card.pin_locked_until.isoformat()})
     if not card.pin_hash:
-        verify_secret(str(pin), _DUMMY_HASH)
+        verify_secret(str(pin), _dummy_hash())
         raise Forbidden(f"card {card.number} has no PIN yet; staff set one after checking the "
                         "holder's ID", code="pin_not_set")
     if verify_secret(str(pin), card.pin_hash):

@@ -485,7 +485,8 @@ def test_builtin_assets():
               for pid in BUILTIN_PLUGINS}
     assert assets == {
         "points": {("points", "point")},
-        "stored_value": {("stored_value_principal", "fen"), ("stored_value_bonus", "fen")},
+        "stored_value": {("stored_value_principal", "fen"), ("stored_value_bonus", "fen"),
+                         ("stored_value_pending", "fen")},
         "training_courses": {("course_sessions", "session"), ("course_minutes", "minute")},
         "cosmetics_profile": set(),
         "hotel_rooms": {("room_vouchers", "voucher")},

@@ -188,26 +188,54 @@ def _pin(raw, at: str, problems: list) -> str | None:
     return raw
 
 
-def _check_pin(context_session: Session, card: Card, pin: str, settings: dict, now: datetime) -> None:
-    verify_pin(context_session, card, pin, max_attempts=settings["pin_max_attempts"],
+def _check_pin(session: Session, card: Card, pin: str, settings: dict, now: datetime) -> None:
+    verify_pin(session, card, pin, max_attempts=settings["pin_max_attempts"],
                lock_minutes=settings["pin_lock_minutes"], now=now)
+
+
+def lock_card(session: Session, card: Card) -> None:
+    """Take the card's row lock (PostgreSQL; SQLite's write transaction already serialises).
+
+    Every stored-value move on a card takes it first, so concurrent requests on one card run
+    one after the other: two payments cannot both pass the S3 cap check, nor two cheque
+    clearings both pass the "once" check, and the lock is always taken before the card's
+    ledger accounts (one order, no deadlock between these requests).
+    """
+    session.execute(select(Card.id).where(Card.id == card.id).with_for_update())
 
 
 # -- postings --------------------------------------------------------------------------
 
-def _move(debit: Account, credit: Account, amount: int, **credit_options) -> list[Posting]:
+def _move(debit: Account, credit: Account, amount: int) -> list[Posting]:
     """``amount`` from ``debit`` to ``credit`` (nothing for 0)."""
     if amount == 0:
         return []
-    return [Posting(debit, -amount), Posting(credit, amount, **credit_options)]
+    return [Posting(debit, -amount), Posting(credit, amount)]
 
 
-def _merchant(session: Session, merchant_id: int, purpose: str, asset: str) -> Account:
-    return merchant_account(session, merchant_id, purpose, asset)
+class Books:
+    """The accounts a move on one card touches, and the usual pairs of postings."""
 
+    def __init__(self, session: Session, card: Card) -> None:
+        self.session, self.card = session, card
 
-def _card(session: Session, card: Card, asset: str) -> Account:
-    return card_account(session, card.merchant_id, card.id, asset)
+    def on_card(self, asset: str) -> Account:
+        return card_account(self.session, self.card.merchant_id, self.card.id, asset)
+
+    def merchant(self, purpose: str, asset: str) -> Account:
+        return merchant_account(self.session, self.card.merchant_id, purpose, asset)
+
+    def load(self, asset: str, amount: int) -> list[Posting]:
+        """Onto the card, out of the merchant's ("issued", asset)."""
+        return _move(self.merchant("issued", asset), self.on_card(asset), amount)
+
+    def unload(self, asset: str, purpose: str, amount: int) -> list[Posting]:
+        """Off the card (consuming lots) into the merchant's (purpose, asset)."""
+        return _move(self.on_card(asset), self.merchant(purpose, asset), amount)
+
+    def cny(self, debit: str, credit: str, amount: int) -> list[Posting]:
+        """Money (cny) between two merchant accounts."""
+        return _move(self.merchant(debit, CNY), self.merchant(credit, CNY), amount)
 
 
 # -- S1 recharge and S4 cheques --------------------------------------------------------
@@ -222,6 +250,7 @@ def recharge(context: OperationContext) -> dict:
     """S1: load ``amount_fen`` plus its bonus; paid by cheque it stays pending (S4)."""
     session, merchant_id, now = context.session, context.merchant_id, context.now
     card = usable_card(session, merchant_id, context.params["card_number"], now)
+    lock_card(session, card)
     settings = settings_of(context.config)
     body = context.body
     problems = _unknown(body, {"amount_fen", "payment"})
@@ -231,18 +260,17 @@ def recharge(context: OperationContext) -> dict:
         raise Invalid("the recharge is not valid; nothing was charged", details=problems)
     minimum = settings["min_recharge_fen"]
     if amount < minimum:
-        raise Invalid(f"a recharge is at least {yuan(minimum)} yuan (S1)", code="below_minimum_recharge",
+        raise Invalid(f"a recharge is at least {yuan(minimum)} yuan (S1)",
+                      code="below_minimum_recharge",
                       details=[problem("/amount_fen", f"at least {minimum} fen")])
     bonus = bonus_for(settings, amount)
     cheque = tender.method == "cheque"
-    money = _move(_merchant(session, merchant_id, "stored_value_sold", CNY),
-                  _merchant(session, merchant_id, tender.purpose, CNY), amount)
+    books = Books(session, card)
+    money = books.cny("stored_value_sold", tender.purpose, amount)
     if cheque:  # S4: nothing spendable (and no stored_amount upgrade) before it clears
-        value = _move(_merchant(session, merchant_id, "issued", PENDING), _card(session, card, PENDING),
-                      amount + bonus)
+        value = books.load(PENDING, amount + bonus)
     else:
-        value = (_move(_merchant(session, merchant_id, "issued", PRINCIPAL), _card(session, card, PRINCIPAL), amount)
-                 + _move(_merchant(session, merchant_id, "issued", BONUS), _card(session, card, BONUS), bonus))
+        value = books.load(PRINCIPAL, amount) + books.load(BONUS, bonus)
     memo = {"card_id": card.id, "card_number": card.number, "method": tender.method,
             "principal_fen": amount, "bonus_fen": bonus, "reference": tender.reference}
     transaction = ledger.post(session, merchant_id, TX_RECHARGE, value + money,
@@ -296,30 +324,30 @@ def settle_cheque(context: OperationContext, action: str) -> dict:
             or memo.get("method") != "cheque"
             or _current_card_id(session, memo.get("card_id")) != card.id):
         raise NotFound(f"card {card.number} has no cheque recharge {transaction_id}")
+    lock_card(session, card)
     settled = ledger.find_by_idempotency_key(session, merchant_id, _settle_key(cheque.id))
     if settled is not None:
         done = "cleared" if settled.type == TX_CHEQUE_CLEAR else "bounced"
-        raise Conflict(f"cheque recharge {cheque.id} was already {done}", code="cheque_already_settled",
-                       details={"settled_by": settled.id, "status": done})
+        raise Conflict(f"cheque recharge {cheque.id} was already {done}",
+                       code="cheque_already_settled", details={"settled_by": settled.id, "status": done})
     principal, bonus = memo["principal_fen"], memo["bonus_fen"]
-    pending = _card(session, card, PENDING)
-    out_of_pending = [Posting(pending, -(principal + bonus), prefer_lots_of=cheque.id),
-                      Posting(_merchant(session, merchant_id, "issued", PENDING), principal + bonus)]
-    receivable = _merchant(session, merchant_id, "cheques_receivable", CNY)
+    books = Books(session, card)
+    # This cheque's own pending lot first (another cheque may be pending on the card).
+    out_of_pending = [Posting(books.on_card(PENDING), -(principal + bonus), prefer_lots_of=cheque.id),
+                      Posting(books.merchant("issued", PENDING), principal + bonus)]
     if action == "clear":
-        postings = (out_of_pending
-                    + _move(_merchant(session, merchant_id, "issued", PRINCIPAL), _card(session, card, PRINCIPAL), principal)
-                    + _move(_merchant(session, merchant_id, "issued", BONUS), _card(session, card, BONUS), bonus)
-                    + _move(receivable, _merchant(session, merchant_id, "external_cheque", CNY), principal))
+        postings = (out_of_pending + books.load(PRINCIPAL, principal) + books.load(BONUS, bonus)
+                    + books.cny("cheques_receivable", "external_cheque", principal))
         kind, reverses = TX_CHEQUE_CLEAR, None
     else:
-        postings = out_of_pending + _move(receivable, _merchant(session, merchant_id, "stored_value_sold", CNY), principal)
+        postings = out_of_pending + books.cny("cheques_receivable", "stored_value_sold", principal)
         kind, reverses = TX_CHEQUE_BOUNCE, cheque.id
     posted = ledger.post(session, merchant_id, kind, postings, store_id=context.store_id,
                          staff_id=context.staff_id, idempotency_key=_settle_key(cheque.id),
                          reverses_id=reverses, now=now,
                          memo={"card_id": card.id, "card_number": card.number,
-                               "cheque_transaction_id": cheque.id, "reference": memo.get("reference", "")})
+                               "cheque_transaction_id": cheque.id,
+                               "reference": memo.get("reference", "")})
     if action == "clear":
         _upgrade(session, context.config, card, now)
     return {
@@ -354,13 +382,15 @@ def purchase_fee(context: OperationContext) -> dict:
     tender = _tender(context.body.get("payment"), ("cash", "external"), problems)
     if problems:
         raise Invalid("the card fee payment is not valid; nothing was charged", details=problems)
+    lock_card(session, card)
     paid = ledger.find_by_idempotency_key(session, merchant_id, _fee_key(card))
     if paid is not None:
         raise Conflict(f"the card fee of card {card.number} was already paid",
                        code="purchase_fee_already_paid", details={"transaction_id": paid.id})
     fee = settings_of(context.config)["purchase_card_fee_fen"]
-    postings = [Posting(_merchant(session, merchant_id, tender.purpose, CNY), fee),
-                Posting(_merchant(session, merchant_id, "card_fees", CNY), -fee)]
+    books = Books(session, card)  # explicit postings: a fee of 0 still leaves its "paid" trace
+    postings = [Posting(books.merchant(tender.purpose, CNY), fee),
+                Posting(books.merchant("card_fees", CNY), -fee)]
     transaction = ledger.post(session, merchant_id, TX_PURCHASE_FEE, postings,
                               store_id=context.store_id, staff_id=context.staff_id,
                               idempotency_key=_fee_key(card), now=now,
@@ -389,6 +419,7 @@ def withdraw(context: OperationContext) -> dict:
     tender = _tender(context.body.get("payment"), ("cash", "external"), problems)
     if problems:
         raise Invalid("the withdrawal is not valid; nothing was paid out", details=problems)
+    lock_card(session, card)
     _check_pin(session, card, pin, settings, now)
     amounts = balances(session, card)
     principal, bonus = amounts["principal_fen"], amounts["bonus_fen"]
@@ -414,6 +445,7 @@ def refund(context: OperationContext) -> dict:
     tender = _tender(context.body.get("payment"), ("cash", "external"), problems)
     if problems:
         raise Invalid("the refund is not valid; nothing was paid out", details=problems)
+    lock_card(session, card)
     _check_pin(session, card, pin, settings, now)
     amounts = balances(session, card)
     if amounts["pending_fen"]:
@@ -421,17 +453,16 @@ def refund(context: OperationContext) -> dict:
                        code="cheque_pending")
     if amounts["total_fen"] == 0:
         raise Conflict(f"card {card.number} holds no stored value", code="nothing_to_refund")
-    return _pay_out(context, card, TX_REFUND, amounts["principal_fen"], amounts["bonus_fen"], tender)
+    return _pay_out(context, card, TX_REFUND, amounts["principal_fen"], amounts["bonus_fen"],
+                    tender)
 
 
 def _pay_out(context: OperationContext, card: Card, kind: str, amount: int, forfeit: int,
              tender: Tender) -> dict:
     session, merchant_id = context.session, context.merchant_id
-    postings = (
-        _move(_card(session, card, PRINCIPAL), _merchant(session, merchant_id, "issued", PRINCIPAL), amount)
-        + _move(_card(session, card, BONUS), _merchant(session, merchant_id, "forfeited", BONUS), forfeit)
-        + _move(_merchant(session, merchant_id, tender.purpose, CNY),
-                _merchant(session, merchant_id, "stored_value_sold", CNY), amount))
+    books = Books(session, card)
+    postings = (books.unload(PRINCIPAL, "issued", amount) + books.unload(BONUS, "forfeited", forfeit)
+                + books.cny(tender.purpose, "stored_value_sold", amount))
     transaction = ledger.post(session, merchant_id, kind, postings, store_id=context.store_id,
                               staff_id=context.staff_id, now=context.now,
                               memo={"card_id": card.id, "card_number": card.number,
@@ -480,6 +511,7 @@ def pay(session: Session, checkout: CheckoutState, payment: dict, config: Mercha
                       details=[problem("/payments", "one payment with method stored_value")])
     settings = settings_of(config)
     card, now = checkout.card, checkout.now
+    lock_card(session, card)
     _check_pin(session, card, pin, settings, now)  # before any balance is revealed
     amounts = balances(session, card)
     principal, bonus = amounts["principal_fen"], amounts["bonus_fen"]
@@ -491,13 +523,12 @@ def pay(session: Session, checkout: CheckoutState, payment: dict, config: Mercha
             details={"asset": "stored_value", "needed": amount, "available": principal + bonus})
     check_new_card_cap(session, card, amount, settings["new_card_cap_permille"], now)
     from_principal, from_bonus = split(amount, principal, bonus, settings["spend_order"])
-    merchant_id = checkout.merchant_id
-    sales = _merchant(session, merchant_id, "sales", CNY)
-    postings = (
-        _move(_card(session, card, PRINCIPAL), _merchant(session, merchant_id, "redeemed", PRINCIPAL), from_principal)
-        + _move(sales, _merchant(session, merchant_id, "stored_value_sold", CNY), from_principal)
-        + _move(_card(session, card, BONUS), _merchant(session, merchant_id, "redeemed", BONUS), from_bonus)
-        + _move(sales, _merchant(session, merchant_id, "stored_value_bonus_cost", CNY), from_bonus))
+    # On the card accounts, so the core's returns (G3) give back to the very lots (restore_from).
+    books = Books(session, card)
+    postings = (books.unload(PRINCIPAL, "redeemed", from_principal)
+                + books.cny("sales", "stored_value_sold", from_principal)
+                + books.unload(BONUS, "redeemed", from_bonus)
+                + books.cny("sales", "stored_value_bonus_cost", from_bonus))
     paid.add(id(checkout))
     return PaymentResult(amount_fen=amount, postings=postings, receipt={
         "card_number": card.number, "principal_fen": from_principal, "bonus_fen": from_bonus,

@@ -136,13 +136,14 @@ def test_s1_a_retried_recharge_is_replayed_and_a_reused_key_is_refused(client, h
     assert_ledger_sound(hk, shop)
 
 
-def test_s1_a_recharge_without_an_idempotency_key_is_refused(client, shop):
+def test_s1_a_recharge_without_an_idempotency_key_is_refused(client, hk, shop):
     card = new_card(client, shop)
     response = client.post(f"/api/v1/cards/{card}/recharge",
                            json={"amount_fen": 100000, "payment": {"method": "cash"}},
                            headers=shop.headers())
     assert response.status_code == 428
     assert stored(client, shop, card)["total_fen"] == 0
+    assert_ledger_sound(hk, shop)
 
 
 def test_every_endpoint_answers_404_plugin_not_enabled_without_the_plugin(client, hk):
@@ -175,3 +176,4 @@ def test_s6_the_summary_flags_a_low_balance(client, hk):
     detail = client.get(f"/api/v1/members/{member['id']}", headers=shop.headers()).json
     assert detail["summary"]["stored_value"] == {"principal_fen": 5000, "bonus_fen": 0,
                                                  "pending_fen": 0, "total_fen": 5000}
+    assert_ledger_sound(hk, shop)
