@@ -16,18 +16,18 @@ See docs/plugins/points.md.
 from pathlib import Path
 
 from core.hookspecs import hookimpl
+from core.jobs import Job
 from core.ledger import member_balances
 
 from . import models  # noqa: F401  (the plugin's tables join the core's metadata)
 from .api import operations
 from .common import ASSET, PLUGIN_ID
 from .earning import earn, pay_with_points
-from .expiry import expire_points, expiring_soon
+from .expiry import expire_points, expire_points_job, expiring_soon, notify_expiring_points_job
+
+__all__ = ["expire_points", "expiring_soon"]  # the job bodies, plain functions of ``now`` (P7, R2)
 
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
-
-# Job bodies by the job ids declared in plugin.json: plain functions of ``now``.
-JOBS = {"expire_points": expire_points, "notify_expiring_points": expiring_soon}
 
 
 @hookimpl
@@ -89,3 +89,15 @@ def register_api_operations():
 @hookimpl
 def register_migrations():
     return [str(MIGRATIONS)]
+
+
+@hookimpl
+def register_jobs():
+    """The jobs of plugin.json, as ``points.<job id>``: expiry just after local midnight (P7),
+    the notice in the morning (R2)."""
+    return [
+        Job("points.expire_points", expire_points_job, hour=0, minute=10,
+            description="expire point lots past their date (P7)"),
+        Job("points.notify_expiring_points", notify_expiring_points_job, hour=9, minute=0,
+            description="cards whose points enter the expiry notice window (P7, R2)"),
+    ]

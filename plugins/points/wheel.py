@@ -115,10 +115,10 @@ def spins_today(session: Session, member_id: int, day) -> int:
 
 def spin(session: Session, config: MerchantConfig, merchant_id: int, card_number: str, *,
          now: datetime, store_id: int | None, staff_id: int | None) -> dict:
+    card = usable_card(session, merchant_id, card_number, now)  # another merchant's card: 404
     settings = config.settings_for(PLUGIN_ID)
     if not settings["wheel_enabled"]:
         raise Conflict("the lucky wheel is turned off for this merchant", code="wheel_disabled")
-    card = usable_card(session, merchant_id, card_number, now)
     if card.member_id is None:
         raise Conflict(f"card {card.number} belongs to no member", code="card_not_bound")
     today = local_date(now)

@@ -39,6 +39,8 @@ PAYMENT = {
         "method": {"type": "string", "description": "cash, external, or a plugin's method "
                                                     "(stored_value, points)"},
         "amount_fen": {"type": "integer", "minimum": 0},
+        "points": {"type": "integer", "minimum": 1, "description": "method points: points paid as cash (P4)"},
+        "pin": {"type": "string", "pattern": "^[0-9]{6}$", "description": "method stored_value (C6)"},
         "channel": {"enum": ["wechat", "alipay", "unionpay", "other"]},
         "reference": {"type": "string"},
     },
