@@ -47,6 +47,7 @@ META_KINDS: tuple[str, ...] = (
     "rules",
     "screen",
     "merchant-config",
+    "starter",
 )
 
 

@@ -47,6 +47,12 @@ def example_id(path: Path) -> str:
 
 # Each invalid fixture fails for the one reason its name gives; this is where that reason shows.
 EXPECTED_POINTERS = {
+    "starter/document-discount-over-1000": "/document/tiers/0/discount_permille",
+    "starter/document-missing-schema-version": "/document",
+    "starter/id-not-slug": "/id",
+    "starter/missing-title": "",
+    "starter/title-missing-english": "/title",
+    "starter/unknown-property-author": "",
     "field/bad-applies-to": "/applies_to",
     "field/bad-key-slug": "/key",
     "field/choice-without-options": "",

@@ -53,15 +53,21 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .api import bp as api_bp
     from .api.handlers import serve
-    from .auth import bp as auth_bp
     from .api.money import CORE_OPERATIONS
     from .api.operations import OPERATIONS
+    from .auth import bp as auth_bp
+    from .cashier import bp as cashier_bp
+    from .editor import bp as editor_bp
     from .home import bp as home_bp
+    from .member import bp as member_bp
 
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(cashier_bp)
+    app.register_blueprint(member_bp)
+    app.register_blueprint(editor_bp)
 
     @app.context_processor
     def inject_staff():

@@ -14,6 +14,7 @@ from .ledger import (
 from .checkout import Checkout, CheckoutLine, CheckoutPayment, CheckoutReturn
 from .config import ConfigDraft, ConfigVersion
 from .jobs import JobRun
+from .messaging import LoginCode, OutboxMessage
 
 __all__ = [
     "Account",
@@ -33,9 +34,11 @@ __all__ = [
     "IdempotencyRecord",
     "LedgerTransaction",
     "Lot",
+    "LoginCode",
     "LotMovement",
     "Member",
     "Merchant",
+    "OutboxMessage",
     "Staff",
     "StaffRole",
     "Store",

@@ -1,0 +1,26 @@
+"""The cashier's screens (/cashier): find a member, register, issue cards, check out, receipts,
+returns, card lifecycle, recharge, points mall and lucky wheel, all rendered from the
+merchant's PUBLISHED configuration.
+
+Every action runs through ``webui.api.handlers.execute`` (the same rules as the JSON API);
+forms that move money carry a server-generated idempotency key, new per rendered form, so a
+double submit or a browser retry posts once. Shortcuts and card swipes: docs/cashier.md.
+"""
+from flask import Blueprint
+
+from .money import local_time, mask_card, plain_yuan, yuan, zhe
+
+bp = Blueprint("cashier", __name__, url_prefix="/cashier")
+
+STAFF_ROLES = ("cashier", "manager", "owner")
+
+
+@bp.context_processor
+def _helpers():
+    from .ops import new_key
+
+    return {"yuan": yuan, "plain_yuan": plain_yuan, "zhe": zhe, "local_time": local_time,
+            "mask_card": mask_card, "new_key": new_key}
+
+
+from . import actions, checkout, views  # noqa: E402,F401  (register the routes)

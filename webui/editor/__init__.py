@@ -1,0 +1,21 @@
+"""The merchant editor (issue 4, L1-L3): server-rendered pages for owners and managers.
+
+Every change goes into the configuration draft only (``core.config_versions.save_draft``);
+the publish page validates the whole document and stores a version. Owners also manage staff
+and stores here. Pages work without JavaScript; ``static/editor.js`` adds drag-and-drop.
+"""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("editor", __name__, url_prefix="/editor")
+
+from . import fields, layouts, plugins, staff, tiers, views  # noqa: E402,F401  (routes)
+from .common import plugin_title, template_title  # noqa: E402
+from ..screens import format_yuan, format_zhe  # noqa: E402
+
+
+@bp.context_processor
+def editor_helpers() -> dict:
+    return {"format_yuan": format_yuan, "format_zhe": format_zhe, "plugin_title": plugin_title,
+            "template_title": template_title}

@@ -1,0 +1,19 @@
+"""Member self-service (/m, M3, M4): self-registration reached by a QR code, phone + SMS-code
+login, and the member's own points, stored value, packages and history.
+
+The member's session lives under its own key (``member_portal``), never the staff keys, and
+is scoped to one member of one merchant: every page loads only that member's cards.
+"""
+from flask import Blueprint
+
+from ..cashier.money import local_time, mask_card, yuan
+
+bp = Blueprint("member", __name__, url_prefix="/m")
+
+
+@bp.context_processor
+def _helpers():
+    return {"yuan": yuan, "local_time": local_time, "mask_card": mask_card}
+
+
+from . import views  # noqa: E402,F401  (register the routes)
