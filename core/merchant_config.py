@@ -64,6 +64,11 @@ class MerchantConfig:
                 return apply_defaults(info.settings_schema, entry.get("settings", {}))
         return {}
 
+    def settings_pointer(self, plugin_id: str) -> str:
+        """JSON pointer of the plugin's settings in the document, for validate_config problems."""
+        ids = [entry["id"] for entry in self.document.get("plugins", [])]
+        return f"/plugins/{ids.index(plugin_id)}/settings"
+
     @property
     def policies(self) -> dict:
         return {**DEFAULT_POLICIES, **self.document.get("policies", {})}
@@ -119,6 +124,8 @@ def validate_config(document, registry: "PluginRegistry") -> list[dict]:
             {"pointer": f"/plugins/{index}/settings{p.pointer}", "message": p.message}
             for p in validate_against(settings, info.settings_schema)
         ]
+    if problems:
+        return problems  # plugins' cross-checks assume settings that match their schemas
     for results in config.hook("validate_config")(config=config, document=document):
         problems += results or []
     return problems

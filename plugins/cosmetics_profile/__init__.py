@@ -7,10 +7,8 @@ PLUGIN_ID = "cosmetics_profile"
 @hookimpl
 def validate_config(config, document):
     """Class A must ask more than class B, and key members are followed up first (K2, K3)."""
-    if not config.is_enabled(PLUGIN_ID):
-        return []
     settings = config.settings_for(PLUGIN_ID)
-    pointer = f"/plugins/{config.enabled_plugins.index(PLUGIN_ID)}/settings"
+    pointer = config.settings_pointer(PLUGIN_ID)
     problems = []
     if settings["class_a_min_spend_fen"] < settings["class_b_min_spend_fen"]:
         problems.append({"pointer": f"{pointer}/class_a_min_spend_fen",

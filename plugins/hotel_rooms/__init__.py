@@ -9,10 +9,8 @@ VOUCHERS = "room_vouchers"
 @hookimpl
 def validate_config(config, document):
     """Blackout ranges must run forwards; benefits must name the merchant's card kinds (H1, H2)."""
-    if not config.is_enabled(PLUGIN_ID):
-        return []
     settings = config.settings_for(PLUGIN_ID)
-    pointer = f"/plugins/{config.enabled_plugins.index(PLUGIN_ID)}/settings"
+    pointer = config.settings_pointer(PLUGIN_ID)
     problems = []
     for index, period in enumerate(settings["blackout_dates"]):
         if period["end"] < period["start"]:

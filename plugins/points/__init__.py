@@ -33,10 +33,8 @@ MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 @hookimpl
 def validate_config(config, document):
     """Settings that are valid one by one but contradict each other."""
-    if not config.is_enabled(PLUGIN_ID):
-        return []
     settings = config.settings_for(PLUGIN_ID)
-    pointer = f"/plugins/{config.enabled_plugins.index(PLUGIN_ID)}/settings"
+    pointer = config.settings_pointer(PLUGIN_ID)
     problems = []
     if settings["wheel_max_spins_per_day"] < settings["wheel_free_spins_per_day"]:
         problems.append({"pointer": f"{pointer}/wheel_max_spins_per_day",

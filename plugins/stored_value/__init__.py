@@ -17,10 +17,8 @@ __all__ = ["BONUS", "PENDING", "PLUGIN_ID", "PRINCIPAL"]
 @hookimpl
 def validate_config(config, document):
     """Bonus tiers (S1) must climb and start at or above the minimum recharge."""
-    if not config.is_enabled(PLUGIN_ID):
-        return []
     settings = config.settings_for(PLUGIN_ID)
-    pointer = f"/plugins/{config.enabled_plugins.index(PLUGIN_ID)}/settings/bonus_tiers"
+    pointer = config.settings_pointer(PLUGIN_ID) + "/bonus_tiers"
     problems = []
     previous = None
     for index, tier in enumerate(settings["bonus_tiers"]):

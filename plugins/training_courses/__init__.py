@@ -9,10 +9,8 @@ MINUTES = "course_minutes"
 
 @hookimpl
 def validate_config(config, document):
-    if not config.is_enabled(PLUGIN_ID):
-        return []
     settings = config.settings_for(PLUGIN_ID)
-    pointer = f"/plugins/{config.enabled_plugins.index(PLUGIN_ID)}/settings"
+    pointer = config.settings_pointer(PLUGIN_ID)
     if settings["expiry_notice_days"] >= settings["package_validity_days"]:
         return [{"pointer": f"{pointer}/expiry_notice_days",
                  "message": "the expiry notice must be shorter than a package's validity (T1)"}]

@@ -99,3 +99,20 @@ def test_plugin_dependencies_must_be_enabled(registry, monkeypatch):
     problems = validate_config(document_with("points", {}), registry)
     assert {"pointer": "/plugins/0/id",
             "message": "plugin 'points' needs plugin 'stored_value' enabled too"} in problems
+
+
+def test_cross_checks_wait_for_settings_that_match_the_schema(registry):
+    # A string where an integer belongs must give a schema problem, not crash the cross-check.
+    problems = validate_config(document_with("points", {"wheel_max_spins_per_day": "two"}), registry)
+    assert pointers(problems) == ["/plugins/0/settings/wheel_max_spins_per_day"]
+
+
+def test_pointers_index_the_document_even_after_an_unknown_plugin(registry):
+    document = basic_document(plugins=[{"id": "not_installed", "settings": {}},
+                                       {"id": "training_courses", "settings": {
+                                           "package_validity_days": 30, "expiry_notice_days": 30}}])
+    problems = validate_config(document, registry)
+    assert pointers(problems) == ["/plugins/0/id"]  # unknown plugin first; cross-checks wait
+    document["plugins"] = document["plugins"][1:]
+    document["plugins"].insert(0, {"id": "points", "settings": {}})
+    assert pointers(validate_config(document, registry)) == ["/plugins/1/settings/expiry_notice_days"]
