@@ -131,9 +131,9 @@ def rollback(session: Session, merchant_id: int, registry: PluginRegistry, numbe
              *, staff_id: int | None = None) -> ConfigVersion:
     """Publish version ``number``'s document again as a new version (history is kept)."""
     old = get_version(session, merchant_id, number)
-    return publish(session, merchant_id, registry, staff_id=staff_id,
-                   note=f"rollback to version {number}", document=old.document,
-                   rolled_back_from=number)
+    # No note text: rolled_back_from says it, and every page words it in its own language.
+    return publish(session, merchant_id, registry, staff_id=staff_id, note="",
+                   document=old.document, rolled_back_from=number)
 
 
 def _sync_tiers(session: Session, merchant_id: int, tiers: list[dict]) -> None:

@@ -131,6 +131,8 @@ def extra_values(member_extra: dict, definitions: dict) -> list[tuple[str, str]]
     """A member's custom field values as (label, text) for display."""
     rows = []
     for key, value in (member_extra or {}).items():
+        if value in (None, "", []):
+            continue
         definition = definitions.get(key)
         if definition is None:
             rows.append((key, str(value)))
