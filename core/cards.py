@@ -134,3 +134,12 @@ def _find_tier(session: Session, merchant_id: int, key) -> Tier | None:
         raise Invalid(f"tier {key!r} is not one of the merchant's published tiers",
                       details=[problem("/tier", "a published tier key")])
     return tier
+
+
+def current_card(session: Session, card: Card) -> Card:
+    """The card that now holds ``card``'s balances: follows replacements (C5) to the end."""
+    seen = set()
+    while card.replaced_by_id is not None and card.id not in seen:
+        seen.add(card.id)
+        card = session.get(Card, card.replaced_by_id)
+    return card

@@ -173,6 +173,9 @@ def commit(state: CheckoutState, payments: list, *, idempotency_key: str | None 
         # Lock the card row first, as every plugin does before touching its accounts, so two
         # checkouts on one card queue instead of deadlocking (PostgreSQL; SQLite has one writer).
         session.execute(select(Card.id).where(Card.id == state.card.id).with_for_update())
+        session.refresh(state.card)
+        # Reported lost or replaced while we priced? Check again now that we hold the lock.
+        usable_card(session, state.merchant_id, state.card.number, state.now)
     if not isinstance(payments, list) or not payments:
         raise Invalid("at least one payment is needed", details=[problem("/payments", "a list of payments")])
     taken: list[tuple[dict, PaymentResult]] = []
@@ -237,6 +240,7 @@ def _receipt(state, record, taken, earned, tier_before) -> dict:
         "checkout_id": record.id,
         "created_at": record.created_at.isoformat(),
         "card_number": card.number if card else None,
+        "config_version": state.config.version,
         "member_name": state.member.name if state.member else None,
         "tier": tier_before,
         "tier_after": card.tier.key if card and card.tier else None,

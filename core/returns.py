@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import ledger
+from .cards import current_card
 from .checkout import CheckoutState, PricedLine, earnings
 from .errors import Conflict, Invalid, NotFound, problem
 from .ledger import Posting
@@ -22,9 +23,10 @@ from .models import Account, Card, Checkout, CheckoutLine, CheckoutReturn, Entry
 from .pricing import proportional_share
 
 
-def get_checkout(session: Session, merchant_id: int, checkout_id: int) -> Checkout:
-    record = session.scalar(select(Checkout).where(Checkout.merchant_id == merchant_id,
-                                                   Checkout.id == checkout_id))
+def get_checkout(session: Session, merchant_id: int, checkout_id: int, *,
+                 lock: bool = False) -> Checkout:
+    query = select(Checkout).where(Checkout.merchant_id == merchant_id, Checkout.id == checkout_id)
+    record = session.scalar(query.with_for_update() if lock else query)
     if record is None:
         raise NotFound(f"checkout {checkout_id} does not exist")
     return record
@@ -39,7 +41,12 @@ def returns_of(session: Session, record: Checkout) -> list[dict]:
 
 def return_lines(session: Session, config: MerchantConfig, merchant_id: int, checkout_id: int,
                  body: dict, *, store_id: int | None, staff_id: int | None, now) -> dict:
-    record = get_checkout(session, merchant_id, checkout_id)
+    # Locked: two tills returning the same line at once queue here, and the second one sees
+    # the first one's returned_quantity (READ COMMITTED re-reads it after the lock).
+    record = get_checkout(session, merchant_id, checkout_id, lock=True)
+    session.refresh(record)
+    for line in record.lines:
+        session.refresh(line)
     wanted = _parse(body, record)
     lines = {line.line_no: line for line in record.lines}
     returned_now = []
@@ -54,9 +61,12 @@ def return_lines(session: Session, config: MerchantConfig, merchant_id: int, che
     for line, quantity in returned_now:
         line.returned_quantity += quantity
     paid_after = _returned_paid(record)
-    refund_fen = paid_after - paid_before
-
+    refunded_before = sum(payment.refunded_fen for payment in record.payments)
     postings = _refund_postings(session, record, paid_before, paid_after)
+    # What the tenders really give back this time (each is rounded down; the last return of a
+    # checkout gives back every remaining fen), not the lines' share, so reports and tier
+    # spend count exactly the money that moved.
+    refund_fen = sum(payment.refunded_fen for payment in record.payments) - refunded_before
     postings += _earning_takebacks(session, config, record, now)
     posted = ledger.post(session, merchant_id, "return", postings or _nothing(session, merchant_id),
                          store_id=store_id, staff_id=staff_id, reverses_id=record.transaction_id,
@@ -67,7 +77,7 @@ def return_lines(session: Session, config: MerchantConfig, merchant_id: int, che
                                   for line, quantity in returned_now], created_at=now)
     session.add(entry)
     session.flush()
-    card = session.get(Card, record.card_id) if record.card_id else None
+    card = current_card(session, session.get(Card, record.card_id)) if record.card_id else None
     return {"return_id": entry.id, "checkout_id": record.id, "refund_fen": refund_fen,
             "lines": entry.lines,
             "refunds": [{"asset": p.account.asset, "amount": p.amount} for p in postings
@@ -83,7 +93,8 @@ def _parse(body: dict, record: Checkout) -> dict[int, int]:
     wanted: dict[int, int] = defaultdict(int)
     problems = []
     for index, item in enumerate(raw):
-        if not isinstance(item, dict) or item.get("line_no") not in known:
+        line_no = item.get("line_no") if isinstance(item, dict) else None
+        if type(line_no) is not int or line_no not in known:
             problems.append(problem(f"/lines/{index}/line_no", "a line number of this checkout"))
             continue
         quantity = item.get("quantity")
@@ -118,9 +129,16 @@ def _refund_postings(session: Session, record: Checkout, before: int, after: int
             share_before = _signed_share(amount, before, record.due_total_fen)
             share_after = _signed_share(amount, after, record.due_total_fen)
             give_back = -(share_after - share_before)
-            if give_back:
-                restore = record.transaction_id if account.owner == "card" and give_back > 0 else None
-                postings.append(Posting(account, give_back, restore_from=restore))
+            if not give_back:
+                continue
+            restore = None
+            if account.owner == "card":
+                current = current_card(session, session.get(Card, account.card_id))
+                if current.id != account.card_id:  # the card was replaced: its balances moved
+                    account = ledger.card_account(session, record.merchant_id, current.id, account.asset)
+                elif give_back > 0:
+                    restore = record.transaction_id
+            postings.append(Posting(account, give_back, restore_from=restore))
         payment.refunded_fen = proportional_share(payment.amount_fen, after, record.due_total_fen)
     return postings
 
@@ -135,6 +153,8 @@ def _earning_takebacks(session: Session, config: MerchantConfig, record: Checkou
     if record.card_id is None or not record.earned:
         return []
     card = session.get(Card, record.card_id)
+    holder = current_card(session, card)  # points earned then live on the replacement now
+    config = _config_at_checkout(session, config, record)
     kept = []
     for line in record.lines:
         quantity = line.quantity - line.returned_quantity
@@ -158,13 +178,24 @@ def _earning_takebacks(session: Session, config: MerchantConfig, record: Checkou
         due_back = amount - still_earned.get(asset, 0) - taken_back.get(asset, 0)
         if due_back <= 0:
             continue
-        card_account = ledger.card_account(session, record.merchant_id, card.id, asset)
+        card_account = ledger.card_account(session, record.merchant_id, holder.id, asset)
         issued = _earning_counter_account(session, record, asset)
         postings += [Posting(card_account, -due_back, prefer_lots_of=record.transaction_id),
                      Posting(issued, due_back)]
         taken_back[asset] = taken_back.get(asset, 0) + due_back
     record.receipt = {**record.receipt, "taken_back": taken_back}
     return postings
+
+
+def _config_at_checkout(session: Session, config: MerchantConfig, record: Checkout) -> MerchantConfig:
+    """Earnings are recomputed with the rules in force at the checkout, not today's (P8)."""
+    version = (record.receipt or {}).get("config_version")
+    if version is None or version == config.version:
+        return config
+    from .config_versions import get_version
+
+    return MerchantConfig(get_version(session, record.merchant_id, version).document,
+                          config.registry, version=version)
 
 
 def _tier_at_checkout(session: Session, record: Checkout):

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
+from sqlalchemy import text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, BigId, JsonDocument, UtcDateTime, utcnow
@@ -35,6 +36,11 @@ class Account(Base):
         CheckConstraint("owner IN ('card', 'merchant')", name="owner"),
         CheckConstraint("owner = 'merchant' OR balance >= 0", name="card_balance_not_negative"),
         CheckConstraint("(owner = 'card') = (card_id IS NOT NULL)", name="card_owner_has_card"),
+        # card_id is NULL for merchant accounts and NULLs never clash in the constraint above,
+        # so merchant accounts need their own partial unique index (else concurrent creation
+        # on PostgreSQL makes two "sales" accounts and splits the money between them).
+        Index("uq_accounts_merchant_purpose_asset", "merchant_id", "purpose", "asset", unique=True,
+              postgresql_where=text("owner = 'merchant'"), sqlite_where=text("owner = 'merchant'")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -203,7 +203,7 @@ MANAGERS = frozenset({"owner", "manager"})
 CORE_OPERATIONS = [
     ApiOperation("/checkout/quote", "POST", "quoteCheckout", "Price a basket without posting",
                  quote, tag="checkout", request_schema=BASKET, response_schema=QUOTE,
-                 errors={**CARD_404, **CARD_409}, read_only=True),
+                 errors={**CARD_404, **CARD_409}),  # earning may open a card's account
     ApiOperation("/checkout", "POST", "checkout", "Check out a basket", checkout, tag="checkout",
                  status=201, request_schema=CHECKOUT_INPUT, response_schema=RECEIPT,
                  errors={**CARD_404, **CARD_409, 403: "Wrong PIN or stored-value payment locked"},
