@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask import Flask, request, session
 from flask_babel import Babel, get_locale
 
+from core.clock import MERCHANT_TZ
+
 LOCALES = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
 # Schema labels use BCP 47 tags; Babel uses POSIX-style locale names.
@@ -36,11 +38,17 @@ def label(text, locale: str | None = None) -> str:
     return text.get(key) or text.get("zh-CN") or text.get("en") or ""
 
 
+def local_time(moment) -> str:
+    """A stored UTC datetime as the merchant reads it (Asia/Shanghai), to the minute."""
+    return moment.astimezone(MERCHANT_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals.update(label=label, current_locale=current_locale, LOCALES=LOCALES)
+    app.jinja_env.filters["local_time"] = local_time
 
     @app.get("/lang/<locale>")
     def set_language(locale: str):
