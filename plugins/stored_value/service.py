@@ -111,6 +111,22 @@ def _cheque_json(tx: LedgerTransaction) -> dict:
             "created_at": tx.created_at.isoformat()}
 
 
+def _lineage(session: Session, card: Card) -> list[int]:
+    """This card and every card it replaced (C5), newest first."""
+    ids, current = [card.id], card.id
+    while (previous := session.scalar(select(Card.id).where(Card.replaced_by_id == current))) is not None:
+        if previous in ids:
+            break
+        ids.append(previous)
+        current = previous
+    return ids
+
+
+def _account_ids(session: Session, card_ids: list[int], asset: str) -> list[int]:
+    return list(session.scalars(select(Account.id).where(
+        Account.owner == AccountOwner.CARD.value, Account.card_id.in_(card_ids), Account.asset == asset)))
+
+
 def _existing_account(session: Session, card: Card, asset: str) -> Account | None:
     return session.scalar(select(Account).where(
         Account.owner == AccountOwner.CARD.value, Account.card_id == card.id, Account.asset == asset))
@@ -537,25 +553,30 @@ def pay(session: Session, checkout: CheckoutState, payment: dict, config: Mercha
 
 def check_new_card_cap(session: Session, card: Card, amount: int, permille: int, now: datetime) -> None:
     """S3: on the local day a card's first principal was loaded, stored-value spending that day
-    (net of returns) is at most ``permille`` of the principal loaded that day."""
-    principal = _existing_account(session, card, PRINCIPAL)
-    if principal is None:
+    (net of returns) is at most ``permille`` of the principal loaded that day.
+
+    A card replaced that day (C5) is the same purchase: its predecessors' loads and spending
+    count too, so a same-day replacement does not lift the cap.
+    """
+    lineage = _lineage(session, card)
+    principal_ids = _account_ids(session, lineage, PRINCIPAL)
+    if not principal_ids:
         return
     start, end = local_day_bounds(local_date(now))
     loads = (select(Lot.amount).join(LedgerTransaction, LedgerTransaction.id == Lot.transaction_id)
-             .where(Lot.account_id == principal.id, LedgerTransaction.type.in_(LOAD_TYPES)))
+             .where(Lot.account_id.in_(principal_ids), LedgerTransaction.type.in_(LOAD_TYPES)))
     if session.scalar(select(func.count()).select_from(
             loads.where(LedgerTransaction.created_at < start).subquery())):
         return  # the card was bought on an earlier day
     loaded = session.scalar(select(func.coalesce(func.sum(Lot.amount), 0))
                             .join(LedgerTransaction, LedgerTransaction.id == Lot.transaction_id)
-                            .where(Lot.account_id == principal.id,
+                            .where(Lot.account_id.in_(principal_ids),
                                    LedgerTransaction.type.in_(LOAD_TYPES),
                                    LedgerTransaction.created_at >= start,
                                    LedgerTransaction.created_at < end))
     if not loaded:
         return
-    accounts = [principal.id] + [a.id for a in [_existing_account(session, card, BONUS)] if a]
+    accounts = principal_ids + _account_ids(session, lineage, BONUS)
     spent = -int(session.scalar(
         select(func.coalesce(func.sum(Entry.amount), 0))
         .join(LedgerTransaction, LedgerTransaction.id == Entry.transaction_id)

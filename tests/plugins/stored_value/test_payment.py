@@ -183,6 +183,21 @@ def test_s3_the_cap_is_on_the_principal_paid_in_the_bonus_waits_a_day(client, hk
     assert_ledger_sound(hk, shop)
 
 
+def test_s3_a_same_day_replacement_does_not_lift_the_cap(client, hk, shop, monkeypatch):
+    card = new_card(client, shop)
+    recharge(client, shop, card, 100000)
+    assert pay(client, shop, card, 40000).status_code == 201
+    replaced = client.post(f"/api/v1/cards/{card}/replace", json={"new_number": "REPL0001"},
+                           headers={**shop.headers("manager"), "Idempotency-Key": "replace-s3"})
+    assert replaced.status_code == 201, replaced.json
+    over = pay(client, shop, "REPL0001", 20001)  # 40000 already spent of the 60000 cap
+    assert over.status_code == 409 and over.json["error"]["details"]["spent_today_fen"] == 40000
+    assert pay(client, shop, "REPL0001", 20000).status_code == 201
+    later(monkeypatch, days=1)
+    assert pay(client, shop, "REPL0001", 40000).status_code == 201
+    assert_ledger_sound(hk, shop)
+
+
 def test_s3_a_merchant_may_cap_at_50_percent(client, hk):
     shop = shop_with(hk, {"new_card_cap_permille": 500})
     card = new_card(client, shop)
