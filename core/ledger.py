@@ -81,14 +81,16 @@ def post(
     reverses_id: int | None = None,
     memo: dict | None = None,
     now: datetime | None = None,
+    lots_as_of: date | None = None,
 ) -> LedgerTransaction:
     """Post one balanced transaction; raises InsufficientBalance and changes nothing on failure.
 
-    Card debits consume unexpired lots, soonest expiry first (as of the merchant's date at
-    ``now``); card credits open a lot or restore the lots of ``Posting.restore_from``.
+    The transaction is dated ``now``. Card debits consume lots unexpired on ``lots_as_of``
+    (default: the merchant's date at ``now``), soonest expiry first; card credits open a lot
+    or restore the lots of ``Posting.restore_from``.
     """
     now = now or now_utc()
-    today = local_date(now)
+    today = lots_as_of or local_date(now)
     _check_balanced(merchant_id, postings)
     transaction = LedgerTransaction(
         merchant_id=merchant_id, type=type, store_id=store_id, staff_id=staff_id,

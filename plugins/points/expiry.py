@@ -7,13 +7,13 @@ that day and is expired from 00:00 on 1 January, which is 16:00 UTC on 31 Decemb
 """
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import ledger
-from core.clock import MERCHANT_TZ, local_date
+from core.clock import local_date
 from core.errors import Conflict
 from core.ledger import Posting
 from core.merchant_config import MerchantConfig
@@ -53,11 +53,11 @@ def expire_points(session: Session, merchant_id: int, now: datetime) -> dict:
         # expiry first. As of the earliest expired lot's date, the expired lots are exactly
         # the first ones in that order, and ``total`` is what they hold: so this debit takes
         # precisely them (checked below) and never touches a lot still valid today.
-        as_of = datetime.combine(min(lot.expires_on for lot in lots), time(12), tzinfo=MERCHANT_TZ)
+        # The transaction itself is dated when the job runs, so reports see it in this period.
         transaction = ledger.post(
             session, merchant_id, TRANSACTION_TYPE,
             [Posting(account, -total), Posting(merchant_points(session, merchant_id, EXPIRED), total)],
-            memo=memo, now=as_of)
+            memo=memo, now=now, lots_as_of=min(lot.expires_on for lot in lots))
         session.flush()
         if _expired_lots(session, account_id, today):
             raise Conflict("expiring points would have touched unexpired lots; nothing was changed",

@@ -184,3 +184,32 @@ def test_r2_the_notice_job_announces_lots_entering_the_window_once(client, hk, s
                                                    "cards": 1, "points": 50}
     next_day = run_job(hk.db, hk.plugins, job, beijing("2027-12-02 09:00"))
     assert next_day["merchants"][str(shop.id)]["cards"] == 0  # already announced
+
+
+def test_p7_the_expiry_transaction_is_dated_when_the_job_ran(hk):
+    """Reports must see expired points in the period the job ran, not back at the lot's date."""
+    from datetime import date, datetime, timezone
+
+    from sqlalchemy import select
+
+    from core import cards, config_versions, ledger, tenancy
+    from core.ledger import Posting
+    from core.models import LedgerTransaction
+    from plugins.points.expiry import expire_points
+
+    ran_at = datetime(2027, 3, 1, 2, 0, tzinfo=timezone.utc)
+    with hk.db.write() as session:
+        merchant = tenancy.create_merchant(session, "过期日期店")
+        config = config_versions.published_config(session, merchant.id, hk.plugins)
+        card = cards.issue_card(session, config, merchant.id, {"number": "EXP00001"})
+        account = ledger.card_account(session, merchant.id, card.id, "points")
+        issued = ledger.merchant_account(session, merchant.id, "issued", "points")
+        ledger.post(session, merchant.id, "earn", [Posting(account, 30, expires_on=date(2026, 12, 31)),
+                                                   Posting(issued, -30)],
+                    now=datetime(2026, 6, 1, tzinfo=timezone.utc))
+        summary = expire_points(session, merchant.id, ran_at)
+        assert summary["points"] == 30
+        expiry = session.get(LedgerTransaction, summary["items"][0]["transaction_id"])
+        assert expiry.created_at == ran_at
+        assert ledger.card_balances(session, card.id) == {"points": 0}
+        assert ledger.verify(session, merchant.id) == []
