@@ -13,7 +13,7 @@ from .errors import Conflict, Invalid, NotFound, problem
 from .merchant_config import MerchantConfig
 from .models import Card, CardStatus, Member, Tier
 from .security import hash_secret
-from .utils import utcnow
+from .clock import now_utc as utcnow
 
 CARD_NUMBER_PATTERN = re.compile(r"^[0-9A-Za-z]{4,32}$")
 PIN_PATTERN = re.compile(r"^[0-9]{6}$")

@@ -20,7 +20,7 @@ from .config_versions import published_config
 from .db import Database
 from .merchant_config import MerchantConfig
 from .models import JobRun, Merchant
-from .utils import utcnow
+from .clock import now_utc as utcnow
 
 
 @dataclass

@@ -6,7 +6,7 @@ from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, TypeDecora
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
 
-from ..utils import utcnow  # noqa: F401  (models use it as a column default)
+from ..clock import now_utc as utcnow  # noqa: F401  (models use it as a column default)
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {

@@ -38,7 +38,7 @@ def test_revoked_token_and_inactive_staff_are_refused(client, hk, shop):
     from sqlalchemy import update
 
     from core.models import ApiToken
-    from core.utils import utcnow
+    from core.clock import now_utc as utcnow
 
     assert client.get("/api/v1/me", headers=shop.headers("manager")).status_code == 200
     with hk.db.write() as session:

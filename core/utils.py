@@ -1,6 +1,0 @@
-"""Small shared helpers."""
-from datetime import datetime, timezone
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
