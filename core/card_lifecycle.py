@@ -63,6 +63,24 @@ def extend(card: Card, body: dict, now: datetime) -> Card:
     return card
 
 
+def change_kind(session: Session, config: MerchantConfig, card: Card, body: dict) -> Card:
+    """升级/换卡种: the card becomes another of the merchant's card kinds, keeping every balance;
+    plugins give what the new kind brings (``after_card_kind_changed``, e.g. room vouchers H1)."""
+    _require(card, (ACTIVE, FROZEN), "change its kind")
+    kind = body.get("kind") if isinstance(body, dict) else None
+    known = [entry["key"] for entry in config.card_kinds]
+    if kind not in known:
+        raise Invalid("kind must be one of the merchant's card kinds",
+                      details=[problem("/kind", "one of: " + ", ".join(known))])
+    if kind == card.kind:
+        raise Conflict(f"card {card.number} already is a {kind!r} card", code="same_card_kind")
+    old_kind, card.kind = card.kind, kind
+    session.flush()
+    config.hook("after_card_kind_changed")(session=session, card=card, old_kind=old_kind,
+                                           config=config)
+    return card
+
+
 def replace(session: Session, config: MerchantConfig, card: Card, body: dict, *,
             store_id: int | None, staff_id: int | None, now: datetime) -> Card:
     """补卡: a new card with the old one's kind, tier, member, PIN and every balance."""

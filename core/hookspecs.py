@@ -83,3 +83,28 @@ def after_card_replaced(session, old_card, new_card, config):
 @hookspec
 def register_jobs():
     """Return a list of core.jobs.Job: daily work run once per merchant that enabled the plugin."""
+
+
+@hookspec
+def after_member_updated(session, member, changes, config):
+    """Called in the write transaction after a member changed; ``changes`` maps each changed key to {"from", "to"}."""
+
+
+@hookspec
+def after_card_kind_changed(session, card, old_kind, config):
+    """Called in the write transaction after a card moved to another card kind (an upgrade, H1)."""
+
+
+@hookspec
+def after_checkout_return(session, checkout, returned, config):
+    """Called in a return's transaction with ``returned`` [(CheckoutLine, quantity)]: undo the plugin's own effects."""
+
+
+@hookspec
+def benefit_kinds():
+    """Return a list of core.benefits.BenefitKind: things this plugin can give a card (e.g. room vouchers)."""
+
+
+@hookspec(firstresult=True)
+def grant_benefit(session, card, benefit, config, now, store_id, staff_id):
+    """Give ``card`` a benefit whose kind this plugin owns; return a receipt dict, or None if not ours."""

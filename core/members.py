@@ -42,8 +42,32 @@ def update_member(session: Session, config: MerchantConfig, member: Member, data
     if not isinstance(data, dict):
         raise Invalid("the update must be a JSON object")
     values = _clean(data, config, partial=True, current_extra=member.extra)
+    changes = _changes(member, values)
     _save_or_conflict(session, member, values)
+    if changes:
+        config.hook("after_member_updated")(session=session, member=member, changes=changes,
+                                            config=config)
     return member
+
+
+def _changes(member: Member, values: dict) -> dict:
+    """{key: {"from", "to"}} for every property (``extra`` key by key) the update changes."""
+    changes = {}
+    for key, value in values.items():
+        if key == "extra":
+            before = member.extra or {}
+            for extra_key in sorted(set(before) | set(value)):
+                if before.get(extra_key) != value.get(extra_key):
+                    changes[f"extra.{extra_key}"] = {"from": before.get(extra_key),
+                                                     "to": value.get(extra_key)}
+        elif getattr(member, key) != value:
+            changes[key] = {"from": _plain(getattr(member, key)), "to": _plain(value)}
+    return changes
+
+
+def _plain(value):
+    """JSON-ready: a plugin may store the change as it is (dates as ISO text)."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def get_member(session: Session, merchant_id: int, member_id: int) -> Member:

@@ -77,6 +77,8 @@ def return_lines(session: Session, config: MerchantConfig, merchant_id: int, che
                                   for line, quantity in returned_now], created_at=now)
     session.add(entry)
     session.flush()
+    config.hook("after_checkout_return")(session=session, checkout=record, returned=returned_now,
+                                         config=config)
     card = current_card(session, session.get(Card, record.card_id)) if record.card_id else None
     return {"return_id": entry.id, "checkout_id": record.id, "refund_fen": refund_fen,
             "lines": entry.lines,

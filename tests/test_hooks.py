@@ -90,6 +90,49 @@ def after_card_replaced(session, old_card, new_card, config):
 
 
 @hookimpl
+def after_member_updated(session, member, changes, config):
+    CALLS.append(("after_member_updated", member.name, changes))
+
+
+@hookimpl
+def after_card_kind_changed(session, card, old_kind, config):
+    CALLS.append(("after_card_kind_changed", card.number, old_kind, card.kind))
+
+
+@hookimpl
+def after_checkout_return(session, checkout, returned, config):
+    if any(line.sku == "FINAL" for line, _quantity in returned):
+        from core.errors import Conflict
+
+        raise Conflict("final sale: cannot be returned", code="final_sale")
+    CALLS.append(("after_checkout_return", checkout.id,
+                  [(line.line_no, quantity) for line, quantity in returned]))
+
+
+@hookimpl
+def benefit_kinds():
+    from core.benefits import BenefitKind
+
+    return [BenefitKind("stamp_bonus", {"zh-CN": "赠章", "en": "Bonus stamps"},
+                        {"type": "object", "required": ["stamps"], "additionalProperties": False,
+                         "properties": {"stamps": {"type": "integer", "minimum": 1}}})]
+
+
+@hookimpl
+def grant_benefit(session, card, benefit, config, now, store_id, staff_id):
+    if benefit["kind"] != "stamp_bonus":
+        return None
+    from core import ledger
+
+    account = ledger.card_account(session, card.merchant_id, card.id, "stamps")
+    issued = ledger.merchant_account(session, card.merchant_id, "issued", "stamps")
+    ledger.post(session, card.merchant_id, "stamp_bonus",
+                [ledger.Posting(account, benefit["stamps"]), ledger.Posting(issued, -benefit["stamps"])],
+                store_id=store_id, staff_id=staff_id, now=now)
+    return {"stamps": benefit["stamps"]}
+
+
+@hookimpl
 def register_api_operations():
     from core.operations import ApiOperation
 
@@ -377,3 +420,97 @@ def test_hook_register_jobs_runs_once_per_day_for_enabled_merchants(recorder_app
     assert forced["status"] == "done"
     next_day = run_job(hk.db, hk.plugins, job, now + timedelta(days=1))
     assert next_day["period"] == "2026-11-25"
+
+
+def test_hook_after_member_updated_reports_what_changed(recorder_app):
+    app, calls = recorder_app
+    hk = app.extensions["huika"]
+    shop = make_merchant(hk, "改资料店", enabled_document())
+    client = app.test_client()
+    member = client.post("/api/v1/members", json={"name": "庚", "phone": "13800000010",
+                                                  "extra": {"favourite": "tea"}}, headers=shop.headers()).json
+    changed = client.patch(f"/api/v1/members/{member['id']}", json={
+        "name": "庚", "birthday": "1990-05-04", "extra": {"favourite": "coffee", "wechat_id": "gg"}},
+        headers=shop.headers())
+    assert changed.status_code == 200
+    assert ("after_member_updated", "庚", {
+        "birthday": {"from": None, "to": "1990-05-04"},
+        "extra.favourite": {"from": "tea", "to": "coffee"},
+        "extra.wechat_id": {"from": None, "to": "gg"}}) in calls
+    before = len(calls)
+    client.patch(f"/api/v1/members/{member['id']}", json={"name": "庚"}, headers=shop.headers())
+    assert not [c for c in calls[before:] if c[0] == "after_member_updated"]  # nothing changed
+
+
+def test_hook_after_card_kind_changed(recorder_app):
+    app, calls = recorder_app
+    shop = make_merchant(app.extensions["huika"], "升卡店", enabled_document())
+    client = app.test_client()
+    card = _card(client, shop)
+    moved = client.post(f"/api/v1/cards/{card}/kind", json={"kind": "purchase"}, headers=shop.headers())
+    assert moved.status_code == 200 and moved.json["kind"] == "purchase"
+    assert ("after_card_kind_changed", card, "standard", "purchase") in calls
+    again = client.post(f"/api/v1/cards/{card}/kind", json={"kind": "purchase"}, headers=shop.headers())
+    assert again.status_code == 409 and again.json["error"]["code"] == "same_card_kind"
+    unknown = client.post(f"/api/v1/cards/{card}/kind", json={"kind": "platinum"}, headers=shop.headers())
+    assert unknown.status_code == 422 and unknown.json["error"]["details"][0]["pointer"] == "/kind"
+    assert len([c for c in calls if c[0] == "after_card_kind_changed"]) == 1
+
+
+def test_hook_after_checkout_return_can_undo_or_refuse(recorder_app):
+    app, calls = recorder_app
+    shop = make_merchant(app.extensions["huika"], "退货店", enabled_document())
+    client = app.test_client()
+    receipt = client.post("/api/v1/checkout", json={
+        "lines": [{"sku": "TEA", "unit_price_fen": 300}, {"sku": "FINAL", "unit_price_fen": 200}],
+        "payments": [{"method": "cash", "amount_fen": 500}]}, headers={**shop.headers(), **_key()}).json
+    url = f"/api/v1/checkouts/{receipt['checkout_id']}/returns"
+    refused = client.post(url, json={"lines": [{"line_no": 2, "quantity": 1}]}, headers={**shop.headers(), **_key()})
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "final_sale"
+    assert client.get(f"/api/v1/checkouts/{receipt['checkout_id']}", headers=shop.headers()).status_code == 200
+    kept = client.post(url, json={"lines": [{"line_no": 1, "quantity": 1}]}, headers={**shop.headers(), **_key()})
+    assert kept.status_code == 201 and kept.json["refund_fen"] == 300  # the refused return changed nothing
+    assert ("after_checkout_return", receipt["checkout_id"], [(1, 1)]) in calls
+
+
+def test_hook_benefit_kinds_describe_what_can_be_given(recorder_app):
+    from core.benefits import available_kinds, validate_benefit
+    from core.config_versions import published_config
+
+    app, _calls = recorder_app
+    hk = app.extensions["huika"]
+    on = make_merchant(hk, "赠品店", enabled_document())
+    off = make_merchant(hk, "无赠品店", basic_document())
+    with hk.db.read() as session:
+        config = published_config(session, on.id, hk.plugins)
+        assert list(available_kinds(config)) == ["stamp_bonus"]
+        assert validate_benefit(config, {"kind": "stamp_bonus", "stamps": 2}) == []
+        assert validate_benefit(config, {"kind": "stamp_bonus", "stamps": 0})[0]["pointer"] == "/benefit/stamps"
+        assert validate_benefit(config, {"kind": "room_voucher"})[0]["pointer"] == "/benefit/kind"
+        other = published_config(session, off.id, hk.plugins)
+        assert available_kinds(other) == {}
+        assert validate_benefit(other, {"kind": "stamp_bonus", "stamps": 2})[0]["pointer"] == "/benefit/kind"
+
+
+def test_hook_grant_benefit_posts_for_the_owning_plugin(recorder_app):
+    from datetime import datetime, timezone
+
+    from core import benefits
+    from core.cards import get_card
+    from core.config_versions import published_config
+    from core.errors import Conflict
+    from core.ledger import card_balances
+
+    app, _calls = recorder_app
+    hk = app.extensions["huika"]
+    shop = make_merchant(hk, "赠章店", enabled_document())
+    number = _card(app.test_client(), shop)
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+    with hk.db.write() as session:
+        config = published_config(session, shop.id, hk.plugins)
+        card = get_card(session, shop.id, number)
+        assert benefits.grant(session, config, card, {"kind": "stamp_bonus", "stamps": 4}, now=now) == {"stamps": 4}
+        with pytest.raises(Conflict) as refused:
+            benefits.grant(session, config, card, {"kind": "room_voucher"}, now=now)
+        assert refused.value.code == "benefit_unavailable"
+        assert card_balances(session, card.id)["stamps"] == 4

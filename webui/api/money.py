@@ -173,6 +173,8 @@ def lifecycle(action):
                     "new_card": card_json(context.session, new)}
         if action == "extend":
             card_lifecycle.extend(card, context.body, context.now)
+        elif action == "change_kind":
+            card_lifecycle.change_kind(context.session, context.config, card, context.body)
         else:
             getattr(card_lifecycle, action)(card)
         context.session.flush()
@@ -240,6 +242,13 @@ CORE_OPERATIONS = [
                  request_schema={"type": "object", "required": ["expires_on"],
                                  "properties": {"expires_on": {"type": "string", "format": "date"}}},
                  response_schema=schemas.CARD_SUMMARY, errors={**CARD_404, **STATUS_409}),
+    ApiOperation("/cards/<card_number>/kind", "POST", "changeCardKind",
+                 "Move a card to another card kind (upgrade), keeping its balances",
+                 lifecycle("change_kind"), tag="cards", roles=MANAGERS,
+                 request_schema={"type": "object", "required": ["kind"],
+                                 "properties": {"kind": {"type": "string"}}},
+                 response_schema=schemas.CARD_SUMMARY,
+                 errors={**CARD_404, **STATUS_409, 422: "Not one of the merchant's card kinds"}),
     ApiOperation("/cards/<card_number>/replace", "POST", "replaceCard",
                  "Replace a card, moving every balance", lifecycle("replace"), tag="cards",
                  roles=MANAGERS, status=201, idempotent=True,
