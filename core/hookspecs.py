@@ -21,8 +21,8 @@ def after_publish(session, merchant_id, version, config):
 
 
 @hookspec
-def after_member_created(session, member, config):
-    """Called in the write transaction right after a member is created."""
+def after_member_created(session, member, config, staff_id, now):
+    """Called in the write transaction right after a member is created (``staff_id`` None: self-registered)."""
 
 
 @hookspec
@@ -86,7 +86,7 @@ def register_jobs():
 
 
 @hookspec
-def after_member_updated(session, member, changes, config):
+def after_member_updated(session, member, changes, config, staff_id, now):
     """Called in the write transaction after a member changed; ``changes`` maps each changed key to {"from", "to"}."""
 
 

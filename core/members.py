@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .clock import now_utc
 from .errors import Conflict, Invalid, NotFound, problem
 from .fields import PHONE_PATTERN
 from .merchant_config import MerchantConfig
@@ -26,19 +27,24 @@ _FIXED = ("name", "phone", "gender", "birthday", "birthday_calendar", "birthday_
 
 
 def create_member(session: Session, config: MerchantConfig, merchant_id: int, data: dict,
-                  *, store_id: int | None = None) -> Member:
-    """Validate ``data`` (fixed fields plus ``extra``) and insert the member."""
+                  *, store_id: int | None = None, staff_id: int | None = None,
+                  now: datetime | None = None) -> Member:
+    """Validate ``data`` (fixed fields plus ``extra``) and insert the member; ``staff_id`` is
+    who registered it (None when the member signed up online), told to the plugins."""
     if not isinstance(data, dict):
         raise Invalid("the member must be a JSON object")
     values = _clean(data, config, partial=False)
     member = Member(merchant_id=merchant_id, registered_store_id=store_id)
     _save_or_conflict(session, member, values)
-    config.hook("after_member_created")(session=session, member=member, config=config)
+    config.hook("after_member_created")(session=session, member=member, config=config,
+                                        staff_id=staff_id, now=now or now_utc())
     return member
 
 
-def update_member(session: Session, config: MerchantConfig, member: Member, data: dict) -> Member:
-    """Apply a partial update. ``extra`` merges key by key; a key set to null is removed."""
+def update_member(session: Session, config: MerchantConfig, member: Member, data: dict, *,
+                  staff_id: int | None = None, now: datetime | None = None) -> Member:
+    """Apply a partial update. ``extra`` merges key by key; a key set to null is removed.
+    Plugins hear what changed, who changed it and when (``after_member_updated``)."""
     if not isinstance(data, dict):
         raise Invalid("the update must be a JSON object")
     values = _clean(data, config, partial=True, current_extra=member.extra)
@@ -46,7 +52,7 @@ def update_member(session: Session, config: MerchantConfig, member: Member, data
     _save_or_conflict(session, member, values)
     if changes:
         config.hook("after_member_updated")(session=session, member=member, changes=changes,
-                                            config=config)
+                                            config=config, staff_id=staff_id, now=now or now_utc())
     return member
 
 

@@ -32,9 +32,9 @@ def after_publish(session, merchant_id, version, config):
     CALLS.append(("after_publish", merchant_id, version, config.settings_for("recorder")["greeting"]))
 
 @hookimpl
-def after_member_created(session, member, config):
-    assert member.id is not None
-    CALLS.append(("after_member_created", member.name))
+def after_member_created(session, member, config, staff_id, now):
+    assert member.id is not None and now.tzinfo is not None
+    CALLS.append(("after_member_created", member.name, staff_id))
 
 @hookimpl
 def after_card_issued(session, card, config):
@@ -90,8 +90,8 @@ def after_card_replaced(session, old_card, new_card, config):
 
 
 @hookimpl
-def after_member_updated(session, member, changes, config):
-    CALLS.append(("after_member_updated", member.name, changes))
+def after_member_updated(session, member, changes, config, staff_id, now):
+    CALLS.append(("after_member_updated", member.name, changes, staff_id))
 
 
 @hookimpl
@@ -253,8 +253,8 @@ def test_hook_after_member_created_only_for_enabled_merchants(recorder_app):
     client = app.test_client()
     client.post("/api/v1/members", json={"name": "甲", "phone": "13800000001"}, headers=on.headers())
     client.post("/api/v1/members", json={"name": "乙", "phone": "13800000002"}, headers=off.headers())
-    names = [c[1] for c in calls if c[0] == "after_member_created"]
-    assert names == ["甲"]
+    created = [c[1:] for c in calls if c[0] == "after_member_created"]
+    assert created == [("甲", on.staff_ids["owner"])]
 
 
 def test_hook_after_card_issued(recorder_app):
@@ -436,7 +436,7 @@ def test_hook_after_member_updated_reports_what_changed(recorder_app):
     assert ("after_member_updated", "庚", {
         "birthday": {"from": None, "to": "1990-05-04"},
         "extra.favourite": {"from": "tea", "to": "coffee"},
-        "extra.wechat_id": {"from": None, "to": "gg"}}) in calls
+        "extra.wechat_id": {"from": None, "to": "gg"}}, shop.staff_ids["owner"]) in calls
     before = len(calls)
     client.patch(f"/api/v1/members/{member['id']}", json={"name": "庚"}, headers=shop.headers())
     assert not [c for c in calls[before:] if c[0] == "after_member_updated"]  # nothing changed

@@ -24,6 +24,7 @@ class TestMerchant:
     name: str
     tokens: dict[str, str] = field(default_factory=dict)  # role -> bearer token
     store_ids: list[int] = field(default_factory=list)
+    staff_ids: dict[str, int] = field(default_factory=dict)  # role -> staff id
 
     def headers(self, role: str = "owner") -> dict:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -40,6 +41,7 @@ def make_merchant(hk, name: str, document: dict | None = None) -> TestMerchant:
                           password_hash=_password_hash(), store_id=result.store_ids[0])
             session.add(staff)
             session.flush()
+            result.staff_ids[role] = staff.id
             result.tokens[role] = tenancy.issue_token(session, staff)
         if document is not None:
             config_versions.save_draft(session, merchant.id, document, staff_id=None)

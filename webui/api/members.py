@@ -52,7 +52,7 @@ def create_member():
     with huika().db.write() as session:
         config = published_config(session, caller().merchant_id, huika().plugins)
         member = member_service.create_member(session, config, caller().merchant_id, body,
-                                              store_id=caller().store_id)
+                                              store_id=caller().store_id, staff_id=caller().staff_id)
         return member_json(session, member, _summary(session, config, member)), 201
 
 
@@ -74,7 +74,7 @@ def update_member(member_id: int):
     with huika().db.write() as session:
         config = published_config(session, caller().merchant_id, huika().plugins)
         member = member_service.get_member(session, caller().merchant_id, member_id)
-        member_service.update_member(session, config, member, body)
+        member_service.update_member(session, config, member, body, staff_id=caller().staff_id)
         return member_json(session, member, _summary(session, config, member))
 
 

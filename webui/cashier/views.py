@@ -294,7 +294,8 @@ def register():
                 with huika().db.write() as session:
                     config = published_config(session, staff.merchant_id, huika().plugins)
                     created = member_service.create_member(session, config, staff.merchant_id,
-                                                           document, store_id=staff.store_id)
+                                                           document, store_id=staff.store_id,
+                                                           staff_id=staff.id)
                     member_id = created.id
             except Invalid as error:
                 apply_member_problems(form, error.details)
