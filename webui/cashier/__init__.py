@@ -17,10 +17,11 @@ STAFF_ROLES = ("cashier", "manager", "owner")
 
 @bp.context_processor
 def _helpers():
+    from .actions import nav_screens
     from .ops import new_key
 
     return {"yuan": yuan, "plain_yuan": plain_yuan, "zhe": zhe, "local_time": local_time,
-            "mask_card": mask_card, "new_key": new_key}
+            "mask_card": mask_card, "new_key": new_key, "nav_screens": nav_screens}
 
 
 from . import actions, checkout, views  # noqa: E402,F401  (register the routes)

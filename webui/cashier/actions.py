@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, render_template, request
+from flask import abort, g, render_template, request
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
@@ -116,12 +116,14 @@ def screen_for_operation(config, operation_id: str) -> dict | None:
                  if s.get("action", {}).get("operation_id") == operation_id), None)
 
 
-def screen_flow(screen: dict, op, params: dict, *, template: str, done_template: str, context: dict):
-    """GET: the screen's form. POST: parse it, run its operation through execute(), show the
-    result; a refused submission comes back with what was typed and the errors in place."""
+def screen_flow(screen: dict, op, params: dict, *, template: str, done_template: str, context: dict,
+                current: dict | None = None):
+    """GET: the screen's form (filled with ``current`` values, if given). POST: parse it, run
+    its operation through execute(), show the result; a refused submission comes back with
+    what was typed and the errors in place."""
     messages: list[str] = []
     errors: list = []
-    values: dict = {}
+    values: dict = dict(current or {})
     status = 200
     if request.method == "POST":
         status = 422
@@ -235,7 +237,29 @@ def rule_params(rule: str) -> list[str]:
 def available_screens(config, role: str) -> list[dict]:
     """Screens the cashier can open from a member page: plugin screens (as the merchant
     arranged them) and the merchant's own, whose operation is served here, which the role may
-    run, whose plugin is enabled, and whose path needs only a card or a member."""
+    run, whose plugin is enabled, and whose path needs a card or a member."""
+    return [s for s in _runnable_screens(config, role) if s["params"]]
+
+
+def standalone_screens(config, role: str) -> list[dict]:
+    """Runnable screens whose operation needs no path parameter (a list such as today's
+    follow-ups): the cashier opens them from the navigation, not from a member."""
+    return [s for s in _runnable_screens(config, role) if not s["params"]]
+
+
+def nav_screens() -> list[dict]:
+    """The signed-in staff member's standalone screens, for the navigation (once per request)."""
+    if "cashier_nav_screens" not in g:
+        staff = current_staff()
+        g.cashier_nav_screens = []
+        if staff is not None:
+            with huika().db.read() as session:
+                config = published_config(session, staff.merchant_id, huika().plugins)
+            g.cashier_nav_screens = standalone_screens(config, staff.role)
+    return g.cashier_nav_screens
+
+
+def _runnable_screens(config, role: str) -> list[dict]:
     result, seen = [], set()
     for screen in screens.effective_screens(config):
         action = screen.get("action", {})
@@ -252,7 +276,7 @@ def available_screens(config, role: str) -> list[dict]:
             continue
         seen.add(screen["id"])
         result.append({"id": screen["id"], "title": label(screen["title"]),
-                       "needs_card": bool(params & CARD_PARAMS)})
+                       "needs_card": bool(params & CARD_PARAMS), "params": sorted(params)})
     return result
 
 
@@ -275,8 +299,40 @@ def screen(member_id: int, screen_id: str):
     op = find_operation(document["action"]["operation_id"])
     params = {name: member_id if name in MEMBER_PARAMS else number for name in rule_params(op.rule)}
     return screen_flow(document, op, params, template="cashier/screen.html",
-                       done_template="cashier/screen_done.html",
+                       done_template="cashier/screen_done.html", current=current_values(op, params),
                        context={"member_id": member_id, "number": number, "flatten": _flatten})
+
+
+@bp.route("/screens/<screen_id>", methods=["GET", "POST"])
+@login_required(*STAFF_ROLES)
+def standalone_screen(screen_id: str):
+    """A screen that needs no card or member (offered in the navigation)."""
+    staff = current_staff()
+    with huika().db.read() as session:
+        config = published_config(session, staff.merchant_id, huika().plugins)
+    offered = {s["id"] for s in standalone_screens(config, staff.role)}
+    document = screens.effective_screen(config, screen_id)
+    if screen_id not in offered or document is None:
+        abort(404)
+    op = find_operation(document["action"]["operation_id"])
+    return screen_flow(document, op, {}, template="cashier/screen.html",
+                       done_template="cashier/screen_done.html",
+                       context={"member_id": None, "number": "", "flatten": _flatten})
+
+
+def current_values(op, params: dict) -> dict:
+    """What a PUT screen edits, read from the GET of the same path (if one is served), so the
+    form opens with the values it is about to replace."""
+    if op.method != "PUT" or request.method != "GET":
+        return {}
+    reader = next((o for o in huika().handlers.values()
+                   if o.rule == op.rule and o.method == "GET"), None)
+    if reader is None:
+        return {}
+    try:
+        return run((reader.operation_id, reader.rule, "GET"), params=params).body
+    except HuikaError:
+        return {}
 
 
 def _flatten(value, prefix: str = "") -> list[tuple[str, str]]:
