@@ -1,0 +1,80 @@
+"""Names shared by the training plugin's modules: assets, ledger accounts, settings, body checks."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import ledger
+from core.errors import Invalid, problem
+from core.models import Account, Card
+from core.schemas import validate_against
+
+PLUGIN_ID = "training_courses"
+SESSIONS = "course_sessions"
+MINUTES = "course_minutes"
+CNY = "cny"
+UNIT_ASSET = {"count": SESSIONS, "metered": MINUTES}  # a period pass has no units
+
+# Merchant counterparts of the unit assets (double entry: what a card holds was sold and not
+# yet attended, lapsed or returned).
+SOLD = "course_sold"
+ATTENDED = "course_attended"
+LAPSED = "course_lapsed"
+RETURNED = "course_returned"
+# The cny side (T3). Checkout payments credit "sales"; a package's paid amount moves on to
+# "course_deferred" and from there to "course_income" as it is used, or to "course_breakage"
+# when a package expires unused.
+SALES = "sales"
+DEFERRED = "course_deferred"
+INCOME = "course_income"
+BREAKAGE = "course_breakage"
+
+PLAN_SKU_PREFIX = "course_plan."
+TIME_SKU_PREFIX = "course_time."
+
+
+def settings_of(config) -> dict:
+    return config.settings_for(PLUGIN_ID)
+
+
+def teachers(config) -> dict[str, str]:
+    """Teacher key -> name, from the merchant's settings."""
+    return {t["key"]: t["name"] for t in settings_of(config)["teachers"]}
+
+
+def card_units(session: Session, merchant_id: int, card_id: int, asset: str) -> Account:
+    return ledger.card_account(session, merchant_id, card_id, asset)
+
+
+def merchant(session: Session, merchant_id: int, purpose: str, asset: str) -> Account:
+    return ledger.merchant_account(session, merchant_id, purpose, asset)
+
+
+def lock_card(session: Session, card: Card) -> None:
+    """Every change to a card's packages takes the card row first (as the checkout does), so
+    two tills on one card queue instead of both spending the last session."""
+    session.execute(select(Card.id).where(Card.id == card.id).with_for_update())
+
+
+_REQUIRED = re.compile(r"^'([^']+)' is a required property$")
+_UNEXPECTED = re.compile(r"\((.*) (?:was|were) unexpected\)")
+
+
+def check_body(body, schema: dict, message: str) -> dict:
+    """``body`` valid against ``schema``, or ``Invalid`` naming every problem by JSON pointer."""
+    problems = []
+    for found in validate_against(body, schema):
+        required = _REQUIRED.match(found.message)
+        unexpected = _UNEXPECTED.search(found.message)
+        if required:
+            problems.append(problem(f"{found.pointer}/{required.group(1)}", "required"))
+        elif unexpected:
+            problems += [problem(f"{found.pointer}/{name}", "unknown property")
+                         for name in re.findall(r"'([^']+)'", unexpected.group(1))]
+        else:
+            problems.append(problem(found.pointer, found.message))
+    if problems:
+        raise Invalid(message, details=problems)
+    return body

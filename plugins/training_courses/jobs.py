@@ -1,0 +1,99 @@
+"""The daily jobs: plain functions of ``now`` (core.jobs), on the merchant's local date.
+
+``expire_packages`` (T1, T3): a package whose ``valid_to`` is before today lapses: the
+sessions or minutes left leave the card (merchant ``course_lapsed``) and the money not yet
+recognised becomes breakage. Period passes are recognised day by day in the same run.
+Frozen packages never lapse (their ``valid_to`` moves when they are unfrozen).
+
+``notify_expiring_packages`` (R2): packages that enter the expiry notice window today, and
+count packages with few sessions left. Sending is R3's pluggable sender, which does not exist
+yet: the job reports what it would announce (the full lists are GET /training/reminders).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import ledger
+from core.clock import local_date
+from core.ledger import Posting
+from core.models import Card
+
+from .common import LAPSED, UNIT_ASSET, card_units, lock_card, merchant, settings_of
+from .models import Course, Package
+from .revenue import recognise_breakage, recognise_period
+
+LAPSE_TRANSACTION = "course_package_expiry"
+
+
+def expire_packages(session: Session, config, merchant_id: int, now: datetime) -> dict:
+    today = local_date(now)
+    teacher_of = {c.id: c.default_teacher for c in session.scalars(
+        select(Course).where(Course.merchant_id == merchant_id))}
+    ids = session.scalars(select(Package.id).where(
+        Package.merchant_id == merchant_id, Package.status == "active",
+        (Package.valid_to < today) | (Package.kind == "period"))
+        .order_by(Package.card_id, Package.id)).all()
+    summary = {"as_of": today.isoformat(), "packages": 0, "sessions": 0, "minutes": 0,
+               "breakage_fen": 0, "period_income_fen": 0}
+    for package_id in ids:
+        package = session.get(Package, package_id)
+        lock_card(session, session.get(Card, package.card_id))
+        session.refresh(package)
+        if package.status != "active":  # a concurrent run or a freeze got there first
+            continue
+        teacher = teacher_of.get(package.course_id, "")
+        if package.kind == "period":
+            summary["period_income_fen"] += recognise_period(session, merchant_id, package, teacher,
+                                                             today, now)
+        if package.valid_to >= today:
+            continue
+        asset = UNIT_ASSET.get(package.kind)
+        if asset and package.units_left:
+            ledger.post(session, merchant_id, LAPSE_TRANSACTION,
+                        [Posting(card_units(session, merchant_id, package.card_id, asset), -package.units_left),
+                         Posting(merchant(session, merchant_id, LAPSED, asset), package.units_left)],
+                        memo={"package_id": package.id, "valid_to": package.valid_to.isoformat()}, now=now)
+            summary["sessions" if package.kind == "count" else "minutes"] += package.units_left
+            package.units_left = 0
+        summary["breakage_fen"] += recognise_breakage(session, merchant_id, package, teacher, today, now)
+        package.status = "expired"
+        summary["packages"] += 1
+        session.flush()
+    return summary
+
+
+def reminders(session: Session, config, merchant_id: int, now: datetime) -> dict:
+    """Packages expiring within the notice window, and count packages running low (R2)."""
+    settings = settings_of(config)
+    today = local_date(now)
+    days, low = settings["expiry_notice_days"], settings["low_sessions_reminder"]
+    rows = session.execute(
+        select(Package, Card.number, Card.member_id, Course.key)
+        .join(Card, Card.id == Package.card_id).join(Course, Course.id == Package.course_id)
+        .where(Package.merchant_id == merchant_id, Package.status == "active",
+               Package.valid_to >= today).order_by(Package.valid_to, Package.id)).all()
+    expiring, running_low = [], []
+    for package, number, member_id, course_key in rows:
+        entry = {"package_id": package.id, "card_number": number, "member_id": member_id,
+                 "course_key": course_key, "kind": package.kind, "units_left": package.units_left,
+                 "valid_to": package.valid_to.isoformat()}
+        has_units = package.kind == "period" or package.units_left > 0
+        if days and has_units and package.valid_to <= today + timedelta(days=days):
+            expiring.append(entry)
+        if low and package.kind == "count" and 0 < package.units_left <= low:
+            running_low.append(entry)
+    return {"as_of": today.isoformat(), "notice_days": days, "low_sessions": low,
+            "expiring": expiring, "running_low": running_low}
+
+
+def notify_expiring_packages(session: Session, config, merchant_id: int, now: datetime) -> dict:
+    """Packages entering the notice window today (announced once) and those running low."""
+    found = reminders(session, config, merchant_id, now)
+    entering_on = (local_date(now) + timedelta(days=found["notice_days"])).isoformat()
+    entering = [e for e in found["expiring"] if e["valid_to"] == entering_on]
+    return {"notice_days": found["notice_days"], "expiring_on": entering_on,
+            "expiring": len(entering), "running_low": len(found["running_low"]),
+            "cards": sorted({e["card_number"] for e in entering + found["running_low"]})}

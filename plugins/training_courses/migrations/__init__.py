@@ -1,0 +1,1 @@
+"""Alembic branch ``training_courses`` of the training plugin (registered through ``register_migrations``)."""
