@@ -65,11 +65,16 @@ REDEMPTION = {
 }
 
 # -- wheel ---------------------------------------------------------------------------------
+BENEFIT = {"type": "object", "required": ["kind"],
+           "properties": {"kind": {"type": "string", "description": "a kind an enabled plugin gives"}},
+           "description": 'e.g. {"kind": "room_voucher", "room_type": "suite"} (H4); the other '
+                          "fields follow the kind's schema (core.benefits)"}
 PRIZE = {
     "type": "object",
     "required": ["id", "name", "kind", "points", "weight", "stock", "active"],
     "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
-                   "kind": {"enum": ["points", "gift", "none"]}, "points": {"type": "integer"},
+                   "kind": {"enum": ["points", "gift", "none", "benefit"]}, "points": {"type": "integer"},
+                   "benefit": {**BENEFIT, "description": "benefit prizes only: " + BENEFIT["description"]},
                    "weight": {"type": "integer"}, "stock": {"type": ["integer", "null"]},
                    "active": {"type": "boolean"}},
 }
@@ -84,9 +89,11 @@ _PRIZE_FIELDS = {
 PRIZE_INPUT = {
     "type": "object", "required": ["name", "kind"], "additionalProperties": False,
     "properties": {**_PRIZE_FIELDS,
-                   "kind": {"enum": ["points", "gift", "none"],
+                   "kind": {"enum": ["points", "gift", "none", "benefit"],
                             "description": "points: credits `points`; gift: a gift handed over; "
-                                           "none: 谢谢参与"},
+                                           "none: 谢谢参与; benefit: `benefit`, given by "
+                                           "another plugin (a hotel room voucher, H4)"},
+                   "benefit": BENEFIT,
                    "points": {"type": "integer", "minimum": 0, "maximum": 1_000_000,
                               "description": "for kind points only"},
                    "stock": {"type": ["integer", "null"], "minimum": 0, "maximum": 1_000_000,
@@ -99,13 +106,16 @@ PRIZE_PATCH = {
 }
 SPIN = {
     "type": "object",
-    "required": ["spin_id", "card_number", "spin_no", "free", "cost_points", "prize", "points",
+    "required": ["spin_id", "card_number", "spin_no", "free", "cost_points", "prize", "benefit_given",
+                 "points",
                  "spins_left_today", "free_spins_left_today"],
     "properties": {"spin_id": {"type": "integer", "description": "the wheel_spin ledger transaction"},
                    "card_number": {"type": "string"},
                    "spin_no": {"type": "integer", "description": "n-th spin of the member's local day"},
                    "free": {"type": "boolean"}, "cost_points": {"type": "integer"},
                    "prize": PRIZE, "points": POINTS_BALANCE,
+                   "benefit_given": {"type": ["object", "null"],
+                                     "description": "what the giving plugin issued (benefit prizes)"},
                    "spins_left_today": {"type": "integer"},
                    "free_spins_left_today": {"type": "integer"}},
 }
@@ -185,7 +195,7 @@ def list_wheel_prizes(context: OperationContext) -> dict:
 
 def create_wheel_prize(context: OperationContext) -> dict:
     body = check_body(context.body, PRIZE_INPUT, "the prize is not valid; nothing was saved")
-    return wheel.prize_json(wheel.create_prize(context.session, context.merchant_id, body))
+    return wheel.prize_json(wheel.create_prize(context.session, context.config, context.merchant_id, body))
 
 
 def update_wheel_prize(context: OperationContext) -> dict:
@@ -254,7 +264,8 @@ def operations() -> list[ApiOperation]:
                      list_wheel_prizes, tag=TAG, response_schema=PRIZE_LIST, read_only=True),
         ApiOperation("/points/wheel/prizes", "POST", "createWheelPrize", "Add a lucky wheel prize",
                      create_wheel_prize, tag=TAG, status=201, roles=MANAGERS,
-                     request_schema=PRIZE_INPUT, response_schema=PRIZE),
+                     request_schema=PRIZE_INPUT, response_schema=PRIZE,
+                     errors={422: "Invalid prize, or a benefit no enabled plugin gives"}),
         ApiOperation("/points/wheel/prizes/<int:prize_id>", "PATCH", "updateWheelPrize",
                      "Restock, reweight or deactivate a lucky wheel prize", update_wheel_prize,
                      tag=TAG, roles=MANAGERS, request_schema=PRIZE_PATCH, response_schema=PRIZE,
@@ -264,7 +275,8 @@ def operations() -> list[ApiOperation]:
                      response_schema=SPIN, idempotent=True,
                      errors={**CARD_404,
                              409: "Wheel off, no spins left today, too few points, no prize "
-                                  "in stock, or the card cannot be used"}),
+                                  "in stock, the card cannot be used, or the benefit won is no "
+                                  "longer given (benefit_unavailable)"}),
         ApiOperation("/cards/<card_number>/points/adjust", "POST", "adjustPoints",
                      "Adjust a card's points by hand, with a reason", adjust_points, tag=TAG,
                      status=201, roles=OWNER, request_schema=ADJUST_INPUT,

@@ -17,9 +17,9 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base
-from core.models.base import BigId, UtcDateTime, utcnow
+from core.models.base import BigId, JsonDocument, UtcDateTime, utcnow
 
-PRIZE_KINDS = ("points", "gift", "none")
+PRIZE_KINDS = ("points", "gift", "none", "benefit")
 
 
 class MallItem(Base):
@@ -44,15 +44,21 @@ class MallItem(Base):
 
 
 class WheelPrize(Base):
-    """One slot of the lucky wheel (大转盘). ``stock`` NULL means unlimited (e.g. 谢谢参与)."""
+    """One slot of the lucky wheel (大转盘). ``stock`` NULL means unlimited (e.g. 谢谢参与).
+
+    A ``benefit`` prize is given by another plugin (H4: a hotel room voucher): ``benefit`` holds
+    its definition ``{"kind": "room_voucher", "room_type": "suite"}``, checked with
+    core.benefits.validate_benefit when the prize is saved and given with core.benefits.grant.
+    """
 
     __tablename__ = "points_wheel_prizes"
     __table_args__ = (
-        CheckConstraint("kind IN ('points', 'gift', 'none')", name="kind"),
+        CheckConstraint("kind IN ('points', 'gift', 'none', 'benefit')", name="kind"),
         CheckConstraint("weight >= 1", name="weight_positive"),
         CheckConstraint("stock IS NULL OR stock >= 0", name="stock_not_negative"),
         CheckConstraint("(kind = 'points' AND points >= 1) OR (kind <> 'points' AND points = 0)",
                         name="points_match_kind"),
+        CheckConstraint("(kind = 'benefit') = (benefit IS NOT NULL)", name="benefit_match_kind"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -60,6 +66,7 @@ class WheelPrize(Base):
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(10))
     points: Mapped[int] = mapped_column(Integer, default=0)
+    benefit: Mapped[dict | None] = mapped_column(JsonDocument)
     weight: Mapped[int] = mapped_column(Integer)
     stock: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

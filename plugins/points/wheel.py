@@ -17,6 +17,14 @@ production it is ``random.SystemRandom`` (not predictable by members); tests rep
     monkeypatch.setattr("plugins.points.wheel.rng_factory", lambda: random.Random(7))
 
 A draw calls ``rng.randrange(total_weight)`` once per attempt and walks the prizes in id order.
+
+Benefit prizes (H4): a prize of kind ``benefit`` is something another plugin gives, stored as
+data (``{"kind": "room_voucher", "room_type": "suite"}``). It is checked with
+``core.benefits.validate_benefit`` when the prize is created (the merchant's enabled plugins
+must offer that kind, and its fields must match the kind's schema) and handed out with
+``core.benefits.grant`` inside the spin's transaction: if the giving plugin refuses or was
+turned off since (409 ``benefit_unavailable``), the whole spin, its cost and the stock taken
+are rolled back. This plugin never imports the one that gives the benefit.
 """
 from __future__ import annotations
 
@@ -28,7 +36,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import ledger
+from core import benefits, ledger
 from core.checkout import usable_card
 from core.clock import local_date
 from core.errors import Conflict, Invalid, NotFound, problem
@@ -50,8 +58,11 @@ rng_factory: Callable[[], random.Random] = _system_rng
 
 
 def prize_json(prize: WheelPrize) -> dict:
-    return {"id": prize.id, "name": prize.name, "kind": prize.kind, "points": prize.points,
-            "weight": prize.weight, "stock": prize.stock, "active": prize.active}
+    found = {"id": prize.id, "name": prize.name, "kind": prize.kind, "points": prize.points,
+             "weight": prize.weight, "stock": prize.stock, "active": prize.active}
+    if prize.kind == "benefit":
+        found["benefit"] = prize.benefit
+    return found
 
 
 def list_prizes(session: Session, merchant_id: int) -> list[dict]:
@@ -67,7 +78,7 @@ def get_prize(session: Session, merchant_id: int, prize_id: int) -> WheelPrize:
     return prize
 
 
-def create_prize(session: Session, merchant_id: int, body: dict) -> WheelPrize:
+def create_prize(session: Session, config: MerchantConfig, merchant_id: int, body: dict) -> WheelPrize:
     kind = body["kind"]
     points = body.get("points", 0)
     problems = [p for p in [text_problem(body["name"], "/name", 100)] if p]
@@ -75,11 +86,21 @@ def create_prize(session: Session, merchant_id: int, body: dict) -> WheelPrize:
         problems.append(problem("/points", "a points prize gives at least 1 point"))
     if kind != "points" and points != 0:
         problems.append(problem("/points", f"only a points prize gives points, not a {kind} prize"))
+    if kind == "benefit":
+        if "benefit" not in body:
+            problems.append(problem("/benefit", "a benefit prize says what it gives, e.g. "
+                                                '{"kind": "room_voucher", "room_type": "suite"}'))
+        else:
+            problems += benefits.validate_benefit(config, body["benefit"], "/benefit")
+    elif "benefit" in body:
+        problems.append(problem("/benefit", f"only a benefit prize gives a benefit, not a {kind} prize"))
     if problems:
         raise Invalid("the prize is not valid; nothing was saved", details=problems)
     prize = WheelPrize(merchant_id=merchant_id, name=body["name"].strip(), kind=kind, points=points,
                        weight=body.get("weight", 1), stock=body.get("stock"),
                        active=body.get("active", True))
+    if kind == "benefit":  # only then: an explicit None would be stored as JSON null
+        prize.benefit = body["benefit"]
     session.add(prize)
     session.flush()
     return prize
@@ -139,12 +160,16 @@ def spin(session: Session, config: MerchantConfig, merchant_id: int, card_number
                      Posting(merchant_points(session, merchant_id, ISSUED), -prize.points)]
     if not postings:  # a free spin that won a gift or nothing still leaves its ledger trace
         postings = [Posting(account, 0)]
+    # H4: another plugin gives a benefit prize, in this transaction (its own ledger postings).
+    given = benefits.grant(session, config, card, prize.benefit, now=now, store_id=store_id,
+                           staff_id=staff_id) if prize.kind == "benefit" else None
     transaction = ledger.post(
         session, merchant_id, TRANSACTION_TYPE, postings, store_id=store_id, staff_id=staff_id,
         now=now, memo={"card_number": card.number, "spun_on": today.isoformat(),
                        "spin_no": spin_no, "cost_points": cost,
                        "prize": {"id": prize.id, "name": prize.name, "kind": prize.kind,
-                                 "points": prize.points}})
+                                 "points": prize.points, "benefit": prize.benefit},
+                       "benefit_given": given})
     try:
         with session.begin_nested():
             session.add(WheelSpin(merchant_id=merchant_id, member_id=card.member_id, card_id=card.id,
@@ -156,7 +181,7 @@ def spin(session: Session, config: MerchantConfig, merchant_id: int, card_number
                        code="concurrent_spin") from None
     return {"spin_id": transaction.id, "card_number": card.number, "spin_no": spin_no,
             "free": cost == 0, "cost_points": cost, "prize": prize_json(prize),
-            "points": account.balance, "spins_left_today": most - spin_no,
+            "benefit_given": given, "points": account.balance, "spins_left_today": most - spin_no,
             "free_spins_left_today": max(free - spin_no, 0)}
 
 
