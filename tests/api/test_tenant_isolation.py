@@ -24,10 +24,24 @@ BODIES = {
     "updateWheelPrize": {"weight": 2},
     "bindCard": {"member_id": None},  # filled with B's own member below
     "rollbackConfig": None,
+    "updateCourse": {"name": "改名"},
+    "updateCoursePlan": {"price_fen": 1},
+    "sellCoursePackage": None,  # filled with A's plan below
+    "signInStudent": {"course_key": "piano"},
+    "checkInStudent": {"course_key": "piano"},
+    "checkOutStudent": {},
+    "updateSkinProfile": {"skin_type": "dry"},
+    "recordFollowUp": {"mode": "log", "channel": "phone", "note": "x"},
+    "completeFollowUp": {"outcome": "x"},
+    "cancelFollowUp": {},
+    "issueRoomVouchers": {"room_type": "suite", "reason": "campaign"},
+    "redeemRoomVoucher": {"voucher_code": "ABCDEFGHJKLMNPQR"},
 }
 
 
-PLUGINS = [{"id": "points", "settings": {"wheel_enabled": True}}, {"id": "stored_value", "settings": {}}]
+PLUGINS = [{"id": "points", "settings": {"wheel_enabled": True}}, {"id": "stored_value", "settings": {}},
+           {"id": "training_courses", "settings": {}}, {"id": "cosmetics_profile", "settings": {}},
+           {"id": "hotel_rooms", "settings": {}}]
 
 
 @pytest.fixture
@@ -64,7 +78,23 @@ def two_merchants(client, hk):
     assert cheque.status_code == 201, cheque.json
     history = client.get("/api/v1/cards/AAAA0001/history", headers=a.headers()).json["items"]
     a_cheque_id = next(item["transaction_id"] for item in history if "stored_value_pending" in item["amounts"])
-    return {"a": a, "b": b, "a_member": a_member, "a_card": a_card, "a_stock": a_stock,
+    a_course = client.post("/api/v1/training/courses", json={"key": "piano", "name": "钢琴"},
+                           headers=a.headers()).json
+    a_plan = client.post("/api/v1/training/plans", json={"course_id": a_course["id"], "name": "十次课",
+                                                          "kind": "count", "sessions": 10, "price_fen": 100000},
+                         headers=a.headers()).json
+    a_package = client.post("/api/v1/cards/AAAA0001/course-packages", json={
+        "plan_id": a_plan["id"], "payment": {"method": "cash"}},
+        headers={**a.headers(), "Idempotency-Key": "a-package"}).json["packages"][0]
+    a_follow_up = client.post(f"/api/v1/members/{a_member['id']}/follow-ups", json={
+        "mode": "plan", "channel": "phone", "due_on": "2099-01-01", "reason": "回访"},
+        headers={**a.headers(), "Idempotency-Key": "a-follow-up"}).json
+    a_voucher = client.post("/api/v1/cards/AAAA0001/room-vouchers", json={
+        "room_type": "suite", "reason": "campaign"},
+        headers={**a.headers(), "Idempotency-Key": "a-voucher"}).json["items"][0]
+    return {"a_voucher": a_voucher,
+            "a_follow_up": a_follow_up, "a_course": a_course, "a_plan": a_plan, "a_package": a_package,
+            "a": a, "b": b, "a_member": a_member, "a_card": a_card, "a_stock": a_stock,
             "b_member": b_member, "a_checkout": a_checkout, "a_item": a_item, "a_prize": a_prize,
             "a_cheque_id": a_cheque_id}
 
@@ -87,7 +117,11 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
     a_ids = {"member_id": two_merchants["a_member"]["id"], "card_number": "AAAA0002",
              "tier_key": "gold", "version": 3, "checkout_id": two_merchants["a_checkout"]["checkout_id"],
              "item_id": two_merchants["a_item"]["id"], "prize_id": two_merchants["a_prize"]["id"],
-             "transaction_id": two_merchants["a_cheque_id"]}
+             "transaction_id": two_merchants["a_cheque_id"],
+             "course_id": two_merchants["a_course"]["id"], "plan_id": two_merchants["a_plan"]["id"],
+             "package_id": two_merchants["a_package"]["id"],
+             "follow_up_id": two_merchants["a_follow_up"]["id"],
+             "voucher_code": two_merchants["a_voucher"]["code"]}
     b = two_merchants["b"]
     checked = []
     for rule in api_rules(app):
@@ -99,6 +133,8 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
             body = BODIES.get(endpoint)
             if endpoint == "bindCard":
                 body = {"member_id": two_merchants["b_member"]["id"]}
+            if endpoint == "sellCoursePackage":
+                body = {"plan_id": two_merchants["a_plan"]["id"], "payment": {"method": "cash"}}
             headers = {**b.headers("owner"), "Idempotency-Key": f"iso-{endpoint}"}
             response = client.open(url, method=method, json=body, headers=headers)
             assert response.status_code == 404, (method, url, response.json)
@@ -107,7 +143,12 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
     assert {"getMember", "updateMember", "listMemberCards", "getCard", "bindCard", "getTier",
             "getVersion", "rollbackConfig", "getCheckout", "returnCheckout", "replaceCard",
             "getCardBalances", "getCardHistory", "updateMallItem", "updateWheelPrize",
-            "clearStoredValueCheque", "rechargeStoredValue", "redeemMallItem"} <= set(checked)
+            "clearStoredValueCheque", "rechargeStoredValue", "redeemMallItem", "updateCourse",
+            "updateCoursePlan", "sellCoursePackage", "freezeCoursePackage", "signInStudent",
+            "checkInStudent", "checkOutStudent", "listCoursePackages", "getSkinProfile",
+            "updateSkinProfile", "recordFollowUp", "completeFollowUp", "cancelFollowUp",
+            "listPurchaseCycles", "listRoomVouchers", "issueRoomVouchers", "redeemRoomVoucher",
+            "getRoomVoucher"} <= set(checked)
     # Nothing of A's changed.
     a = two_merchants["a"]
     assert client.get(f"/api/v1/members/{a_ids['member_id']}", headers=a.headers()).json["name"] == "甲会员"
@@ -117,6 +158,12 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
     items = client.get("/api/v1/points/mall/items", headers=a.headers()).json["items"]
     assert [(i["name"], i["stock"]) for i in items] == [("保温杯", 5)]
     assert len(client.get("/api/v1/config/versions", headers=a.headers()).json["items"]) == 3
+    a_packages = client.get("/api/v1/cards/AAAA0001/course-packages", headers=a.headers()).json["packages"]
+    assert [(p["units_left"], p["status"]) for p in a_packages] == [(10, "active")]
+    a_follow_ups = client.get(f"/api/v1/members/{a_ids['member_id']}/follow-ups", headers=a.headers()).json
+    assert [(f["status"], f["reason"]) for f in a_follow_ups["items"]] == [("planned", "回访")]
+    a_vouchers = client.get("/api/v1/cards/AAAA0001/room-vouchers", headers=a.headers()).json["items"]
+    assert [(v["code"], v["status"]) for v in a_vouchers] == [(a_ids["voucher_code"], "active")]
 
 
 # Routes without object ids: each gets a check that it shows or touches only the caller's data.
@@ -180,7 +227,8 @@ def _versions(client, t):
 
 def _plugins(client, t):
     items = client.get("/api/v1/plugins", headers=t["b"].headers()).json["items"]
-    assert {item["id"] for item in items if item["enabled"]} == {"points", "stored_value"}
+    assert {item["id"] for item in items if item["enabled"]} == {"points", "stored_value", "training_courses",
+                                                                    "cosmetics_profile", "hotel_rooms"}
 
 
 def _me(client, t):
@@ -239,6 +287,64 @@ def _openapi(client, t):
     assert client.get("/api/v1/openapi.json").status_code == 200  # public, holds no tenant data
 
 
+def _training_lists(client, t):
+    b = t["b"]
+    for path in ("courses", "plans", "reports/income", "reports/deferred", "reports/consumption",
+                 "reports/package-sales"):
+        assert client.get(f"/api/v1/training/{path}", headers=b.headers()).json["items"] == [], path
+    reminders = client.get("/api/v1/training/reminders", headers=b.headers()).json
+    assert reminders["expiring"] == reminders["running_low"] == []
+
+
+def _create_course(client, t):
+    b = t["b"]
+    course = client.post("/api/v1/training/courses", json={"key": "piano", "name": "乙的钢琴"},
+                         headers=b.headers())
+    assert course.status_code == 201  # the key is free in B: unique per merchant
+    a_courses = client.get("/api/v1/training/courses", headers=t["a"].headers()).json["items"]
+    assert [c["name"] for c in a_courses] == ["钢琴"]
+
+
+def _create_plan(client, t):
+    onto_a_course = client.post("/api/v1/training/plans", json={
+        "course_id": t["a_course"]["id"], "name": "x", "kind": "period", "price_fen": 1},
+        headers=t["b"].headers())
+    assert onto_a_course.status_code == 422
+    a_plans = client.get("/api/v1/training/plans", headers=t["a"].headers()).json["items"]
+    assert [p["name"] for p in a_plans] == ["十次课"]
+
+
+def _cosmetics_lists(client, t):
+    b = t["b"]
+    assert client.get("/api/v1/cosmetics/follow-ups/due", headers=b.headers()).json["items"] == []
+    assert client.post("/api/v1/cosmetics/follow-ups/today", json={}, headers=b.headers()).json["items"] == []
+    assert client.get("/api/v1/cosmetics/segments", headers=b.headers()).json["total"] == 1  # 乙会员 only
+    rows = client.get("/api/v1/cosmetics/reports/abc-distribution", headers=b.headers()).json["items"]
+    assert sum(row["members"] for row in rows) == 0
+    assert client.get("/api/v1/cosmetics/reports/follow-up-log", headers=b.headers()).json["items"] == []
+
+
+def _cosmetics_jobs(client, t):
+    classified = client.post("/api/v1/cosmetics/classes/recompute", headers=t["b"].headers()).json
+    assert classified["a"] + classified["b"] + classified["c"] <= 1  # B's one member at most
+    client.post("/api/v1/cosmetics/follow-ups/plan", headers=t["b"].headers())
+    a_follow_ups = client.get(f"/api/v1/members/{t['a_member']['id']}/follow-ups",
+                              headers=t["a"].headers()).json["items"]
+    assert len(a_follow_ups) == 1  # B's planning job planned nothing for A's member
+
+
+def _room_voucher_reads(client, t):
+    for path in ("expiring?days=3660", "reports/liability", "reports/redemptions"):
+        response = client.get(f"/api/v1/room-vouchers/{path}", headers=t["b"].headers())
+        assert response.status_code == 200 and response.json["items"] == [], path
+
+
+def _expire_room_vouchers(client, t):
+    response = client.post("/api/v1/room-vouchers/expire",
+                           headers={**t["b"].headers(), "Idempotency-Key": "b-room-exp"})
+    assert response.status_code == 200 and response.json["vouchers"] == 0
+
+
 COLLECTION_CHECKS = {  # reads first, then writes
     "searchMembers": _search, "listTiers": _list_tiers, "getDraft": _draft,
     "getPublishedConfig": _published, "listVersions": _versions, "listPlugins": _plugins,
@@ -246,6 +352,17 @@ COLLECTION_CHECKS = {  # reads first, then writes
     "listMallItems": _mall_items, "listWheelPrizes": _wheel_prizes, "listExpiringPoints": _expiring,
     "createMallItem": _create_mall_item, "createWheelPrize": _create_wheel_prize,
     "expirePoints": _expire,
+    "listCourses": _training_lists, "listCoursePlans": _training_lists,
+    "courseIncomeReport": _training_lists, "deferredRevenueReport": _training_lists,
+    "sessionConsumptionReport": _training_lists, "listCourseReminders": _training_lists,
+    "coursePackageSalesReport": _training_lists,
+    "createCourse": _create_course, "createCoursePlan": _create_plan,
+    "listDueFollowUps": _cosmetics_lists, "showTodaysFollowUps": _cosmetics_lists,
+    "listSegmentMembers": _cosmetics_lists, "reportAbcDistribution": _cosmetics_lists,
+    "reportFollowUpLog": _cosmetics_lists,
+    "classifyMembers": _cosmetics_jobs, "planFollowUps": _cosmetics_jobs,
+    "listExpiringRoomVouchers": _room_voucher_reads, "reportRoomVoucherLiability": _room_voucher_reads,
+    "reportRoomVoucherRedemptions": _room_voucher_reads, "expireRoomVouchers": _expire_room_vouchers,
     "createMember": _create_member, "issueCard": _issue_card, "saveDraft": _save_draft,
     "publishConfig": _publish,
 }
