@@ -63,7 +63,8 @@ def extend(card: Card, body: dict, now: datetime) -> Card:
     return card
 
 
-def change_kind(session: Session, config: MerchantConfig, card: Card, body: dict) -> Card:
+def change_kind(session: Session, config: MerchantConfig, card: Card, body: dict, *,
+                staff_id: int | None, now: datetime) -> Card:
     """升级/换卡种: the card becomes another of the merchant's card kinds, keeping every balance;
     plugins give what the new kind brings (``after_card_kind_changed``, e.g. room vouchers H1)."""
     _require(card, (ACTIVE, FROZEN), "change its kind")
@@ -77,7 +78,7 @@ def change_kind(session: Session, config: MerchantConfig, card: Card, body: dict
     old_kind, card.kind = card.kind, kind
     session.flush()
     config.hook("after_card_kind_changed")(session=session, card=card, old_kind=old_kind,
-                                           config=config)
+                                           config=config, staff_id=staff_id, now=now)
     return card
 
 

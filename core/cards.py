@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +13,7 @@ from .errors import Conflict, Invalid, NotFound, problem
 from .merchant_config import MerchantConfig
 from .models import Card, CardStatus, Member, Tier
 from .security import hash_secret
-from .clock import now_utc as utcnow
+from . import clock
 
 CARD_NUMBER_PATTERN = re.compile(r"^[0-9A-Za-z]{4,32}$")
 PIN_PATTERN = re.compile(r"^[0-9]{6}$")
@@ -41,8 +41,10 @@ def generate_card_number() -> str:
 
 
 def issue_card(session: Session, config: MerchantConfig, merchant_id: int, data: dict,
-               *, store_id: int | None = None) -> Card:
+               *, store_id: int | None = None, staff_id: int | None = None,
+               now: datetime | None = None) -> Card:
     """Issue a card: stock (no member) or bound at once when ``member_id`` is given."""
+    now = now or clock.now_utc()
     if not isinstance(data, dict):
         raise Invalid("the card must be a JSON object")
     problems = []
@@ -81,15 +83,16 @@ def issue_card(session: Session, config: MerchantConfig, merchant_id: int, data:
             session.flush()
     except IntegrityError:
         raise Conflict(f"card number {card.number} is already in use", code="card_number_taken") from None
-    config.hook("after_card_issued")(session=session, card=card, config=config)
+    config.hook("after_card_issued")(session=session, card=card, config=config, staff_id=staff_id,
+                                     now=now)
     member_id = data.get("member_id")
     if member_id is not None:
-        bind_card(session, config, merchant_id, card, member_id)
+        bind_card(session, config, merchant_id, card, member_id, staff_id=staff_id, now=now)
     return card
 
 
 def bind_card(session: Session, config: MerchantConfig, merchant_id: int, card: Card,
-              member_id) -> Card:
+              member_id, *, staff_id: int | None = None, now: datetime | None = None) -> Card:
     """Give an unbound card to a member and activate it, within the cards-per-member limit."""
     if type(member_id) is not int:
         raise Invalid("member_id must be an integer", details=[problem("/member_id", "an integer")])
@@ -107,9 +110,11 @@ def bind_card(session: Session, config: MerchantConfig, merchant_id: int, card: 
                        code="card_limit_reached")
     card.member_id = member.id
     card.status = CardStatus.ACTIVE.value
-    card.activated_at = utcnow()
+    now = now or clock.now_utc()
+    card.activated_at = now
     session.flush()
-    config.hook("after_card_bound")(session=session, card=card, member=member, config=config)
+    config.hook("after_card_bound")(session=session, card=card, member=member, config=config,
+                                    staff_id=staff_id, now=now)
     return card
 
 

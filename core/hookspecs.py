@@ -26,13 +26,13 @@ def after_member_created(session, member, config, staff_id, now):
 
 
 @hookspec
-def after_card_issued(session, card, config):
-    """Called in the write transaction right after a card is issued (bound or not)."""
+def after_card_issued(session, card, config, staff_id, now):
+    """Called in the write transaction right after a card is issued (bound or not), by ``staff_id`` at ``now``."""
 
 
 @hookspec
-def after_card_bound(session, card, member, config):
-    """Called in the write transaction right after a card is bound to a member."""
+def after_card_bound(session, card, member, config, staff_id, now):
+    """Called in the write transaction right after a card is bound to a member, by ``staff_id`` at ``now``."""
 
 
 @hookspec
@@ -91,8 +91,8 @@ def after_member_updated(session, member, changes, config, staff_id, now):
 
 
 @hookspec
-def after_card_kind_changed(session, card, old_kind, config):
-    """Called in the write transaction after a card moved to another card kind (an upgrade, H1)."""
+def after_card_kind_changed(session, card, old_kind, config, staff_id, now):
+    """Called in the write transaction after a card moved to another card kind (an upgrade, H1), by ``staff_id`` at ``now``."""
 
 
 @hookspec

@@ -37,12 +37,12 @@ def after_member_created(session, member, config, staff_id, now):
     CALLS.append(("after_member_created", member.name, staff_id))
 
 @hookimpl
-def after_card_issued(session, card, config):
-    CALLS.append(("after_card_issued", card.number, card.status))
+def after_card_issued(session, card, config, staff_id, now):
+    CALLS.append(("after_card_issued", card.number, card.status, staff_id, now.tzinfo is not None))
 
 @hookimpl
-def after_card_bound(session, card, member, config):
-    CALLS.append(("after_card_bound", card.number, member.name))
+def after_card_bound(session, card, member, config, staff_id, now):
+    CALLS.append(("after_card_bound", card.number, member.name, staff_id, now == card.activated_at))
 
 @hookimpl
 def member_summary(session, member, config):
@@ -95,7 +95,7 @@ def after_member_updated(session, member, changes, config, staff_id, now):
 
 
 @hookimpl
-def after_card_kind_changed(session, card, old_kind, config):
+def after_card_kind_changed(session, card, old_kind, config, staff_id, now):
     CALLS.append(("after_card_kind_changed", card.number, old_kind, card.kind))
 
 
@@ -261,7 +261,7 @@ def test_hook_after_card_issued(recorder_app):
     app, calls = recorder_app
     shop = make_merchant(app.extensions["huika"], "发卡店", enabled_document())
     app.test_client().post("/api/v1/cards", json={"number": "HOOK0001"}, headers=shop.headers())
-    assert ("after_card_issued", "HOOK0001", "issued") in calls
+    assert ("after_card_issued", "HOOK0001", "issued", shop.staff_ids["owner"], True) in calls
 
 
 def test_hook_after_card_bound(recorder_app):
@@ -272,7 +272,7 @@ def test_hook_after_card_bound(recorder_app):
                          headers=shop.headers()).json
     client.post("/api/v1/cards", json={"number": "HOOK0002", "member_id": member["id"]},
                 headers=shop.headers())
-    assert ("after_card_bound", "HOOK0002", "丙") in calls
+    assert ("after_card_bound", "HOOK0002", "丙", shop.staff_ids["owner"], True) in calls
 
 
 def test_hook_member_summary_is_merged_into_the_member(recorder_app):

@@ -12,11 +12,10 @@ This module is the plugin's hook surface; the behaviour lives next to it:
 
 See docs/plugins/hotel_rooms.md.
 """
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from core.benefits import BenefitKind
-from core import clock
 from core.clock import local_date
 from core.hookspecs import hookimpl
 from core.jobs import Job
@@ -44,11 +43,6 @@ BENEFIT_KINDS = [
                                           "x-label": {"zh-CN": "面值", "en": "Face value"}},
                        "validity_days": VALIDITY}}),
 ]
-
-
-def _issue_time() -> datetime:
-    """The card hooks get no ``now``: the core clock (tests freeze core.clock.now_utc)."""
-    return clock.now_utc()
 
 
 @hookimpl
@@ -88,15 +82,15 @@ def member_summary(session, member, config):
 
 
 @hookimpl
-def after_card_issued(session, card, config):
+def after_card_issued(session, card, config, staff_id, now):
     """H1: a new card gets its kind's free nights as room vouchers."""
-    card_benefits.give_kind_nights(session, config, card, "card_issued", _issue_time())
+    card_benefits.give_kind_nights(session, config, card, "card_issued", now, staff_id=staff_id)
 
 
 @hookimpl
-def after_card_kind_changed(session, card, old_kind, config):
+def after_card_kind_changed(session, card, old_kind, config, staff_id, now):
     """H1: an upgraded card gets the new kind's nights it has not had yet, per room type."""
-    card_benefits.give_kind_nights(session, config, card, "card_upgrade", _issue_time())
+    card_benefits.give_kind_nights(session, config, card, "card_upgrade", now, staff_id=staff_id)
 
 
 @hookimpl

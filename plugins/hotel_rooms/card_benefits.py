@@ -45,7 +45,7 @@ def nights_given(session: Session, card: Card) -> dict[str, int]:
 
 
 def give_kind_nights(session: Session, config: MerchantConfig, card: Card, reason: str,
-                     now: datetime) -> list[RoomVoucher]:
+                     now: datetime, *, staff_id: int | None = None) -> list[RoomVoucher]:
     """Top the card up to its kind's free nights per room type (never twice, see above)."""
     entry = benefits_of(config, card.kind)
     if entry is None:
@@ -57,7 +57,7 @@ def give_kind_nights(session: Session, config: MerchantConfig, card: Card, reaso
         if missing > 0:
             issued += vouchers.issue(session, config, card, reason=reason, now=now,
                                      room_type=room_type, quantity=missing,
-                                     note=f"card kind {card.kind}")
+                                     note=f"card kind {card.kind}", staff_id=staff_id)
     return issued
 
 

@@ -23,7 +23,7 @@ def issue_card():
     with huika().db.write() as session:
         config = published_config(session, caller().merchant_id, huika().plugins)
         card = card_service.issue_card(session, config, caller().merchant_id, body,
-                                       store_id=caller().store_id)
+                                       store_id=caller().store_id, staff_id=caller().staff_id)
         return card_json(session, card), 201
 
 
@@ -44,5 +44,6 @@ def bind_card(card_number: str):
     with huika().db.write() as session:
         config = published_config(session, caller().merchant_id, huika().plugins)
         card = card_service.get_card(session, caller().merchant_id, card_number)
-        card_service.bind_card(session, config, caller().merchant_id, card, body.get("member_id"))
+        card_service.bind_card(session, config, caller().merchant_id, card, body.get("member_id"),
+                               staff_id=caller().staff_id)
         return card_json(session, card)

@@ -174,7 +174,8 @@ def lifecycle(action):
         if action == "extend":
             card_lifecycle.extend(card, context.body, context.now)
         elif action == "change_kind":
-            card_lifecycle.change_kind(context.session, context.config, card, context.body)
+            card_lifecycle.change_kind(context.session, context.config, card, context.body,
+                                       staff_id=context.staff_id, now=context.now)
         else:
             getattr(card_lifecycle, action)(card)
         context.session.flush()

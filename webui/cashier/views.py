@@ -352,7 +352,8 @@ def _issue_or_bind(staff, member_id: int, form: IssueCardForm) -> str:
             if stock.pin_hash is not None:
                 raise Conflict(_("Card %(number)s already has a PIN; changing it needs the holder's "
                                  "ID check by a manager.", number=number), code="pin_already_set")
-            card_service.bind_card(session, config, staff.merchant_id, stock, member_id)
+            card_service.bind_card(session, config, staff.merchant_id, stock, member_id,
+                                   staff_id=staff.id)
             stock.pin_hash = hash_secret(form.pin.data)  # C6: set when the card is given out
             session.flush()
             return stock.number
@@ -364,7 +365,7 @@ def _issue_or_bind(staff, member_id: int, form: IssueCardForm) -> str:
         if form.expires_on.data:
             data["expires_on"] = form.expires_on.data.isoformat()
         card = card_service.issue_card(session, config, staff.merchant_id, data,
-                                       store_id=staff.store_id)
+                                       store_id=staff.store_id, staff_id=staff.id)
         return card.number
 
 
