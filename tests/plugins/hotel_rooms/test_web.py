@@ -58,3 +58,22 @@ def test_h2_manager_issues_vouchers_on_the_screen(hotel):
                                   "quantity": "2", "reason": "campaign", "note": "春节活动"})
     assert done.status_code == 201, done.get_data(as_text=True)
     assert sorted(v["room_type"] for v in hotel.vouchers(card)) == ["standard", "standard", "suite", "suite"]
+
+
+def test_h4_the_wheel_slip_shows_the_voucher_won(hotel):
+    """The cashier's lucky-wheel slip prints the won voucher's code and validity (H4, P4)."""
+    prize = hotel.post("/points/wheel/prizes", {"name": "豪华套房一晚", "kind": "benefit", "weight": 1,
+                                                "benefit": {"kind": "room_voucher", "room_type": "suite"}},
+                       idempotent=False)
+    assert prize.status_code == 201, prize.json
+    member = hotel.member()
+    card = hotel.card("business", member_id=member)
+    client = hotel.client
+    csrf = sign_in(client, hotel.merchant, "cashier")
+    wheel = client.get(f"/cashier/cards/{card}/wheel").get_data(as_text=True)
+    spun = client.post(f"/cashier/cards/{card}/wheel", data={"csrf_token": csrf, "idempotency_key": _key(wheel)})
+    assert spun.status_code == 201, spun.get_data(as_text=True)
+    [won] = [v for v in hotel.vouchers(card) if v["reason"] == "benefit"]
+    slip = spun.get_data(as_text=True)
+    assert won["room_type"] == "suite" and won["code"] in slip and won["expires_on"] in slip
+    hotel.verify()
