@@ -28,6 +28,8 @@ from referencing.jsonschema import DRAFT202012
 
 from schemas import SCHEMA_DIR
 
+from .errors import Invalid
+
 __all__ = [
     "META_KINDS",
     "SchemaProblem",
@@ -123,6 +125,30 @@ def validate_against(document: Any, schema: dict) -> list[SchemaProblem]:
     )
     problems = [_problem(error, document) for error in validator.iter_errors(document)]
     return _merge(problems, list(_floats(document, "")))
+
+
+_REQUIRED = re.compile(r"^'([^']+)' is a required property$")
+_UNEXPECTED = re.compile(r"\((.*) (?:was|were) unexpected\)")
+
+
+def check_body(body: Any, schema: dict, message: str) -> Any:
+    """``body`` if it is valid against ``schema``, else ``core.errors.Invalid(message)`` naming
+    every problem by JSON pointer: a missing property and each unknown property at its own
+    pointer (``/payment/method``: "required"), so a form can mark the very field."""
+    problems = []
+    for found in validate_against(body, schema):
+        required = _REQUIRED.match(found.message)
+        unexpected = _UNEXPECTED.search(found.message)
+        if required:
+            problems.append({"pointer": f"{found.pointer}/{required.group(1)}", "message": "required"})
+        elif unexpected:
+            problems += [{"pointer": f"{found.pointer}/{name}", "message": "unknown property"}
+                         for name in re.findall(r"'([^']+)'", unexpected.group(1))]
+        else:
+            problems.append({"pointer": found.pointer or "/", "message": found.message})
+    if problems:
+        raise Invalid(message, details=problems)
+    return body
 
 
 def apply_defaults(schema: dict, data: dict) -> dict:

@@ -14,9 +14,10 @@ from core import members as member_service
 from core.clock import local_date
 from core.errors import Invalid, problem
 from core.operations import ApiOperation, OperationContext
+from core.schemas import check_body
 
 from . import classify, follow_ups, profile, reminders, segments
-from .common import MANAGERS, PLUGIN_ID, TAG, check_body, query_choice, query_date
+from .common import MANAGERS, PLUGIN_ID, TAG, query_choice, query_date
 from .models import CHANNELS, CLASSES
 from .purchases import purchases
 

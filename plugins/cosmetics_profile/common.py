@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 from core.errors import Invalid, problem
-from core.schemas import validate_against
 
 PLUGIN_ID = "cosmetics_profile"
 TAG = "cosmetics"
@@ -25,26 +24,6 @@ TRACKED = tuple(f"extra.{key}" for key in PLUGIN_FIELDS) + CORE_FIELDS
 
 CLASS_ORDER = {"a": 0, "b": 1, "c": 2}  # key members first (K2); unclassified members last
 
-_REQUIRED = re.compile(r"^'([^']+)' is a required property$")
-_UNEXPECTED = re.compile(r"\((.*) (?:was|were) unexpected\)")
-
-
-def check_body(body, schema: dict, message: str) -> dict:
-    """``body`` valid against ``schema``, or ``Invalid`` naming every problem by JSON pointer."""
-    problems = []
-    for found in validate_against(body, schema):
-        required = _REQUIRED.match(found.message)
-        unexpected = _UNEXPECTED.search(found.message)
-        if required:
-            problems.append(problem(f"{found.pointer}/{required.group(1)}", "required"))
-        elif unexpected:
-            problems += [problem(f"{found.pointer}/{name}", "unknown property")
-                         for name in re.findall(r"'([^']+)'", unexpected.group(1))]
-        else:
-            problems.append(problem(found.pointer, found.message))
-    if problems:
-        raise Invalid(message, details=problems)
-    return body
 
 
 def query_date(query: dict, name: str) -> date | None:

@@ -12,8 +12,9 @@ from core.clock import local_date, local_day_bounds
 from core.errors import Conflict, Invalid, NotFound, problem
 from core.merchant_config import MerchantConfig
 from core.models import Member, Staff
+from core.schemas import check_body
 
-from .common import CLASS_ORDER, PLUGIN_ID, check_body
+from .common import CLASS_ORDER, PLUGIN_ID
 from .models import CHANNELS, FollowUp, MemberClass
 
 _CHANNEL = {"enum": list(CHANNELS), "description": "in_store, phone, sms, mail, online or event"}

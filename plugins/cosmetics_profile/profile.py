@@ -23,8 +23,9 @@ from core import members as member_service
 from core.errors import Invalid, problem
 from core.merchant_config import MerchantConfig
 from core.models import Member, Staff
+from core.schemas import check_body
 
-from .common import PLUGIN_FIELDS, TRACKED, check_body
+from .common import PLUGIN_FIELDS, TRACKED
 from .models import ProfileChange
 
 _NOTE = "cosmetics_profile.change_note"

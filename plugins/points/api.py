@@ -11,9 +11,10 @@ from __future__ import annotations
 from core.clock import local_date
 from core.errors import Invalid, problem
 from core.operations import ApiOperation, OperationContext
+from core.schemas import check_body
 
 from . import adjust, mall, wheel
-from .common import PLUGIN_ID, check_body
+from .common import PLUGIN_ID
 from .expiry import expire_points, expiring_soon
 
 MANAGERS = frozenset({"owner", "manager"})

@@ -4,15 +4,12 @@ The plugin imports only the core (DESIGN.md: webui -> plugins -> core).
 """
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
 from core import ledger
-from core.errors import Invalid
 from core.models import Account
-from core.schemas import validate_against
 
 PLUGIN_ID = "points"
 ASSET = "points"
@@ -54,27 +51,6 @@ def expiry_date(settings: dict, earned_on: date) -> date | None:
     raise ValueError(f"unknown expiry_mode {mode!r}")  # the settings schema rules this out
 
 
-_REQUIRED = re.compile(r"^'([^']+)' is a required property$")
-_UNEXPECTED = re.compile(r"\((.*) (?:was|were) unexpected\)")
-
-
-def check_body(body, schema: dict, message: str) -> dict:
-    """``body`` valid against ``schema``, or ``Invalid`` naming every problem by JSON pointer."""
-    problems = []
-    for found in validate_against(body, schema):
-        required = _REQUIRED.match(found.message)
-        unexpected = _UNEXPECTED.search(found.message)
-        if required:
-            problems.append({"pointer": f"{found.pointer}/{required.group(1)}",
-                             "message": "required"})
-        elif unexpected:
-            for name in re.findall(r"'([^']+)'", unexpected.group(1)):
-                problems.append({"pointer": f"{found.pointer}/{name}", "message": "unknown property"})
-        else:
-            problems.append({"pointer": found.pointer, "message": found.message})
-    if problems:
-        raise Invalid(message, details=problems)
-    return body
 
 
 def text_problem(value, pointer: str, max_length: int) -> dict | None:

@@ -1,15 +1,12 @@
 """Names shared by the training plugin's modules: assets, ledger accounts, settings, body checks."""
 from __future__ import annotations
 
-import re
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import ledger
-from core.errors import Invalid, problem
 from core.models import Account, Card
-from core.schemas import validate_against
 
 PLUGIN_ID = "training_courses"
 SESSIONS = "course_sessions"
@@ -58,23 +55,3 @@ def lock_card(session: Session, card: Card) -> None:
     session.execute(select(Card.id).where(Card.id == card.id).with_for_update())
 
 
-_REQUIRED = re.compile(r"^'([^']+)' is a required property$")
-_UNEXPECTED = re.compile(r"\((.*) (?:was|were) unexpected\)")
-
-
-def check_body(body, schema: dict, message: str) -> dict:
-    """``body`` valid against ``schema``, or ``Invalid`` naming every problem by JSON pointer."""
-    problems = []
-    for found in validate_against(body, schema):
-        required = _REQUIRED.match(found.message)
-        unexpected = _UNEXPECTED.search(found.message)
-        if required:
-            problems.append(problem(f"{found.pointer}/{required.group(1)}", "required"))
-        elif unexpected:
-            problems += [problem(f"{found.pointer}/{name}", "unknown property")
-                         for name in re.findall(r"'([^']+)'", unexpected.group(1))]
-        else:
-            problems.append(problem(found.pointer, found.message))
-    if problems:
-        raise Invalid(message, details=problems)
-    return body
