@@ -12,9 +12,9 @@ from datetime import date
 from core.clock import local_date
 from core.errors import Invalid, problem
 from core.operations import ApiOperation, OperationContext
+from core.schemas import check_body
 
 from . import catalogue, jobs, packages, reports, visits
-from .common import check_body
 
 MANAGERS = frozenset({"owner", "manager"})
 TAG = "training"
@@ -258,7 +258,7 @@ def operations() -> list[ApiOperation]:
         ApiOperation("/course-packages/<int:package_id>/freeze", "POST", "freezeCoursePackage",
                      "Freeze a package (停课)", _package_call(packages.freeze), tag=TAG,
                      roles=MANAGERS, response_schema=PACKAGE,
-                     errors={404: "No such package", 409: "Not active, used up or already frozen"}),
+                     errors={404: "No such package", 409: "Not active, used up, not started yet or already frozen"}),
         ApiOperation("/course-packages/<int:package_id>/unfreeze", "POST", "unfreezeCoursePackage",
                      "Unfreeze a package; its validity moves on by the frozen days",
                      _package_call(packages.unfreeze), tag=TAG, roles=MANAGERS, response_schema=PACKAGE,

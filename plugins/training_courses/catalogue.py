@@ -42,11 +42,13 @@ def get_course(session: Session, merchant_id: int, course_id: int) -> Course:
     return course
 
 
-def course_by_key(session: Session, merchant_id: int, key: str, pointer: str) -> Course:
-    """The merchant's active course ``key``, or a 422 naming the field (the cashier typed it)."""
+def course_by_key(session: Session, merchant_id: int, key: str, pointer: str, *,
+                  inactive: bool = False) -> Course:
+    """The merchant's active course ``key`` (or, with ``inactive``, one no longer taught, whose
+    packages sold before are still used), or a 422 naming the field (the cashier typed it)."""
     course = session.scalar(select(Course).where(Course.merchant_id == merchant_id,
                                                  Course.key == key))
-    if course is None or not course.active:
+    if course is None or not (course.active or inactive):
         raise Invalid(f"there is no course {key!r}", details=[problem(pointer, "one of the school's courses")])
     return course
 

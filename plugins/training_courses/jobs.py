@@ -3,7 +3,8 @@
 ``expire_packages`` (T1, T3): a package whose ``valid_to`` is before today lapses: the
 sessions or minutes left leave the card (merchant ``course_lapsed``) and the money not yet
 recognised becomes breakage. Period passes are recognised day by day in the same run.
-Frozen packages never lapse (their ``valid_to`` moves when they are unfrozen).
+A frozen package does not lapse (its ``valid_to`` moves when it is unfrozen) until even
+the longest extension, ``max_freeze_days``, has run out: then it is unfrozen as such and lapses.
 
 ``notify_expiring_packages`` (R2): packages that enter the expiry notice window today, and
 count packages with few sessions left. Sending is R3's pluggable sender, which does not exist
@@ -21,7 +22,7 @@ from core.clock import local_date
 from core.ledger import Posting
 from core.models import Card
 
-from .common import LAPSED, UNIT_ASSET, card_units, lock_card, merchant, settings_of
+from .common import LAPSED, UNIT_ASSET, card_units, merchant, settings_of
 from .models import Course, Package
 from .revenue import recognise_breakage, recognise_period
 
@@ -32,16 +33,21 @@ def expire_packages(session: Session, config, merchant_id: int, now: datetime) -
     today = local_date(now)
     teacher_of = {c.id: c.default_teacher for c in session.scalars(
         select(Course).where(Course.merchant_id == merchant_id))}
-    ids = session.scalars(select(Package.id).where(
-        Package.merchant_id == merchant_id, Package.status == "active",
-        (Package.valid_to < today) | (Package.kind == "period"))
+    max_freeze = timedelta(days=settings_of(config)["max_freeze_days"])
+    due = session.execute(select(Package.id, Package.card_id).where(
+        Package.merchant_id == merchant_id,
+        ((Package.status == "active") & ((Package.valid_to < today) | (Package.kind == "period")))
+        | ((Package.status == "frozen") & (Package.valid_to < today - max_freeze)))
         .order_by(Package.card_id, Package.id)).all()
+    ids = [package_id for package_id, _card_id in due]
     summary = {"as_of": today.isoformat(), "packages": 0, "sessions": 0, "minutes": 0,
                "breakage_fen": 0, "period_income_fen": 0}
+    _lock_cards_first(session, sorted({card_id for _package_id, card_id in due}))
     for package_id in ids:
         package = session.get(Package, package_id)
-        lock_card(session, session.get(Card, package.card_id))
-        session.refresh(package)
+        session.refresh(package)  # re-read under the card's lock
+        if package.status == "frozen" and package.valid_to + max_freeze < today:
+            thaw_past_limit(package, max_freeze)
         if package.status != "active":  # a concurrent run or a freeze got there first
             continue
         teacher = teacher_of.get(package.course_id, "")
@@ -63,6 +69,25 @@ def expire_packages(session: Session, config, merchant_id: int, now: datetime) -
         summary["packages"] += 1
         session.flush()
     return summary
+
+
+def _lock_cards_first(session: Session, card_ids: list[int], chunk: int = 500) -> None:
+    """Take every card the run touches, in id order, before posting anything. A till locks its
+    card and then posts to the merchant's accounts; were the run to lock card by card between
+    its postings, it would hold those accounts while waiting for a card a till holds, and the
+    till would wait for the accounts: a deadlock on PostgreSQL."""
+    for start in range(0, len(card_ids), chunk):
+        session.execute(select(Card.id).where(Card.id.in_(card_ids[start:start + chunk]))
+                        .order_by(Card.id).with_for_update())
+
+
+def thaw_past_limit(package: Package, max_freeze: timedelta) -> None:
+    """A package frozen so long that even unfreezing it now (validity moved on by at most
+    ``max_freeze_days``) leaves it past its last day is unfrozen as that, so it lapses like
+    any other instead of holding its sessions and deferred money for ever (T1, T3)."""
+    package.frozen_days += max_freeze.days
+    package.valid_to += max_freeze
+    package.status, package.frozen_on = "active", None
 
 
 def reminders(session: Session, config, merchant_id: int, now: datetime) -> dict:

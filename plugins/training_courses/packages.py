@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from core import checkout as checkout_pipeline
 from core import ledger
+from core.cards import get_card
 from core.clock import local_date
 from core.errors import Conflict, Invalid, NotFound, problem
 from core.ledger import Posting
@@ -29,7 +30,7 @@ from core.pricing import line_price, proportional_share
 from .common import (CNY, DEFERRED, INCOME, PLAN_SKU_PREFIX, RETURNED, SALES, SOLD, TIME_SKU_PREFIX,
                      UNIT_ASSET, card_units, lock_card, merchant, settings_of)
 from .models import Course, Package, Plan, Recognition, Visit
-from .revenue import post_recognition
+from .revenue import days_of_use_elapsed, post_recognition
 
 SALE_TRANSACTION = "course_package_sale"
 RETURN_TRANSACTION = "course_package_return"
@@ -84,7 +85,7 @@ def packages_from_checkout(session: Session, checkout, record, config) -> list[P
         plan_id = plan_id_of(line.sku)
         plan = session.scalar(select(Plan).where(Plan.merchant_id == checkout.merchant_id,
                                                  Plan.id == plan_id)) if plan_id else None
-        if plan is None or not plan.active:
+        if plan is None or not _offered(session, plan):
             raise Invalid(f"{line.sku} is not a course plan on offer",
                           details=[problem(f"{at}/sku", "course_plan.<id of an active plan>")])
         if line.unit_price_fen != plan.price_fen:
@@ -94,6 +95,11 @@ def packages_from_checkout(session: Session, checkout, record, config) -> list[P
     if created:
         _post_sale(session, checkout, record, created, config)
     return created
+
+
+def _offered(session: Session, plan: Plan) -> bool:
+    """On sale: the plan is active and so is its course (a course no longer taught sells nothing)."""
+    return plan.active and session.get(Course, plan.course_id).active
 
 
 def _open_packages(session, checkout, record, line, plan: Plan, config) -> list[Package]:
@@ -119,11 +125,15 @@ def _open_packages(session, checkout, record, line, plan: Plan, config) -> list[
 
 
 def _extend_running(session: Session, renewal: Package) -> None:
-    """计次续费 (T1): the sessions still left for this course share the new package's expiry."""
+    """计次续费 (T1): the sessions still left for this course share the new package's expiry.
+    Sessions already past their last day stay expired, even before the nightly job lapses them
+    (a frozen package has not expired: its last day moves when it is unfrozen)."""
     session.execute(update(Package).where(
         Package.card_id == renewal.card_id, Package.course_id == renewal.course_id,
         Package.kind == renewal.kind, Package.status.in_(IN_USE), Package.units_left > 0,
-        Package.id != renewal.id, Package.valid_to < renewal.valid_to)
+        Package.id != renewal.id,
+        (Package.valid_to >= renewal.valid_from) | (Package.status == "frozen"),
+        Package.valid_to < renewal.valid_to)
         .values(valid_to=renewal.valid_to).execution_options(synchronize_session="fetch"))
 
 
@@ -161,7 +171,7 @@ def sell(session: Session, config, merchant_id: int, number: str, body: dict, *,
     plan = session.scalar(select(Plan).where(Plan.merchant_id == merchant_id, Plan.id == body["plan_id"]))
     if plan is None:
         raise Invalid("there is no such plan", details=[problem("/plan_id", "one of the school's plans")])
-    if not plan.active:
+    if not _offered(session, plan):
         raise Conflict(f"{plan.name} is no longer offered", code="plan_not_offered")
     starts_on = body.get("starts_on")
     if starts_on is not None:
@@ -171,6 +181,9 @@ def sell(session: Session, config, merchant_id: int, number: str, body: dict, *,
                           details=[problem("/starts_on", "leave out for count and metered packages")])
         if starts_on < local_date(now):
             raise Invalid("a pass cannot start in the past", details=[problem("/starts_on", "today or later")])
+        if starts_on > date.max - timedelta(days=plan.validity_days):  # its last day must exist
+            raise Invalid("the pass would end beyond the calendar",
+                          details=[problem("/starts_on", "a start date whose pass ends by 9999-12-31")])
     course = session.get(Course, plan.course_id)
     state = checkout_pipeline.build(session, config, merchant_id, {
         "card_number": number,
@@ -204,15 +217,8 @@ def payments_of(body: dict, due_fen: int) -> list:
 
 # -- reading ------------------------------------------------------------------------------------
 
-def card_by_number(session: Session, merchant_id: int, number: str) -> Card:
-    card = session.scalar(select(Card).where(Card.merchant_id == merchant_id, Card.number == number))
-    if card is None:
-        raise NotFound(f"card {number} does not exist")
-    return card
-
-
 def list_for_card(session: Session, merchant_id: int, number: str, now: datetime) -> dict:
-    card = card_by_number(session, merchant_id, number)
+    card = get_card(session, merchant_id, number)  # another merchant's card: 404
     today = local_date(now)
     rows = session.execute(select(Package, Course).join(Course, Course.id == Package.course_id)
                            .where(Package.card_id == card.id).order_by(Package.valid_to, Package.id))
@@ -244,6 +250,9 @@ def freeze(session: Session, config, merchant_id: int, package_id: int, now: dat
                        code="package_not_active")
     if package.kind != "period" and package.units_left == 0:
         raise Conflict("the package is used up", code="package_used_up")
+    if package.valid_from > today:  # unfreezing would add the days before its start
+        raise Conflict(f"the package starts on {package.valid_from}; nothing to freeze before",
+                       code="package_not_started")
     package.status, package.frozen_on = "frozen", today
     session.flush()
     return package_json(package, session.get(Course, package.course_id), today)
@@ -291,11 +300,19 @@ def take_back(session: Session, record, returned, config) -> None:
 
 
 def _return_package(session: Session, record, package: Package, today: date, now: datetime) -> None:
-    lock_card(session, session.get(Card, package.card_id))
+    # The package row, not the card: the core has already posted the refund (sales, the till)
+    # when this hook runs, so waiting here for a card that a checkout holds while it waits for
+    # those same accounts would deadlock on PostgreSQL. A sign-in updates the package row, so
+    # the two still queue, and the row is re-read after the lock.
+    session.execute(select(Package.id).where(Package.id == package.id).with_for_update())
     session.refresh(package)
-    used = package.units_left < package.units_total or session.scalar(select(exists().where(
-        Visit.package_id == package.id))) or session.scalar(select(exists().where(
-            Recognition.package_id == package.id, Recognition.kind.in_(("attendance", "period")))))
+    # A pass is used once a day of it has run, shown or not and whatever the job has booked
+    # yet (with deferred_revenue off it books nothing): checked on the days, not on the rows.
+    used = (package.units_left < package.units_total
+            or (package.kind == "period" and days_of_use_elapsed(package, today) > 0)
+            or session.scalar(select(exists().where(Visit.package_id == package.id)))
+            or session.scalar(select(exists().where(
+                Recognition.package_id == package.id, Recognition.kind.in_(("attendance", "period"))))))
     if used:
         raise Conflict(f"package {package.id} has been used; a used package cannot be returned",
                        code="package_used")

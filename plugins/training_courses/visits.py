@@ -75,7 +75,8 @@ def sign_in(session: Session, config, merchant_id: int, number: str, body: dict,
     ``sessions_per_visit``) come off the soonest-expiring count packages of the course."""
     card = usable_card(session, merchant_id, number, now)
     lock_card(session, card)
-    course = course_by_key(session, merchant_id, body["course_key"], "/course_key")
+    # A course no longer taught still serves the packages sold before (T1).
+    course = course_by_key(session, merchant_id, body["course_key"], "/course_key", inactive=True)
     teacher = _teacher(config, course, body)
     today = local_date(now)
     packages = _course_packages(session, card.id, course.id, ("count", "period"))
@@ -84,7 +85,13 @@ def sign_in(session: Session, config, merchant_id: int, number: str, body: dict,
                   teacher=teacher, attended_on=today, checked_in_at=now, checked_out_at=now,
                   note=body.get("note", "").strip(), units=0, minutes=0, revenue_fen=0)
     if passes and "sessions" not in body:
-        visit.kind, visit.package_id = "period", passes[0].id
+        shown = passes[0]
+        # A return takes the package row (not the card): wait for it, then look again.
+        session.execute(select(Package.id).where(Package.id == shown.id).with_for_update())
+        session.refresh(shown)
+        if not usable(shown, today):
+            raise Conflict(f"the {course.name} pass changed meanwhile; nothing was recorded", code="conflict")
+        visit.kind, visit.package_id = "period", shown.id
         session.add(visit)
         session.flush()
         return {**visit_json(visit, course, card.number), "sessions_left": _left(packages, today)}
@@ -152,12 +159,15 @@ def check_in(session: Session, config, merchant_id: int, number: str, body: dict
              now: datetime) -> dict:
     card = usable_card(session, merchant_id, number, now)
     lock_card(session, card)
-    course = course_by_key(session, merchant_id, body["course_key"], "/course_key")
+    course = course_by_key(session, merchant_id, body["course_key"], "/course_key", inactive=True)
     teacher = _teacher(config, course, body)
     if _open_visit(session, card.id) is not None:
         raise Conflict("the student is already checked in; check out first", code="already_checked_in")
     today = local_date(now)
     packages = _course_packages(session, card.id, course.id, ("metered",))
+    if not course.active and not any(usable(p, today) for p in packages):
+        # Time paid at the till would be a new sale of a course no longer taught.
+        raise Invalid(f"{course.name} is no longer taught", details=[problem("/course_key", "an active course")])
     if not any(usable(p, today) for p in packages) and settings_of(config)["metered_unit_price_fen"] == 0:
         raise _why_not(packages, course, today, "minutes")
     visit = Visit(merchant_id=merchant_id, card_id=card.id, course_id=course.id, kind="metered",
@@ -168,14 +178,15 @@ def check_in(session: Session, config, merchant_id: int, number: str, body: dict
     return visit_json(visit, course, card.number)
 
 
-def billed_units(minutes: int, unit: int, rounding: str) -> int:
-    """Billing units for ``minutes`` on the clock: a started unit counts (``up``, default),
-    does not (``down``), or counts from its half (``nearest``)."""
+def billed_units(elapsed: int, unit: int, rounding: str) -> int:
+    """Billing units for ``elapsed`` time on the clock (in the unit's own measure, e.g. seconds):
+    a started unit counts (``up``, default), does not (``down``), or counts from its half
+    (``nearest``)."""
     if rounding == "up":
-        return -(-minutes // unit)
+        return -(-elapsed // unit)
     if rounding == "down":
-        return minutes // unit
-    return round_half_up_div(minutes, unit)
+        return elapsed // unit
+    return round_half_up_div(elapsed, unit)
 
 
 def check_out(session: Session, config, merchant_id: int, number: str, body: dict, *, now: datetime,
@@ -190,8 +201,10 @@ def check_out(session: Session, config, merchant_id: int, number: str, body: dic
     settings = settings_of(config)
     course = session.get(Course, visit.course_id)
     today = local_date(now)
-    minutes = max(0, int((now - visit.checked_in_at).total_seconds() // 60))
-    units = billed_units(minutes, settings["billing_unit_minutes"], settings["metered_rounding"])
+    seconds = max(0, int((now - visit.checked_in_at).total_seconds()))
+    minutes = seconds // 60
+    # Rounded on the seconds, not on whole minutes: a unit started 30 seconds ago has started.
+    units = billed_units(seconds, settings["billing_unit_minutes"] * 60, settings["metered_rounding"])
     charged = units * settings["billing_unit_minutes"]
     paying = "payment" in body or "payments" in body
     visit.minutes, visit.status, visit.checked_out_at = minutes, "done", now
