@@ -97,6 +97,8 @@ SIGN_IN_INPUT = {"type": "object", "required": ["course_key"], "additionalProper
 CHECK_IN_INPUT = {"type": "object", "required": ["course_key"], "additionalProperties": False,
                   "properties": {"course_key": KEY, "teacher": TEACHER,
                                  "note": {"type": "string", "maxLength": 200}}}
+CANCEL_CHECK_IN_INPUT = {"type": "object", "required": ["reason"], "additionalProperties": False,
+                         "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 200}}}
 CHECK_OUT_INPUT = {"type": "object", "additionalProperties": False,
                    "properties": {"payment": PAYMENT, "payments": PAYMENTS}}
 VISIT = {"type": "object",
@@ -105,13 +107,13 @@ VISIT = {"type": "object",
          "properties": {"visit_id": {"type": "integer"}, "card_number": {"type": "string"},
                         "course_key": {"type": "string"},
                         "kind": {"enum": ["session", "period", "metered"]},
-                        "status": {"enum": ["open", "done"]}, "teacher": {"type": "string"},
+                        "status": {"enum": ["open", "done", "cancelled"]}, "teacher": {"type": "string"},
                         "units": {"type": "integer"}, "minutes": {"type": "integer"},
                         "revenue_fen": {"type": "integer"}, "attended_on": DATE,
                         "checked_in_at": {"type": "string"},
                         "checked_out_at": {"type": ["string", "null"]},
                         "checkout_id": {"type": ["integer", "null"]},
-                        "package_id": {"type": ["integer", "null"]},
+                        "package_id": {"type": ["integer", "null"]}, "note": {"type": "string"},
                         "sessions_left": {"type": "integer"}, "minutes_left": {"type": "integer"},
                         "billed_units": {"type": "integer"}}}
 ROWS = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array"}}}
@@ -281,6 +283,12 @@ def operations() -> list[ApiOperation]:
                          "charged", till=True),
                      tag=TAG, request_schema=CHECK_OUT_INPUT, response_schema=VISIT, idempotent=True,
                      errors={**CARD_404, 409: "Not checked in, or too few minutes left"}),
+        ApiOperation("/cards/<card_number>/course-check-in/cancel", "POST", "cancelCheckIn",
+                     "Cancel an open check-in without charging it (a manager, with a reason)",
+                     _card_call(visits.cancel_check_in, CANCEL_CHECK_IN_INPUT,
+                                "the cancellation is not valid; nothing was changed"),
+                     tag=TAG, roles=MANAGERS, request_schema=CANCEL_CHECK_IN_INPUT,
+                     response_schema=VISIT, errors={**CARD_404, 409: "Not checked in"}),
         ApiOperation("/training/reports/income", "GET", "courseIncomeReport",
                      "Recognised income by month, course and teacher; breakage apart (T3)",
                      income_report, tag=TAG, roles=MANAGERS, response_schema=ROWS, read_only=True,

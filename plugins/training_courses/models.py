@@ -106,7 +106,7 @@ class Visit(Base):
     __tablename__ = "training_visits"
     __table_args__ = (
         CheckConstraint("kind IN ('session', 'period', 'metered')", name="kind"),
-        CheckConstraint("status IN ('open', 'done')", name="status"),
+        CheckConstraint("status IN ('open', 'done', 'cancelled')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

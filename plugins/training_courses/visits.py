@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core import checkout as checkout_pipeline
 from core import ledger
+from core.cards import get_card
 from core.checkout import usable_card
 from core.clock import local_date
 from core.errors import Conflict, Invalid, problem
@@ -36,7 +37,7 @@ def visit_json(visit: Visit, course: Course, card_number: str) -> dict:
             "attended_on": visit.attended_on.isoformat(),
             "checked_in_at": visit.checked_in_at.isoformat(),
             "checked_out_at": visit.checked_out_at.isoformat() if visit.checked_out_at else None,
-            "checkout_id": visit.checkout_id, "package_id": visit.package_id}
+            "checkout_id": visit.checkout_id, "package_id": visit.package_id, "note": visit.note}
 
 
 def _teacher(config, course: Course, body: dict) -> str:
@@ -176,6 +177,26 @@ def check_in(session: Session, config, merchant_id: int, number: str, body: dict
     session.add(visit)
     session.flush()
     return visit_json(visit, course, card.number)
+
+
+def cancel_check_in(session: Session, config, merchant_id: int, number: str, body: dict, *,
+                    now: datetime) -> dict:
+    """Close an open check-in without charging it (the student left without paying, or it was
+    opened by mistake), so the card can check in again; the reason is kept on the visit.
+    The card need not be usable: a card reported lost while its holder was in still closes."""
+    card = get_card(session, merchant_id, number)
+    lock_card(session, card)
+    visit = _open_visit(session, card.id)
+    if visit is None:
+        raise Conflict("the student is not checked in", code="not_checked_in")
+    reason = body["reason"].strip()
+    if not reason:
+        raise Invalid("say why the check-in is cancelled", details=[problem("/reason", "a reason")])
+    visit.status, visit.checked_out_at = "cancelled", now
+    visit.minutes = max(0, int((now - visit.checked_in_at).total_seconds())) // 60
+    visit.note = f"{visit.note} / {reason}"[-200:] if visit.note else reason
+    session.flush()
+    return visit_json(visit, session.get(Course, visit.course_id), card.number)
 
 
 def billed_units(elapsed: int, unit: int, rounding: str) -> int:

@@ -30,6 +30,7 @@ BODIES = {
     "signInStudent": {"course_key": "piano"},
     "checkInStudent": {"course_key": "piano"},
     "checkOutStudent": {},
+    "cancelCheckIn": {"reason": "x"},
     "updateSkinProfile": {"skin_type": "dry"},
     "recordFollowUp": {"mode": "log", "channel": "phone", "note": "x"},
     "completeFollowUp": {"outcome": "x"},

@@ -14,6 +14,7 @@ BODIES = {
     "signInStudent": {"course_key": "piano"},
     "checkInStudent": {"course_key": "piano"},
     "checkOutStudent": {},
+    "cancelCheckIn": {"reason": "x"},
 }
 
 
@@ -41,7 +42,7 @@ def test_another_merchants_objects_answer_404_and_reports_stay_apart(app, client
             checked.append(endpoint)
     assert {"updateCourse", "updateCoursePlan", "listCoursePackages", "sellCoursePackage",
             "freezeCoursePackage", "unfreezeCoursePackage", "signInStudent", "checkInStudent",
-            "checkOutStudent"} <= set(checked), checked
+            "checkOutStudent", "cancelCheckIn"} <= set(checked), checked
     for path in ("/training/courses", "/training/plans", "/training/reports/consumption",
                  "/training/reports/deferred", "/training/reports/income", "/training/reports/package-sales"):
         assert b.get(path)["items"] == [], path

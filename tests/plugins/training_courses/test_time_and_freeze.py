@@ -124,3 +124,33 @@ def test_r2_reminders_list_packages_expiring_soon_or_running_low(school, clock, 
     jobs = {j.id for j in hk.plugins.jobs() if j.plugin == "training_courses"}
     manifest = {f"training_courses.{j['id']}" for j in hk.plugins.plugins["training_courses"].manifest["jobs"]}
     assert jobs == manifest
+
+
+def test_t2_a_manager_cancels_an_open_check_in_without_charging_it(school, clock):
+    """A student who left without paying does not block the card: a manager closes the
+    check-in with a reason, nothing is charged, and the next check-in works (T2)."""
+    school.course(key="studio", name="琴房")
+    card = school.card()
+    school.post(f"/cards/{card}/course-check-in", {"course_key": "studio"})
+    clock.at("2026-03-02 10:45")
+    before = (school.balances(card), school.account("sales"), school.get("/training/reports/income")["income_fen"])
+    by_cashier = school.post(f"/cards/{card}/course-check-in/cancel", {"reason": "未付款离开"}, idempotent=False)
+    assert by_cashier.status_code == 403  # waiving time is a manager's call
+    no_reason = school.post(f"/cards/{card}/course-check-in/cancel", {"reason": ""}, role="manager",
+                           idempotent=False)
+    assert no_reason.status_code == 422 and no_reason.json["error"]["details"][0]["pointer"] == "/reason"
+    blank = school.post(f"/cards/{card}/course-check-in/cancel", {"reason": "  "}, role="manager",
+                        idempotent=False)
+    assert blank.status_code == 422
+    cancelled = school.post(f"/cards/{card}/course-check-in/cancel", {"reason": "未付款离开"}, role="manager",
+                            idempotent=False)
+    assert cancelled.status_code == 200, cancelled.json
+    assert (cancelled.json["status"], cancelled.json["minutes"], cancelled.json["revenue_fen"]) == ("cancelled", 45, 0)
+    assert "未付款离开" in cancelled.json["note"]
+    assert (school.balances(card), school.account("sales"),
+            school.get("/training/reports/income")["income_fen"]) == before
+    again = school.post(f"/cards/{card}/course-check-in/cancel", {"reason": "再次"}, role="manager",
+                        idempotent=False)
+    assert again.status_code == 409 and again.json["error"]["code"] == "not_checked_in"
+    assert school.post(f"/cards/{card}/course-check-in", {"course_key": "studio"}).status_code == 201
+    school.verify()

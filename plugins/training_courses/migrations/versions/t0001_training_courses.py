@@ -110,7 +110,7 @@ def upgrade() -> None:
     sa.Column('checkout_id', ID, nullable=True),
     sa.Column('note', sa.String(length=200), nullable=False),
     sa.CheckConstraint("kind IN ('session', 'period', 'metered')", name=op.f('ck_training_visits_kind')),
-    sa.CheckConstraint("status IN ('open', 'done')", name=op.f('ck_training_visits_status')),
+    sa.CheckConstraint("status IN ('open', 'done', 'cancelled')", name=op.f('ck_training_visits_status')),
     sa.ForeignKeyConstraint(['card_id'], ['cards.id'], name=op.f('fk_training_visits_card_id_cards')),
     sa.ForeignKeyConstraint(['checkout_id'], ['checkouts.id'], name=op.f('fk_training_visits_checkout_id_checkouts')),
     sa.ForeignKeyConstraint(['course_id'], ['training_courses.id'], name=op.f('fk_training_visits_course_id_training_courses')),
