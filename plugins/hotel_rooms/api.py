@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from core.cards import get_card
 from core.checkout import usable_card
 from core.clock import local_date
 from core.errors import Conflict, Invalid, problem
 from core.models import Card, Member
 from core.operations import ApiOperation, OperationContext
+from core.schemas import check_body
 
 from . import vouchers
-from .common import PLUGIN_ID, ROOM_TYPES, card_vouchers, check_body
+from .common import PLUGIN_ID, ROOM_TYPES, card_vouchers
 
 MANAGERS = frozenset({"owner", "manager"})
 TAG = "hotel"
@@ -109,7 +111,7 @@ NO_BODY = {"type": "object", "additionalProperties": False, "properties": {}}
 # -- handlers ------------------------------------------------------------------------------
 
 def list_card_vouchers(context: OperationContext) -> dict:
-    card = vouchers.card_of(context.session, context.merchant_id, context.params["card_number"])
+    card = get_card(context.session, context.merchant_id, context.params["card_number"])
     status = context.query.get("status") or None
     if status not in (None, "active", "redeemed", "expired"):
         raise Invalid("status is active, redeemed or expired",

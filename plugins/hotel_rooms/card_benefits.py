@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+from calendar import isleap
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -69,13 +70,9 @@ def birthday_today(member: Member, today: date) -> bool:
         born = date.fromisoformat(member.birthday)
     except ValueError:
         return False
-    if (born.month, born.day) == (2, 29) and not _leap(today.year):
+    if (born.month, born.day) == (2, 29) and not isleap(today.year):
         return (today.month, today.day) == (2, 28)
     return (born.month, born.day) == (today.month, today.day)
-
-
-def _leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 def issue_birthday_suites(session: Session, config: MerchantConfig, merchant_id: int,

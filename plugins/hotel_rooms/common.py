@@ -7,9 +7,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from core import ledger
-from core.errors import Invalid
 from core.models import Account
-from core.schemas import validate_against
 
 PLUGIN_ID = "hotel_rooms"
 ASSET = "room_vouchers"  # one unit per voucher, a room night or an e-voucher (H2, H4)
@@ -39,10 +37,3 @@ def merchant_vouchers(session: Session, merchant_id: int, purpose: str) -> Accou
     return ledger.merchant_account(session, merchant_id, purpose, ASSET)
 
 
-def check_body(body, schema: dict, message: str) -> dict:
-    """``body`` valid against ``schema``, or ``Invalid`` naming every problem by JSON pointer."""
-    problems = [{"pointer": found.pointer or "/", "message": found.message}
-                for found in validate_against(body, schema)]
-    if problems:
-        raise Invalid(message, details=problems)
-    return body

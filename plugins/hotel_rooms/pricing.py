@@ -22,12 +22,13 @@ from core import ledger
 from core.checkout import CheckoutState, PaymentResult
 from core.errors import Conflict, Invalid, problem
 from core.ledger import Posting
-from core.models import Entry, LedgerTransaction
+from core.models import Account, AccountOwner, Entry, LedgerTransaction
 from core.pricing import line_price
 
 from . import vouchers
 from .card_benefits import benefits_of
-from .common import E_VOUCHER_PAYMENTS, PLUGIN_ID, REDEEMED, card_vouchers, merchant_vouchers
+from .common import (ASSET, E_VOUCHER_PAYMENTS, PLUGIN_ID, REDEEMED, card_vouchers,
+                     merchant_vouchers)
 from .models import RoomVoucher
 
 CASH_ASSET = "cny"
@@ -90,6 +91,9 @@ def pay_with_e_voucher(checkout: CheckoutState, payment: dict, config) -> Paymen
                            code="discount_not_combinable",
                            details=[problem(f"/lines/{n - 1}", "a discounted room") for n in lines])
     amount_fen = min(voucher.face_value_fen, checkout.due_fen)
+    if amount_fen == 0:  # spent for nothing, and a return (a share of 0 fen) never gives it back
+        raise Invalid("nothing is due: the e-voucher would be spent for nothing",
+                      details=[problem("/payments", "e_voucher: only when something is due")])
     if "amount_fen" in payment and payment["amount_fen"] != amount_fen:
         raise Invalid(f"this e-voucher pays {amount_fen} fen here",
                       details=[problem("/payments", f"e_voucher: amount_fen {amount_fen}")])
@@ -123,11 +127,14 @@ def reactivate_returned(session, record) -> int:
     make that many of this checkout's e-voucher rows usable again. Returns how many."""
     if record.card_id is None:
         return 0
-    account = card_vouchers(session, record.merchant_id, record.card_id)
+    # Any card's account: after a replacement (C5) the core gives back to the current card.
     restored = session.scalar(
         select(func.coalesce(func.sum(Entry.amount), 0))
         .join(LedgerTransaction, LedgerTransaction.id == Entry.transaction_id)
-        .where(Entry.account_id == account.id, LedgerTransaction.reverses_id == record.transaction_id))
+        .join(Account, Account.id == Entry.account_id)
+        .where(LedgerTransaction.merchant_id == record.merchant_id,
+               LedgerTransaction.reverses_id == record.transaction_id,
+               Account.owner == AccountOwner.CARD.value, Account.asset == ASSET))
     used = list(session.scalars(select(RoomVoucher).where(
         RoomVoucher.merchant_id == record.merchant_id, RoomVoucher.kind == "e_voucher",
         RoomVoucher.used_transaction_id == record.transaction_id).order_by(RoomVoucher.id)))

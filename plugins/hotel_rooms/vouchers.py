@@ -100,13 +100,6 @@ def already_issued(session: Session, merchant_id: int, once_key: str) -> bool:
         RoomVoucher.merchant_id == merchant_id, RoomVoucher.once_key == once_key)) > 0
 
 
-def card_of(session: Session, merchant_id: int, number: str) -> Card:
-    card = session.scalar(select(Card).where(Card.merchant_id == merchant_id, Card.number == number))
-    if card is None:
-        raise NotFound(f"card {number} does not exist")
-    return card
-
-
 def list_for_card(session: Session, merchant_id: int, card: Card, status: str | None) -> list[dict]:
     query = select(RoomVoucher).where(RoomVoucher.merchant_id == merchant_id,
                                       RoomVoucher.card_id == card.id)
@@ -219,24 +212,25 @@ def expire(session: Session, merchant_id: int, now: datetime) -> dict:
     items = []
     for card_id, voucher_ids in by_card.items():
         account = card_vouchers(session, merchant_id, card_id)
-        moved = session.execute(
+        # Exactly the vouchers this run moved (RETURNING), also an e-voucher a return gave back,
+        # whose row still points at the checkout that had used it.
+        codes = sorted(session.scalars(
             update(RoomVoucher).where(RoomVoucher.id.in_(voucher_ids), RoomVoucher.status == "active")
-            .values(status="expired", used_at=now).execution_options(synchronize_session=False))
-        if moved.rowcount == 0:
+            .values(status="expired", used_at=now).returning(RoomVoucher.code)
+            .execution_options(synchronize_session=False)))
+        if not codes:
             continue
-        codes = list(session.scalars(select(RoomVoucher.code).where(
-            RoomVoucher.id.in_(voucher_ids), RoomVoucher.used_transaction_id.is_(None),
-            RoomVoucher.status == "expired")))
         card = session.get(Card, card_id)
         transaction = ledger.post(
             session, merchant_id, EXPIRY_TRANSACTION,
-            [Posting(account, -moved.rowcount), Posting(merchant_vouchers(session, merchant_id, EXPIRED),
-                                                        moved.rowcount)],
+            [Posting(account, -len(codes)), Posting(merchant_vouchers(session, merchant_id, EXPIRED),
+                                                    len(codes))],
             now=now, memo={"card_number": card.number, "as_of": today.isoformat(), "codes": codes})
-        session.execute(update(RoomVoucher).where(RoomVoucher.code.in_(codes))
+        session.execute(update(RoomVoucher).where(RoomVoucher.merchant_id == merchant_id,
+                                                  RoomVoucher.code.in_(codes))
                         .values(used_transaction_id=transaction.id)
                         .execution_options(synchronize_session=False))
-        items.append({"card_number": card.number, "vouchers": moved.rowcount,
+        items.append({"card_number": card.number, "vouchers": len(codes),
                       "transaction_id": transaction.id})
     return {"as_of": today.isoformat(), "cards": len(items),
             "vouchers": sum(item["vouchers"] for item in items), "items": items}

@@ -39,3 +39,22 @@ def test_h4_room_and_e_vouchers_are_benefit_kinds_the_hotel_grants(hotel, clock)
     assert hotel.balance(card_number) == 2
     assert [v["reason"] for v in hotel.vouchers(card_number) if v["kind"] == "e_voucher"] == ["benefit"]
     hotel.verify()
+
+
+def test_h4_a_malformed_benefit_is_refused_before_anything_is_given(hotel, clock):
+    """The hotel checks what it is asked to give, whoever asks (a caller may skip the check)."""
+    card_number = hotel.card("business")
+    before = (hotel.voucher_rows(), hotel.transactions(), hotel.balance(card_number))
+    for benefit, pointer in [({"kind": "room_voucher", "room_type": "penthouse"}, "/benefit/room_type"),
+                             ({"kind": "room_voucher"}, "/benefit"),
+                             ({"kind": "e_voucher", "face_value_fen": 0}, "/benefit/face_value_fen")]:
+        with hotel.hk.db.write() as session:
+            config = _config(hotel, session)
+            card = session.scalar(select(Card).where(Card.merchant_id == hotel.id,
+                                                     Card.number == card_number))
+            with pytest.raises(Conflict) as refused:
+                benefits.grant(session, config, card, benefit, now=clock.now)
+            assert refused.value.code == "benefit_invalid"
+            assert pointer in [d["pointer"] for d in refused.value.details], refused.value.details
+    assert (hotel.voucher_rows(), hotel.transactions(), hotel.balance(card_number)) == before
+    hotel.verify()

@@ -126,3 +126,70 @@ def test_g3_a_full_return_gives_the_e_voucher_back(hotel):
     assert hotel.balance(card) == 2
     assert code in hotel.codes(card, kind="e_voucher")
     hotel.verify()
+
+
+def _active_rows_match_the_ledger(hotel, card):
+    """Every voucher on a card's ledger balance is an active row of that card, and back."""
+    assert len(hotel.vouchers(card, "active")) == hotel.balance(card)
+
+
+def test_g3_c5_a_return_after_the_card_was_replaced_gives_the_e_voucher_back_on_the_new_card(hotel):
+    card = hotel.card("business")
+    code = _e_voucher(hotel, card, 10000)
+    paid = _checkout(hotel, card, [{"sku": "SPA", "category": "spa", "unit_price_fen": 10000}],
+                     [{"method": "e_voucher", "code": code}])
+    assert paid.status_code == 201, paid.json
+    replaced = hotel.post(f"/cards/{card}/replace", {}, role="manager")
+    assert replaced.status_code in (200, 201), replaced.json
+    new = replaced.json["new_card"]["number"]
+    back = hotel.client.post(f"/api/v1/checkouts/{paid.json['checkout_id']}/returns",
+                             json={"lines": [{"line_no": 1, "quantity": 1}]},
+                             headers=hotel.headers("manager", idempotent=True))
+    assert back.status_code in (200, 201), back.json
+    assert hotel.balance(new) == 2  # the business suite night and the e-voucher given back
+    assert code in hotel.codes(new, kind="e_voucher")
+    _active_rows_match_the_ledger(hotel, new)
+    hotel.verify()
+
+
+def test_h3_an_e_voucher_is_not_spent_on_a_bill_with_nothing_due(hotel):
+    card = hotel.card("business")
+    code = _e_voucher(hotel, card, 10000)
+    before = (hotel.voucher_rows(), hotel.transactions(), hotel.balance(card))
+    free = _checkout(hotel, card, [{"sku": "WELCOME", "category": "gift", "unit_price_fen": 0}],
+                     [{"method": "e_voucher", "code": code}])
+    assert free.status_code == 422, free.json
+    assert free.json["error"]["details"][0]["pointer"] == "/payments"
+    assert (hotel.voucher_rows(), hotel.transactions(), hotel.balance(card)) == before
+    _active_rows_match_the_ledger(hotel, card)
+
+
+def test_h2_g3_an_e_voucher_given_back_by_a_return_expires_like_any_other(hotel, clock):
+    """Its row then points at the expiry transaction, which names it (the row and the ledger agree)."""
+    from sqlalchemy import select
+
+    from core.models import LedgerTransaction
+    from plugins.hotel_rooms.models import RoomVoucher
+
+    card = hotel.card("business")
+    issued = hotel.issue(card, face_value_fen=10000, validity_days=5)
+    code = issued.json["items"][0]["code"]
+    paid = _checkout(hotel, card, [{"sku": "SPA", "category": "spa", "unit_price_fen": 10000}],
+                     [{"method": "e_voucher", "code": code}])
+    assert paid.status_code == 201, paid.json
+    back = hotel.client.post(f"/api/v1/checkouts/{paid.json['checkout_id']}/returns",
+                             json={"lines": [{"line_no": 1, "quantity": 1}]},
+                             headers=hotel.headers("manager", idempotent=True))
+    assert back.status_code in (200, 201), back.json
+    clock.at("2026-03-16 09:00")  # the day after its last day (2026-03-15)
+    expired = hotel.post("/room-vouchers/expire", role="manager")
+    assert expired.status_code == 200 and expired.json["vouchers"] == 1, expired.json
+    [item] = expired.json["items"]
+    with hotel.hk.db.read() as session:
+        status, used_by = session.execute(select(RoomVoucher.status, RoomVoucher.used_transaction_id)
+                                          .where(RoomVoucher.code == code)).one()
+        memo = session.get(LedgerTransaction, item["transaction_id"]).memo
+    assert (status, used_by) == ("expired", item["transaction_id"])
+    assert memo["codes"] == [code]
+    _active_rows_match_the_ledger(hotel, card)
+    hotel.verify()
