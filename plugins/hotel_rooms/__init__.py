@@ -83,8 +83,9 @@ def member_summary(session, member, config):
 
 
 @hookimpl
-def after_card_issued(session, card, config, staff_id, now):
-    """H1: a new card gets its kind's free nights as room vouchers."""
+def after_card_bound(session, card, config, staff_id, now):
+    """H1: a card given to its holder gets its kind's free nights as room vouchers. Not when it
+    is printed in a batch: an unsold stock card holds nothing whose validity would be running."""
     card_benefits.give_kind_nights(session, config, card, "card_issued", now, staff_id=staff_id)
 
 

@@ -108,3 +108,19 @@ def test_h1_room_rate_is_the_better_of_tier_and_card_not_both(client, hk, clock)
     quote = hotel.client.post("/api/v1/checkout/quote", headers=hotel.headers("cashier"), json={
         "card_number": card, "lines": [{"sku": "KING", "category": "room", "unit_price_fen": 100000}]})
     assert quote.json["lines"][0]["paid_fen"] == 90000  # gold tier 9折 beats 9.5折, not 85.5 %
+
+
+def test_h1_a_stock_card_gets_its_nights_when_it_is_sold_not_when_printed(hotel, clock):
+    stock = hotel.client.post("/api/v1/cards", json={"kind": "purple_gold", "batch": "2026-03"},
+                              headers=hotel.headers())
+    assert stock.status_code == 201, stock.json
+    card = stock.json["number"]
+    assert hotel.vouchers(card) == [] and hotel.balance(card) == 0
+    clock.at("2026-04-01 09:00")
+    member = hotel.member()
+    bound = hotel.client.post(f"/api/v1/cards/{card}/bind", json={"member_id": member}, headers=hotel.headers())
+    assert bound.status_code == 200, bound.json
+    assert [(v["room_type"], v["issued_on"]) for v in hotel.vouchers(card)] == [
+        ("suite", "2026-04-01"), ("suite", "2026-04-01")]
+    assert hotel.balance(card) == 2
+    hotel.verify()
