@@ -36,7 +36,8 @@ PLAN = {"type": "object",
         "required": ["id", "course_id", "course_key", "name", "kind", "sessions", "minutes",
                      "validity_days", "price_fen", "active"],
         "properties": {"id": {"type": "integer"}, "course_id": {"type": "integer"},
-                       "course_key": {"type": "string"}, "name": {"type": "string"},
+                       "course_key": {"type": "string"}, "course_name": {"type": "string"},
+                       "course_active": {"type": "boolean"}, "name": {"type": "string"},
                        "kind": {"enum": ["count", "period", "metered"]},
                        "sessions": {"type": "integer"}, "minutes": {"type": "integer"},
                        "validity_days": {"type": "integer"}, "price_fen": {"type": "integer"},
@@ -46,14 +47,18 @@ _PLAN_FIELDS = {"name": NAME,
                                   "description": "days of use; default: the package_validity_days setting"},
                 "price_fen": {"type": "integer", "minimum": 0, "maximum": 100_000_000},
                 "active": {"type": "boolean"}}
-PLAN_INPUT = {"type": "object", "required": ["course_id", "name", "kind", "price_fen"],
+PLAN_INPUT = {"type": "object", "required": ["name", "kind", "price_fen"],
               "additionalProperties": False,
+              "description": "The course by course_id or, as typed on the screen, by course_key.",
               "properties": {**_PLAN_FIELDS, "course_id": {"type": "integer", "minimum": 1},
+                             "course_key": KEY,
                              "kind": {"enum": ["count", "period", "metered"],
                                       "description": "count: N sessions (T1); period: a pass (T2); "
                                                      "metered: M minutes (T2)"},
                              "sessions": {"type": "integer", "minimum": 1, "maximum": 1000},
                              "minutes": {"type": "integer", "minimum": 1, "maximum": 100_000}}}
+CATALOGUE_FILTER = {"type": "object", "additionalProperties": False,
+                    "properties": {"course_key": {"type": "string", "maxLength": 40}}}
 PLAN_PATCH = {"type": "object", "minProperties": 1, "additionalProperties": False, "properties": _PLAN_FIELDS}
 
 PACKAGE = {"type": "object",
@@ -164,6 +169,15 @@ def list_plans(context):
     return _list(context, catalogue.list_plans, int(raw) if raw else None)
 
 
+def course_catalogue(context):
+    """What the school sells, for the till: every active plan with its number (T1, T2)."""
+    body = check_body(context.body, CATALOGUE_FILTER, "the filter is not valid")
+    rows = [row for row in catalogue.list_plans(context.session, context.merchant_id)
+            if row["active"] and row["course_active"]
+            and body.get("course_key") in (None, "", row["course_key"])]
+    return {"items": rows}
+
+
 def _plan_json(context, plan):
     return catalogue.plan_json(plan, catalogue.get_course(context.session, context.merchant_id, plan.course_id))
 
@@ -245,6 +259,10 @@ def operations() -> list[ApiOperation]:
         ApiOperation("/training/plans", "POST", "createCoursePlan",
                      "Add a plan: N sessions, a period pass or M minutes", create_plan, tag=TAG,
                      status=201, roles=MANAGERS, request_schema=PLAN_INPUT, response_schema=PLAN),
+        ApiOperation("/training/catalogue", "POST", "showCourseCatalogue",
+                     "The active plans with their numbers and prices, optionally of one course (the "
+                     "cashier screen's action; changes nothing)", course_catalogue, tag=TAG,
+                     request_schema=CATALOGUE_FILTER, response_schema=ROWS, read_only=True),
         ApiOperation("/training/plans/<int:plan_id>", "PATCH", "updateCoursePlan",
                      "Reprice, rename or stop offering a plan", update_plan, tag=TAG, roles=MANAGERS,
                      request_schema=PLAN_PATCH, response_schema=PLAN, errors={404: "No such plan"}),

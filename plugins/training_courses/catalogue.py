@@ -24,7 +24,7 @@ def course_json(course: Course) -> dict:
 
 def plan_json(plan: Plan, course: Course) -> dict:
     return {"id": plan.id, "course_id": plan.course_id, "course_key": course.key,
-            "name": plan.name, "kind": plan.kind, "sessions": plan.sessions,
+            "course_name": course.name, "course_active": course.active, "name": plan.name, "kind": plan.kind, "sessions": plan.sessions,
             "minutes": plan.minutes, "validity_days": plan.validity_days,
             "price_fen": plan.price_fen, "active": plan.active}
 
@@ -94,10 +94,19 @@ def get_plan(session: Session, merchant_id: int, plan_id: int) -> Plan:
 
 
 def create_plan(session: Session, config, merchant_id: int, body: dict) -> Plan:
-    course = session.scalar(select(Course).where(Course.merchant_id == merchant_id,
-                                                 Course.id == body["course_id"]))
-    if course is None:
-        raise Invalid("there is no such course", details=[problem("/course_id", "one of the school's courses")])
+    if "course_id" in body:
+        course = session.scalar(select(Course).where(Course.merchant_id == merchant_id,
+                                                     Course.id == body["course_id"]))
+        if course is None:
+            raise Invalid("there is no such course", details=[problem("/course_id", "one of the school's courses")])
+        if body.get("course_key") not in (None, course.key):
+            raise Invalid("course_id and course_key name different courses",
+                          details=[problem("/course_key", f"{course.key!r}, or leave it out")])
+    elif body.get("course_key"):
+        course = course_by_key(session, merchant_id, body["course_key"], "/course_key")
+    else:
+        raise Invalid("say which course the plan is for",
+                      details=[problem("/course_key", "required (or course_id)")])
     kind = body["kind"]
     problems = []
     if kind == "count" and not body.get("sessions"):

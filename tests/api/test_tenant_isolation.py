@@ -293,6 +293,7 @@ def _training_lists(client, t):
     for path in ("courses", "plans", "reports/income", "reports/deferred", "reports/consumption",
                  "reports/package-sales"):
         assert client.get(f"/api/v1/training/{path}", headers=b.headers()).json["items"] == [], path
+    assert client.post("/api/v1/training/catalogue", json={}, headers=b.headers()).json["items"] == []
     reminders = client.get("/api/v1/training/reminders", headers=b.headers()).json
     assert reminders["expiring"] == reminders["running_low"] == []
 
@@ -356,7 +357,7 @@ COLLECTION_CHECKS = {  # reads first, then writes
     "listCourses": _training_lists, "listCoursePlans": _training_lists,
     "courseIncomeReport": _training_lists, "deferredRevenueReport": _training_lists,
     "sessionConsumptionReport": _training_lists, "listCourseReminders": _training_lists,
-    "coursePackageSalesReport": _training_lists,
+    "coursePackageSalesReport": _training_lists, "showCourseCatalogue": _training_lists,
     "createCourse": _create_course, "createCoursePlan": _create_plan,
     "listDueFollowUps": _cosmetics_lists, "showTodaysFollowUps": _cosmetics_lists,
     "listSegmentMembers": _cosmetics_lists, "reportAbcDistribution": _cosmetics_lists,

@@ -69,3 +69,39 @@ def test_t2_check_in_and_out_screens_use_package_minutes_without_a_payment(clien
     assert done.status_code == 201, done.get_data(as_text=True)
     assert school.balances(number)["course_minutes"] == 60
     school.verify()
+
+
+def test_t1_a_manager_sets_up_courses_and_plans_from_the_navigation(client, hk, clock):
+    """The school's catalogue needs no API: a manager adds a course and a plan on screens in
+    the cashier's navigation, and every role sees the plans on sale with their numbers."""
+    school = template_school(client, hk)
+    csrf = sign_in(client, school.merchant, "manager")
+    home = client.get("/cashier/").get_data(as_text=True)
+    for screen_id in ("add_course", "add_course_plan", "course_catalogue"):
+        assert f"/cashier/screens/{screen_id}" in home
+    url = "/cashier/screens/add_course"
+    bad = client.post(url, data={"csrf_token": csrf, "idempotency_key": _key(client.get(url).get_data(as_text=True)),
+                                 "key": "Piano!", "name": "钢琴"})
+    assert bad.status_code == 422 and school.get("/training/courses")["items"] == []
+    added = client.post(url, data={"csrf_token": csrf, "idempotency_key": _key(client.get(url).get_data(as_text=True)),
+                                   "key": "piano", "name": "钢琴"})
+    assert added.status_code == 201, added.get_data(as_text=True)
+    url = "/cashier/screens/add_course_plan"
+    form = client.get(url).get_data(as_text=True)
+    assert 'name="sessions"' in form and 'name="price_fen"' in form
+    unknown = client.post(url, data={"csrf_token": csrf, "idempotency_key": _key(form), "course_key": "drums",
+                                     "name": "十次课", "kind": "count", "sessions": "10", "price_fen": "1200"})
+    assert unknown.status_code == 422 and "there is no course" in unknown.get_data(as_text=True)
+    plan = client.post(url, data={"csrf_token": csrf, "idempotency_key": _key(client.get(url).get_data(as_text=True)),
+                                  "course_key": "piano", "name": "十次课", "kind": "count", "sessions": "10",
+                                  "price_fen": "1200.00"})
+    assert plan.status_code == 201, plan.get_data(as_text=True)
+    [row] = school.get("/training/plans")["items"]
+    assert (row["course_key"], row["sessions"], row["price_fen"]) == ("piano", 10, 120000)
+    csrf = sign_in(client, school.merchant, "cashier")
+    cashier_home = client.get("/cashier/").get_data(as_text=True)
+    assert "/cashier/screens/course_catalogue" in cashier_home
+    assert "/cashier/screens/add_course" not in cashier_home  # managers and owners only
+    url = "/cashier/screens/course_catalogue"
+    listed = client.post(url, data={"csrf_token": csrf, "idempotency_key": _key(client.get(url).get_data(as_text=True))})
+    assert listed.status_code == 201 and "十次课" in listed.get_data(as_text=True)  # the screen flow answers 201

@@ -156,3 +156,19 @@ def test_t1_t2_c2_the_settings_change_the_rules(client, hk, clock):
     assert old["valid_to"] == "2026-05-30"  # kept: renewal does not extend it
     refused = school.post(f"/cards/{card}/course-check-in", {"course_key": "studio"})
     assert refused.status_code == 409 and refused.json["error"]["code"] == "no_package_for_course"
+
+
+def test_t1_a_plan_names_its_course_by_id_or_by_key_and_never_two_courses(school, clock):
+    piano, drums = school.course(key="piano"), school.course(key="drums", name="架子鼓")
+    body = {"name": "五次课", "kind": "count", "sessions": 5, "price_fen": 50000}
+    by_key = school.post("/training/plans", {**body, "course_key": "drums"}, role="manager", idempotent=False)
+    assert by_key.status_code == 201 and by_key.json["course_id"] == drums["id"]
+    refusals = [
+        ({**body}, "/course_key"),
+        ({**body, "course_id": piano["id"], "course_key": "drums"}, "/course_key"),
+        ({**body, "course_key": "violin"}, "/course_key"),
+    ]
+    for wrong, pointer in refusals:
+        response = school.post("/training/plans", wrong, role="manager", idempotent=False)
+        assert response.status_code == 422 and response.json["error"]["details"][0]["pointer"] == pointer
+    assert len(school.get("/training/plans")["items"]) == 1
