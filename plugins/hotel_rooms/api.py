@@ -51,6 +51,10 @@ VOUCHER_LIST = {"type": "object", "required": ["items"],
 VOUCHER_WITH_QR = {**VOUCHER, "required": [*VOUCHER["required"], "qr_svg"],
                    "properties": {**VOUCHER["properties"],
                                   "qr_svg": {"type": "string", "description": "the QR code as SVG"}}}
+SLIP_FILTER = {"type": "object", "additionalProperties": False,
+               "properties": {"kind": {"enum": ["room", "e_voucher"]}}}
+SLIPS = {"type": "object", "required": ["items"],
+         "properties": {"items": {"type": "array", "items": VOUCHER_WITH_QR}}}
 ISSUE_INPUT = {
     "type": "object", "required": ["reason"], "additionalProperties": False,
     "properties": {
@@ -117,6 +121,15 @@ def list_card_vouchers(context: OperationContext) -> dict:
         raise Invalid("status is active, redeemed or expired",
                       details=[problem("/status", "active, redeemed or expired")])
     return {"items": vouchers.list_for_card(context.session, context.merchant_id, card, status)}
+
+
+def voucher_slips(context: OperationContext) -> dict:
+    """H2: the card's usable vouchers with their QR codes, to print or show the guest."""
+    card = get_card(context.session, context.merchant_id, context.params["card_number"])
+    body = check_body(context.body, SLIP_FILTER, "the filter is not valid")
+    items = [item for item in vouchers.list_for_card(context.session, context.merchant_id, card, "active")
+             if body.get("kind") in (None, item["kind"])]
+    return {"items": [{**item, "qr_svg": vouchers.qr_svg(item["code"])} for item in items]}
 
 
 def get_voucher(context: OperationContext) -> dict:
@@ -217,6 +230,11 @@ def operations() -> list[ApiOperation]:
                      issue_vouchers, tag=TAG, status=201, roles=MANAGERS, request_schema=ISSUE_INPUT,
                      response_schema=ISSUED, idempotent=True,
                      errors={**CARD_404, 409: "The card cannot be used"}),
+        ApiOperation("/cards/<card_number>/room-vouchers/slips", "POST", "printRoomVoucherSlips",
+                     "The card's usable vouchers with their QR codes, to print for the guest "
+                     "(the cashier screen's action; changes nothing)", voucher_slips, tag=TAG,
+                     request_schema=SLIP_FILTER, response_schema=SLIPS, read_only=True,
+                     errors=CARD_404),
         ApiOperation("/cards/<card_number>/room-vouchers/redeem", "POST", "redeemRoomVoucher",
                      "Redeem a room voucher by its scanned code (H2)", redeem_voucher, tag=TAG,
                      status=201, request_schema=REDEEM_INPUT, response_schema=REDEMPTION,

@@ -3,6 +3,7 @@ points mall (P4), lucky wheel (P4), and any other screen (plugin or merchant-des
 operation this server runs. Plugins are never imported: operations are looked up by id."""
 from __future__ import annotations
 
+import base64
 import re
 
 from flask import abort, g, render_template, request
@@ -300,7 +301,8 @@ def screen(member_id: int, screen_id: str):
     params = {name: member_id if name in MEMBER_PARAMS else number for name in rule_params(op.rule)}
     return screen_flow(document, op, params, template="cashier/screen.html",
                        done_template="cashier/screen_done.html", current=current_values(op, params),
-                       context={"member_id": member_id, "number": number, "flatten": _flatten})
+                       context={"member_id": member_id, "number": number, "flatten": _flatten,
+                                "svg_image": _svg_image})
 
 
 @bp.route("/screens/<screen_id>", methods=["GET", "POST"])
@@ -317,7 +319,8 @@ def standalone_screen(screen_id: str):
     op = find_operation(document["action"]["operation_id"])
     return screen_flow(document, op, {}, template="cashier/screen.html",
                        done_template="cashier/screen_done.html",
-                       context={"member_id": None, "number": "", "flatten": _flatten})
+                       context={"member_id": None, "number": "", "flatten": _flatten,
+                                "svg_image": _svg_image})
 
 
 def current_values(op, params: dict) -> dict:
@@ -333,6 +336,13 @@ def current_values(op, params: dict) -> dict:
         return run((reader.operation_id, reader.rule, "GET"), params=params).body
     except HuikaError:
         return {}
+
+
+def _svg_image(svg: str) -> Markup:
+    """A plugin's SVG (e.g. a voucher's QR code) as an <img>: a data URI, so nothing in it can
+    run in the page whatever the plugin put there."""
+    data = base64.b64encode(str(svg).encode("utf-8")).decode("ascii")
+    return Markup('<img class="qr" alt="QR" src="data:image/svg+xml;base64,{}">').format(data)
 
 
 def _flatten(value, prefix: str = "") -> list[tuple[str, str]]:

@@ -77,3 +77,27 @@ def test_h4_the_wheel_slip_shows_the_voucher_won(hotel):
     slip = spun.get_data(as_text=True)
     assert won["room_type"] == "suite" and won["code"] in slip and won["expires_on"] in slip
     hotel.verify()
+
+
+def test_h2_the_desk_prints_a_cards_vouchers_with_their_qr_codes(hotel):
+    """The guest needs the QR code to show at the desk: the slips screen prints every usable
+    voucher of the card with its QR (segno SVG, embedded as an image, never as live markup)."""
+    import base64
+
+    member = hotel.member()
+    card = hotel.card("purple_gold", member_id=member)
+    codes = hotel.codes(card)
+    assert len(codes) == 2
+    hotel.redeem(card, codes[0])
+    client = hotel.client
+    csrf = sign_in(client, hotel.merchant, "cashier")
+    url = f"/cashier/members/{member}/screens/room_voucher_slips?card={card}"
+    assert f"screens/room_voucher_slips?card={card}" in client.get(f"/cashier/members/{member}").get_data(as_text=True)
+    slips = client.post(url, data={"csrf_token": csrf, "idempotency_key": _key(client.get(url).get_data(as_text=True))})
+    page = slips.get_data(as_text=True)
+    assert slips.status_code == 201, page
+    assert codes[1] in page and codes[0] not in page  # the used voucher is not printed again
+    images = re.findall(r'<img class="qr" alt="QR" src="data:image/svg\+xml;base64,([^"]+)">', page)
+    assert len(images) == 1 and "<svg" in base64.b64decode(images[0]).decode()
+    assert "<svg" not in page  # the SVG only as an image
+    assert hotel.vouchers(card, "active")[0]["code"] == codes[1]  # printing changed nothing
