@@ -51,11 +51,22 @@ def validate_benefit(config: MerchantConfig, benefit, pointer: str = "/benefit")
 
 def grant(session: Session, config: MerchantConfig, card: Card, benefit: dict, *, now: datetime,
           store_id: int | None = None, staff_id: int | None = None) -> dict:
-    """Give ``card`` the benefit through the plugin that owns its kind; its receipt."""
+    """Give ``card`` the benefit through the plugin that owns its kind; its receipt.
+
+    The benefit was checked when it was set up (a wheel prize); it is checked again here
+    because the owning plugin may be gone or its schema stricter since: both are a state
+    problem (409), not the caller's input, and nothing is given."""
+    if benefit.get("kind") not in available_kinds(config):
+        raise Conflict(f"no enabled plugin gives a {benefit.get('kind')!r} benefit any more",
+                       code="benefit_unavailable")
+    problems = validate_benefit(config, benefit)
+    if problems:
+        raise Conflict(f"the {benefit['kind']} benefit is not valid; nothing was given",
+                       code="benefit_invalid", details=problems)
     receipt = config.hook("grant_benefit")(session=session, card=card, benefit=benefit,
                                            config=config, now=now, store_id=store_id,
                                            staff_id=staff_id)
     if receipt is None:
-        raise Conflict(f"no enabled plugin gives a {benefit.get('kind')!r} benefit any more",
+        raise Conflict(f"the plugin declaring {benefit['kind']!r} did not give it",
                        code="benefit_unavailable")
     return receipt

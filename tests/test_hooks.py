@@ -513,4 +513,8 @@ def test_hook_grant_benefit_posts_for_the_owning_plugin(recorder_app):
         with pytest.raises(Conflict) as refused:
             benefits.grant(session, config, card, {"kind": "room_voucher"}, now=now)
         assert refused.value.code == "benefit_unavailable"
+        with pytest.raises(Conflict) as invalid:  # checked before the plugin is asked
+            benefits.grant(session, config, card, {"kind": "stamp_bonus", "stamps": -3}, now=now)
+        assert invalid.value.code == "benefit_invalid"
+        assert invalid.value.details[0]["pointer"] == "/benefit/stamps"
         assert card_balances(session, card.id)["stamps"] == 4

@@ -42,7 +42,8 @@ def test_h4_room_and_e_vouchers_are_benefit_kinds_the_hotel_grants(hotel, clock)
 
 
 def test_h4_a_malformed_benefit_is_refused_before_anything_is_given(hotel, clock):
-    """The hotel checks what it is asked to give, whoever asks (a caller may skip the check)."""
+    """core.benefits.grant checks what the hotel is asked to give against its kind's schema,
+    whoever asks (a caller may have skipped the check when setting it up)."""
     card_number = hotel.card("business")
     before = (hotel.voucher_rows(), hotel.transactions(), hotel.balance(card_number))
     for benefit, pointer in [({"kind": "room_voucher", "room_type": "penthouse"}, "/benefit/room_type"),
