@@ -28,17 +28,25 @@ def _external_postgres_url() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory):
+def plugin_registry():
+    """The installed plugins, loaded and validated once: reading and checking every manifest,
+    schema and screen takes a fifth of a second, too much to repeat for each of ~1500 apps.
+    Tests that install their own throwaway plugins build their own registry."""
+    return build_registry()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory, plugin_registry):
     """A migrated SQLite database file, copied for each test."""
     path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite"
     engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine, registry=build_registry())
+    upgrade(engine, registry=plugin_registry)
     engine.dispose()
     return path
 
 
 @pytest.fixture(scope="session")
-def postgres_server():
+def postgres_server(plugin_registry):
     """(admin URL, URL builder) of a PostgreSQL server with a migrated template database."""
     external = _external_postgres_url()
     server = None
@@ -59,7 +67,7 @@ def postgres_server():
         connection.execute(text("DROP DATABASE IF EXISTS huika_template"))
         connection.execute(text("CREATE DATABASE huika_template"))
     template_engine = make_engine(base + "/huika_template")
-    upgrade(template_engine, registry=build_registry())
+    upgrade(template_engine, registry=plugin_registry)
     template_engine.dispose()
     yield admin, base
     admin.dispose()
@@ -85,11 +93,12 @@ def database_url(request, tmp_path, sqlite_template):
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
+def app(database_url, plugin_registry):
     from webui import create_app
 
     app = create_app({"TESTING": True, "DATABASE_URL": database_url,
-                      "VALIDATE_RESPONSES": True, "SECRET_KEY": "test-secret"})
+                      "VALIDATE_RESPONSES": True, "SECRET_KEY": "test-secret",
+                      "PLUGIN_REGISTRY": plugin_registry})
     yield app
     app.extensions["huika"].db.dispose()
 
