@@ -9,26 +9,17 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 
 from core import ledger
-from core.clock import MERCHANT_TZ
 from core.jobs import run_job
 from core.starters import get_starter
+from tests.support.clock import beijing, freeze, key  # noqa: F401  (tests import them from here)
 from tests.support.factories import make_merchant
 
 _phones = itertools.count(13900000001)
-
-
-def beijing(text: str) -> datetime:
-    """'2026-03-01 23:30' Beijing time as an aware UTC datetime."""
-    return datetime.fromisoformat(text).replace(tzinfo=MERCHANT_TZ).astimezone(timezone.utc)
-
-
-def key() -> dict:
-    return {"Idempotency-Key": uuid.uuid4().hex}
 
 
 def template_document(hk, **settings) -> dict:
@@ -129,20 +120,7 @@ def shop(client, hk):
     return make_shop(client, hk)
 
 
-class Clock:
-    def __init__(self):
-        self.now = beijing("2026-03-01 12:00")
-
-    def at(self, text: str) -> datetime:
-        self.now = beijing(text)
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch):
-    """Freeze the API's clock; ``clock.at("2026-03-01 23:30")`` moves it (Beijing time)."""
-    from webui.api import handlers
-
-    frozen = Clock()
-    monkeypatch.setattr(handlers, "now_utc", lambda: frozen.now)
-    return frozen
+    """Freeze the clock at 2026-03-01 12:00, Beijing time; ``clock.at(...)`` moves it."""
+    return freeze(monkeypatch, "2026-03-01 12:00")

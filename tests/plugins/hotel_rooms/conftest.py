@@ -10,15 +10,14 @@ import copy
 import itertools
 import json
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from core import ledger
-from core.clock import MERCHANT_TZ
 from plugins.hotel_rooms.models import RoomVoucher
+from tests.support.clock import beijing, freeze, key  # noqa: F401  (tests import them from here)
 from tests.support.factories import make_merchant
 
 STARTER = Path(__file__).parents[3] / "plugins" / "hotel_rooms" / "starters" / "hotel.json"
@@ -32,14 +31,6 @@ def hotel_document(**settings) -> dict:
         if entry["id"] == "hotel_rooms":
             entry["settings"] = {**entry["settings"], **settings}
     return document
-
-
-def beijing(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=MERCHANT_TZ).astimezone(timezone.utc)
-
-
-def key() -> dict:
-    return {"Idempotency-Key": uuid.uuid4().hex}
 
 
 class Hotel:
@@ -125,25 +116,10 @@ def make_hotel(client, hk, **settings) -> Hotel:
     return Hotel(client, hk, make_merchant(hk, f"酒店-{uuid.uuid4().hex[:6]}", hotel_document(**settings)))
 
 
-class Clock:
-    def __init__(self):
-        self.now = beijing("2026-03-10 10:00")
-
-    def at(self, text: str) -> datetime:
-        self.now = beijing(text)
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch):
-    """Freeze the API's and the card hooks' clock; ``clock.at("2026-03-10 23:30")`` moves it."""
-    from core import clock as core_clock
-    from webui.api import handlers
-
-    frozen = Clock()
-    monkeypatch.setattr(handlers, "now_utc", lambda: frozen.now)
-    monkeypatch.setattr(core_clock, "now_utc", lambda: frozen.now)
-    return frozen
+    """Freeze the clock at 2026-03-10 10:00, Beijing time; ``clock.at(...)`` moves it."""
+    return freeze(monkeypatch, "2026-03-10 10:00")
 
 
 @pytest.fixture

@@ -8,13 +8,11 @@ expiry are tested on the merchant's local date, not the server's.
 from __future__ import annotations
 
 import itertools
-import uuid
-from datetime import datetime, timezone
 
 import pytest
 
 from core import ledger
-from core.clock import MERCHANT_TZ
+from tests.support.clock import beijing, freeze, key  # noqa: F401  (tests import them from here)
 from tests.support.factories import basic_document, make_merchant
 
 TIERS = [
@@ -28,15 +26,6 @@ def points_document(**settings) -> dict:
     """Points enabled with ``settings``; tiers regular (no discount) and gold (8.8折);
     card kinds standard (earns) and purchase (earns nothing, P3)."""
     return basic_document(plugins=[{"id": "points", "settings": settings}], tiers=TIERS)
-
-
-def beijing(text: str) -> datetime:
-    """'2026-03-01 23:30' Beijing time as an aware UTC datetime."""
-    return datetime.fromisoformat(text).replace(tzinfo=MERCHANT_TZ).astimezone(timezone.utc)
-
-
-def key() -> dict:
-    return {"Idempotency-Key": uuid.uuid4().hex}
 
 
 class Shop:
@@ -116,20 +105,7 @@ def shop(client, hk):
     return make_shop(client, hk)
 
 
-class Clock:
-    def __init__(self):
-        self.now = beijing("2026-03-01 12:00")
-
-    def at(self, text: str) -> datetime:
-        self.now = beijing(text)
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch):
-    """Freeze the API's clock; ``clock.at("2026-03-01 23:30")`` moves it (Beijing time)."""
-    from webui.api import handlers
-
-    frozen = Clock()
-    monkeypatch.setattr(handlers, "now_utc", lambda: frozen.now)
-    return frozen
+    """Freeze the clock at 2026-03-01 12:00, Beijing time; ``clock.at(...)`` moves it."""
+    return freeze(monkeypatch, "2026-03-01 12:00")

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
 
 from core import ledger
-from core.clock import MERCHANT_TZ
+from tests.support.clock import beijing, freeze, key  # noqa: F401  (tests import them from here)
 from tests.support.factories import basic_document, make_merchant
 
 _phones = itertools.count(13900000001)
@@ -25,14 +24,6 @@ def school_document(**settings) -> dict:
     return basic_document(plugins=[
         {"id": "training_courses", "settings": {"teachers": TEACHERS, **settings}},
         {"id": "stored_value", "settings": {}}])
-
-
-def beijing(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=MERCHANT_TZ).astimezone(timezone.utc)
-
-
-def key() -> dict:
-    return {"Idempotency-Key": uuid.uuid4().hex}
 
 
 class School:
@@ -131,20 +122,7 @@ def school(client, hk):
     return make_school(client, hk)
 
 
-class Clock:
-    def __init__(self):
-        self.now = beijing("2026-03-02 10:00")
-
-    def at(self, text: str) -> datetime:
-        self.now = beijing(text)
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch):
-    """Freeze the API's clock; ``clock.at("2026-03-01 23:30")`` moves it (Beijing time)."""
-    from webui.api import handlers
-
-    frozen = Clock()
-    monkeypatch.setattr(handlers, "now_utc", lambda: frozen.now)
-    return frozen
+    """Freeze the clock at 2026-03-02 10:00, Beijing time; ``clock.at(...)`` moves it."""
+    return freeze(monkeypatch, "2026-03-02 10:00")
