@@ -6,29 +6,11 @@ UPDATEs serialise them row by row, on SQLite BEGIN IMMEDIATE does.
 from __future__ import annotations
 
 import random
-import threading
 
 import pytest
 
 from plugins.points import wheel
-
-
-def concurrently(app, requests):
-    """Run (method, url, json, headers) requests in parallel threads; return the responses."""
-    barrier = threading.Barrier(len(requests))
-    responses = [None] * len(requests)
-
-    def worker(index, method, url, body, headers):
-        client = app.test_client()
-        barrier.wait()
-        responses[index] = client.open(url, method=method, json=body, headers=headers)
-
-    threads = [threading.Thread(target=worker, args=(i, *r)) for i, r in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return responses
+from tests.support.concurrency import concurrently
 
 
 def test_p4_the_last_mall_item_is_redeemed_once(app, shop):

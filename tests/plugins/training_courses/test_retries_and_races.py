@@ -3,30 +3,13 @@ tills cannot both spend the last session or both check a student in; T2 pass inc
 across a freeze."""
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 from plugins.training_courses.models import Package, Visit
 from plugins.training_courses.revenue import days_of_use_elapsed
+from tests.support.concurrency import concurrently
 
 from .conftest import beijing, key
-
-
-def concurrently(app, requests):
-    barrier = threading.Barrier(len(requests))
-    responses = [None] * len(requests)
-
-    def worker(index, method, url, body, headers):
-        client = app.test_client()
-        barrier.wait()
-        responses[index] = client.open(url, method=method, json=body, headers=headers)
-
-    threads = [threading.Thread(target=worker, args=(i, *r)) for i, r in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return responses
 
 
 def test_t1_a_retried_sign_in_with_the_same_key_uses_sessions_once(school, clock):
