@@ -13,11 +13,11 @@ from datetime import datetime
 
 import pytest
 
-from core import ledger
 from core.jobs import run_job
 from core.starters import get_starter
 from tests.support.clock import beijing, freeze, key  # noqa: F401  (tests import them from here)
 from tests.support.factories import make_merchant
+from tests.support.merchant_api import MerchantApi
 
 _phones = itertools.count(13900000001)
 
@@ -30,15 +30,8 @@ def template_document(hk, **settings) -> dict:
     return document
 
 
-class Shop:
+class Shop(MerchantApi):
     """A merchant created from the cosmetics_shop template, with API helpers."""
-
-    def __init__(self, client, hk, merchant):
-        self.client, self.hk, self.merchant = client, hk, merchant
-        self.id = merchant.id
-
-    def headers(self, role="owner", idempotent=False):
-        return {**self.merchant.headers(role), **(key() if idempotent else {})}
 
     def publish(self, document):
         saved = self.client.put("/api/v1/config/draft", json=document, headers=self.headers())
@@ -101,10 +94,6 @@ class Shop:
         result = run_job(self.hk.db, self.hk.plugins, job, now, force=True)
         assert result["status"] == "done", result
         return result["merchants"][str(self.id)]
-
-    def verify(self):
-        with self.hk.db.read() as session:
-            assert ledger.verify(session, self.id) == []
 
 
 def make_shop(client, hk, name=None, **settings) -> Shop:

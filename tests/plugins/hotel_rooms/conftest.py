@@ -19,6 +19,7 @@ from core import ledger
 from plugins.hotel_rooms.models import RoomVoucher
 from tests.support.clock import beijing, freeze, key  # noqa: F401  (tests import them from here)
 from tests.support.factories import make_merchant
+from tests.support.merchant_api import MerchantApi
 
 STARTER = Path(__file__).parents[3] / "plugins" / "hotel_rooms" / "starters" / "hotel.json"
 _phones = itertools.count(13900000001)
@@ -33,15 +34,8 @@ def hotel_document(**settings) -> dict:
     return document
 
 
-class Hotel:
+class Hotel(MerchantApi):
     """A merchant on the hotel template and small API helpers around the test client."""
-
-    def __init__(self, client, hk, merchant):
-        self.client, self.hk, self.merchant = client, hk, merchant
-        self.id = merchant.id
-
-    def headers(self, role="owner", idempotent=False):
-        return {**self.merchant.headers(role), **(key() if idempotent else {})}
 
     def member(self, **fields) -> int:
         body = {"name": "张伟", "phone": str(next(_phones)), **fields}
@@ -106,10 +100,6 @@ class Hotel:
         assert saved.status_code == 200, saved.json
         published = self.client.post("/api/v1/config/publish", headers=self.headers())
         assert published.status_code in (200, 201), published.json
-
-    def verify(self):
-        with self.hk.db.read() as session:
-            assert ledger.verify(session, self.id) == []
 
 
 def make_hotel(client, hk, **settings) -> Hotel:

@@ -14,6 +14,7 @@ import pytest
 from core import ledger
 from tests.support.clock import beijing, freeze, key  # noqa: F401  (tests import them from here)
 from tests.support.factories import basic_document, make_merchant
+from tests.support.merchant_api import MerchantApi
 
 TIERS = [
     {"key": "regular", "name": {"zh-CN": "普卡", "en": "Regular"}, "rank": 0, "discount_permille": 1000},
@@ -28,15 +29,8 @@ def points_document(**settings) -> dict:
     return basic_document(plugins=[{"id": "points", "settings": settings}], tiers=TIERS)
 
 
-class Shop:
+class Shop(MerchantApi):
     """A merchant with points enabled and small API helpers around the test client."""
-
-    def __init__(self, client, hk, merchant):
-        self.client, self.hk, self.merchant = client, hk, merchant
-        self.id = merchant.id
-
-    def headers(self, role="owner", idempotent=False):
-        return {**self.merchant.headers(role), **(key() if idempotent else {})}
 
     def card(self, tier="regular", kind="standard") -> str:
         member = self.client.post("/api/v1/members", json={"name": "李娜", "phone": str(next(_phones))},
@@ -87,9 +81,6 @@ class Shop:
         published = self.client.post("/api/v1/config/publish", headers=self.headers())
         assert published.status_code in (200, 201), published.json
 
-    def verify(self):
-        with self.hk.db.read() as session:
-            assert ledger.verify(session, self.id) == []
 
     def merchant_points(self, purpose) -> int:
         with self.hk.db.read() as session:

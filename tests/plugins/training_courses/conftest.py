@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from core import ledger
 from tests.support.clock import beijing, freeze, key  # noqa: F401  (tests import them from here)
 from tests.support.factories import basic_document, make_merchant
+from tests.support.merchant_api import MerchantApi
 
 _phones = itertools.count(13900000001)
 TEACHERS = [{"key": "wang", "name": "王老师"}, {"key": "li", "name": "李老师"}]
@@ -26,15 +27,8 @@ def school_document(**settings) -> dict:
         {"id": "stored_value", "settings": {}}])
 
 
-class School:
+class School(MerchantApi):
     """A merchant with the training plugin and small API helpers."""
-
-    def __init__(self, client, hk, merchant):
-        self.client, self.hk, self.merchant = client, hk, merchant
-        self.id = merchant.id
-
-    def headers(self, role="owner", idempotent=False):
-        return {**self.merchant.headers(role), **(key() if idempotent else {})}
 
     def post(self, path, body=None, role="cashier", idempotent=True):
         return self.client.post(f"/api/v1{path}", json=body or {},
@@ -106,10 +100,6 @@ class School:
         with self.hk.db.write() as session:
             config = published_config(session, self.id, self.hk.plugins)
             return job.func(session, config, self.id, now)
-
-    def verify(self):
-        with self.hk.db.read() as session:
-            assert ledger.verify(session, self.id) == []
 
 
 def make_school(client, hk, name=None, **settings) -> School:
