@@ -11,17 +11,14 @@ from core.plugins import build_registry
 
 from flask_wtf import CSRFProtect
 
-from . import i18n
+from . import i18n, security_headers
 from .auth import HttpsAwareSessions, current_staff
 from .extension import Huika
+from .secret_key import InsecureConfiguration, check_production_key, instance_secret_key
 
 csrf = CSRFProtect()
 
-DEFAULT_SECRET_KEY = "dev-only-not-secret"
-
-
-class InsecureConfiguration(RuntimeError):
-    """Raised at start-up when production would run with a publicly known secret key."""
+__all__ = ["create_app", "InsecureConfiguration"]
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -29,7 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("HUIKA_INSTANCE_PATH") or None,
                 instance_relative_config=True)
     app.config.from_mapping(
-        SECRET_KEY=os.environ.get("HUIKA_SECRET_KEY", DEFAULT_SECRET_KEY),
+        SECRET_KEY=os.environ.get("HUIKA_SECRET_KEY") or None,
         DATABASE_URL=os.environ.get("DATABASE_URL") or default_sqlite_url(app.instance_path),
         HUIKA_ENV=os.environ.get("HUIKA_ENV", "development"),
         SESSION_COOKIE_HTTPONLY=True,
@@ -39,12 +36,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
-    if app.config["HUIKA_ENV"] == "production" and app.config["SECRET_KEY"] in (DEFAULT_SECRET_KEY, "", None):
-        raise InsecureConfiguration("set HUIKA_SECRET_KEY to a long random value before running in production")
+    if app.config["HUIKA_ENV"] == "production":
+        check_production_key(app.config["SECRET_KEY"])
+    elif not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     app.json.ensure_ascii = False
     app.session_interface = HttpsAwareSessions()
     csrf.init_app(app)
     i18n.init_app(app)
+    security_headers.init_app(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     registry = app.config.get("PLUGIN_REGISTRY") or build_registry()

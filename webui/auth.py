@@ -1,7 +1,9 @@
 """Staff login with sessions for the web pages (the API uses bearer tokens instead).
 
-Login renews the session (no fixation); cookies are HttpOnly and SameSite=Lax, and Secure
-whenever the request came over HTTPS; every form carries a CSRF token (Flask-WTF).
+Login renews the session (no fixation); cookies are HttpOnly and SameSite=Lax; over HTTPS
+they are Secure and named with the ``__Host-`` prefix (the browser then refuses the cookie
+from plain HTTP, from a sibling subdomain or for a narrower path, so it cannot be planted
+or overwritten from there); every form carries a CSRF token (Flask-WTF).
 """
 from __future__ import annotations
 
@@ -24,11 +26,23 @@ from .extension import huika
 bp = Blueprint("auth", __name__)
 
 
+HOST_ONLY_PREFIX = "__Host-"
+
+
 class HttpsAwareSessions(SecureCookieSessionInterface):
-    """Mark the session cookie Secure whenever the request itself came over HTTPS."""
+    """Over HTTPS the session cookie is Secure and ``__Host-`` prefixed (Path=/, no Domain)."""
 
     def get_cookie_secure(self, app) -> bool:
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+    def get_cookie_name(self, app) -> str:
+        name = super().get_cookie_name(app)
+        if request.is_secure and not app.config.get("SESSION_COOKIE_DOMAIN"):
+            return HOST_ONLY_PREFIX + name
+        return name
+
+    def get_cookie_path(self, app) -> str:
+        return "/" if request.is_secure else super().get_cookie_path(app)
 
 
 class LoginForm(FlaskForm):

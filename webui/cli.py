@@ -69,7 +69,10 @@ def serve(ctx: click.Context, host: str, port: int, debug: bool) -> None:
     hk = _huika(ctx)
     migrate.upgrade(hk.db.engine, registry=hk.plugins)
     click.echo(f"Huika on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/openapi.json)")
-    ctx.obj["app"].run(host=host, port=port, debug=debug, threaded=True, use_reloader=False)
+    from .security_headers import UnversionedRequestHandler
+
+    ctx.obj["app"].run(host=host, port=port, debug=debug, threaded=True, use_reloader=False,
+                       request_handler=UnversionedRequestHandler)
 
 
 @cli.command(name="plugins", help="List discovered plugins with version and validity.")
