@@ -17,7 +17,6 @@ test: $(STAMP) $(CATALOGS)
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m tests.bench
 
 install: $(STAMP)

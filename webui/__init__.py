@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.db import Database, default_sqlite_url
 from core.plugins import build_registry
@@ -29,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         SECRET_KEY=os.environ.get("HUIKA_SECRET_KEY") or None,
         DATABASE_URL=os.environ.get("DATABASE_URL") or default_sqlite_url(app.instance_path),
         HUIKA_ENV=os.environ.get("HUIKA_ENV", "development"),
+        PROXY_HOPS=os.environ.get("HUIKA_PROXY_HOPS", "0"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=12 * 3600,  # one working day at the counter
@@ -40,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         check_production_key(app.config["SECRET_KEY"])
     elif not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    trust_proxies(app)
     app.json.ensure_ascii = False
     app.session_interface = HttpsAwareSessions()
     csrf.init_app(app)
@@ -79,3 +82,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["huika"].operations = [*OPERATIONS, *described]
     app.extensions["huika"].handlers = {op.operation_id: op for op in handler_operations}
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_HOPS reverse proxies, believe their X-Forwarded-For/-Proto/-Host/-Port/-Prefix.
+
+    So QR links and secure cookies know the public scheme and host. Only as many hops as
+    really stand in front: a client reaching the app directly could otherwise claim HTTPS or
+    another address.
+    """
+    raw = str(app.config["PROXY_HOPS"]).strip()
+    if not raw.isdigit() or int(raw) > 5:
+        raise InsecureConfiguration(f"HUIKA_PROXY_HOPS must be a number of proxies from 0 to 5, not {raw!r}")
+    hops = int(raw)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops,
+                                x_prefix=hops)

@@ -25,8 +25,14 @@ def cli(ctx: click.Context) -> None:
 
 
 def _huika(ctx: click.Context):
+    from .secret_key import InsecureConfiguration
+
     if "app" not in ctx.obj:
-        ctx.obj["app"] = _app()
+        try:
+            ctx.obj["app"] = _app()
+        except InsecureConfiguration as refused:
+            click.echo(f"error: {refused}", err=True)
+            sys.exit(2)
     return ctx.obj["app"].extensions["huika"]
 
 
@@ -60,19 +66,38 @@ def demo(ctx: click.Context) -> None:
     click.echo("demo cards' PIN: 123456")
 
 
-@cli.command(help="Serve the web UI and API.")
+@cli.command(help="Serve the web UI and API with gunicorn (Flask's development server with --debug).")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--debug/--no-debug", default=False)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=0, type=click.IntRange(0, 64),
+              help="worker processes  [default: one per core]")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="threads per worker")
+@click.option("--timeout", default=60, show_default=True, type=click.IntRange(5, 3600),
+              help="seconds before a silent worker is restarted")
+@click.option("--access-log", default="-", show_default=True,
+              help="file for the access log, '-' for standard output, '' for none")
+@click.option("--pid-file", default=None, help="write the master's process id here (for kill -HUP)")
+@click.option("--debug/--no-debug", default=False, help="Flask's development server with the debugger")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, debug: bool) -> None:
-    hk = _huika(ctx)
+def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, timeout: int,
+          access_log: str, pid_file: str | None, debug: bool) -> None:
+    hk = _huika(ctx)  # builds the app once here: a bad configuration fails before any worker
     migrate.upgrade(hk.db.engine, registry=hk.plugins)
     click.echo(f"Huika on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/openapi.json)")
-    from .security_headers import UnversionedRequestHandler
+    if debug:
+        from .security_headers import UnversionedRequestHandler
 
-    ctx.obj["app"].run(host=host, port=port, debug=debug, threaded=True, use_reloader=False,
-                       request_handler=UnversionedRequestHandler)
+        ctx.obj["app"].run(host=host, port=port, debug=True, threaded=True, use_reloader=False,
+                           request_handler=UnversionedRequestHandler)
+        return
+    from . import create_app
+    from .serving import HuikaServer, ServeOptions
+
+    hk.db.dispose()  # the workers open their own connections; none may cross the fork
+    HuikaServer(create_app, ServeOptions(host=host, port=port, workers=workers, threads=threads,
+                                         timeout=timeout, access_log=access_log,
+                                         pid_file=pid_file)).run()
 
 
 @cli.command(name="plugins", help="List discovered plugins with version and validity.")

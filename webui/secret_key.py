@@ -22,7 +22,7 @@ KNOWN_PUBLIC_KEYS = frozenset({"dev-only-not-secret", "changeme", "secret", "dev
 
 
 class InsecureConfiguration(RuntimeError):
-    """Raised at start-up when the app would sign sessions with a weak or public key."""
+    """Raised at start-up for a configuration that would be unsafe to serve (weak key, bad proxy count)."""
 
 
 def check_production_key(key: str | None) -> None:
