@@ -47,11 +47,18 @@ def live_server(app):
 
 @pytest.fixture
 def page(browser, request):
+    """A page; the test fails if the Content-Security-Policy blocked anything on it."""
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
+    blocked: list[str] = []
+    request.node.csp_blocked = blocked
+    page.on("console", lambda message: blocked.append(message.text)
+            if "Content Security Policy" in message.text else None)
     yield page
     context.close()
+    if not getattr(request.node, "expects_csp_violations", False):
+        assert blocked == [], f"the CSP blocked part of a page: {blocked}"
 
 
 @pytest.fixture
