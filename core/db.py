@@ -59,21 +59,31 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
+PIN_PEPPERS = "huika.pin_peppers"  # Session.info key: (current, *retired) PIN peppers
+
+
 @dataclass
 class Database:
-    """One engine plus session factories for reading and for writing."""
+    """One engine plus session factories for reading and for writing.
+
+    ``pin_peppers`` (current first, then retired ones) reach the core's PIN code through
+    ``session.info[PIN_PEPPERS]``: they belong to this installation, not to the data.
+    """
 
     engine: Engine
+    pin_peppers: tuple[bytes, ...] = ()
 
     def __post_init__(self) -> None:
-        self._read_sessions = sessionmaker(self.engine, expire_on_commit=False)
+        info = {PIN_PEPPERS: self.pin_peppers}
+        self._read_sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self._write_sessions = sessionmaker(
-            self.engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
+            self.engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False,
+            info=info,
         )
 
     @classmethod
-    def from_url(cls, url: str, **kwargs) -> "Database":
-        return cls(make_engine(url, **kwargs))
+    def from_url(cls, url: str, *, pin_peppers: tuple[bytes, ...] = (), **kwargs) -> "Database":
+        return cls(make_engine(url, **kwargs), pin_peppers=pin_peppers)
 
     @property
     def dialect(self) -> str:

@@ -20,6 +20,7 @@ from core.plugins import build_registry
 from tests.support.postgres import ThrowawayPostgres, find_pg_bin
 
 BACKENDS = ["sqlite", "postgres"]
+TEST_PIN_PEPPER = "7e" * 32  # the tests' own; production's lives outside the database
 
 
 def _external_postgres_url() -> str | None:
@@ -97,7 +98,7 @@ def app(database_url, plugin_registry):
     from webui import create_app
 
     app = create_app({"TESTING": True, "DATABASE_URL": database_url,
-                      "VALIDATE_RESPONSES": True, "SECRET_KEY": "test-secret",
+                      "VALIDATE_RESPONSES": True, "SECRET_KEY": "test-secret", "PIN_PEPPER": TEST_PIN_PEPPER,
                       "PLUGIN_REGISTRY": plugin_registry})
     yield app
     app.extensions["huika"].db.dispose()

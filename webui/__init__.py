@@ -15,7 +15,7 @@ from flask_wtf import CSRFProtect
 from . import i18n, security_headers
 from .auth import HttpsAwareSessions, current_staff
 from .extension import Huika
-from .secret_key import InsecureConfiguration, check_production_key, instance_secret_key
+from .instance_secrets import InsecureConfiguration, check_production_key, instance_secret_key, pin_peppers
 
 csrf = CSRFProtect()
 
@@ -31,6 +31,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         DATABASE_URL=os.environ.get("DATABASE_URL") or default_sqlite_url(app.instance_path),
         HUIKA_ENV=os.environ.get("HUIKA_ENV", "development"),
         PROXY_HOPS=os.environ.get("HUIKA_PROXY_HOPS", "0"),
+        PIN_PEPPER=os.environ.get("HUIKA_PIN_PEPPER") or None,
+        PIN_PEPPER_RETIRED=os.environ.get("HUIKA_PIN_PEPPER_RETIRED") or None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=12 * 3600,  # one working day at the counter
@@ -42,6 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         check_production_key(app.config["SECRET_KEY"])
     elif not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    peppers = pin_peppers(app.config["PIN_PEPPER"], app.config["PIN_PEPPER_RETIRED"],
+                          production=app.config["HUIKA_ENV"] == "production",
+                          instance_path=app.instance_path)
     trust_proxies(app)
     app.json.ensure_ascii = False
     app.session_interface = HttpsAwareSessions()
@@ -51,7 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     registry = app.config.get("PLUGIN_REGISTRY") or build_registry()
-    app.extensions["huika"] = Huika(db=Database.from_url(app.config["DATABASE_URL"]),
+    app.extensions["huika"] = Huika(db=Database.from_url(app.config["DATABASE_URL"], pin_peppers=peppers),
                                     plugins=registry)
 
     from .api import bp as api_bp

@@ -25,7 +25,7 @@ def cli(ctx: click.Context) -> None:
 
 
 def _huika(ctx: click.Context):
-    from .secret_key import InsecureConfiguration
+    from .instance_secrets import InsecureConfiguration
 
     if "app" not in ctx.obj:
         try:

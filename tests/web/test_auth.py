@@ -80,7 +80,8 @@ def test_production_refuses_the_default_secret_key(database_url):
     with pytest.raises(InsecureConfiguration):
         create_app({"DATABASE_URL": database_url, "HUIKA_ENV": "production",
                     "SECRET_KEY": "dev-only-not-secret"})
-    app = create_app({"DATABASE_URL": database_url, "HUIKA_ENV": "production", "SECRET_KEY": "x" * 40})
+    app = create_app({"DATABASE_URL": database_url, "HUIKA_ENV": "production", "SECRET_KEY": "x" * 40,
+                      "PIN_PEPPER": "ab" * 32})
     app.extensions["huika"].db.dispose()
 
 

@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 
 from tests.support.factories import make_merchant
 from tests.web.test_auth import csrf, login
-from webui.secret_key import KEY_FILE_NAME, InsecureConfiguration, instance_secret_key
+from webui.instance_secrets import KEY_FILE_NAME, PEPPER_FILE_NAME, InsecureConfiguration, instance_secret_key
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "webui" / "templates"
 
@@ -76,7 +76,7 @@ def test_a_loosened_key_file_is_tightened_again(tmp_path):
 
 def test_a_truncated_key_file_is_refused_not_used(tmp_path):
     (tmp_path / KEY_FILE_NAME).write_text("short\n")
-    with pytest.raises(InsecureConfiguration, match="no usable key"):
+    with pytest.raises(InsecureConfiguration, match="no usable secret"):
         instance_secret_key(tmp_path)
 
 
@@ -202,3 +202,42 @@ def test_screen_pages_load_their_rules_from_static(app, client):
     assert "/static/screens.js" in page and "/static/screens.css" in page
     assert "<script>" not in page
     assert client.get("/static/screens.js").status_code == 200
+
+
+# -- F3: the PIN pepper -----------------------------------------------------------------------
+
+def test_pin_pepper_is_made_once_in_the_instance_folder_and_reaches_the_sessions(tmp_path, plugin_registry):
+    from core.db import PIN_PEPPERS
+
+    app = _app_in(tmp_path / "instance", f"sqlite:///{tmp_path / 'db.sqlite'}", plugin_registry)
+    again = _app_in(tmp_path / "instance", f"sqlite:///{tmp_path / 'db.sqlite'}", plugin_registry)
+    try:
+        pepper_file = tmp_path / "instance" / PEPPER_FILE_NAME
+        assert stat.S_IMODE(pepper_file.stat().st_mode) == 0o600
+        peppers = app.extensions["huika"].db.pin_peppers
+        assert peppers == again.extensions["huika"].db.pin_peppers == (bytes.fromhex(pepper_file.read_text()),)
+        with app.extensions["huika"].db.write() as session:
+            assert session.info[PIN_PEPPERS] == peppers
+        with app.extensions["huika"].db.read() as session:
+            assert session.info[PIN_PEPPERS] == peppers
+    finally:
+        app.extensions["huika"].db.dispose()
+        again.extensions["huika"].db.dispose()
+
+
+@pytest.mark.parametrize("current, retired", [(None, None), ("ab" * 8, None), ("zz" * 32, None),
+                                              ("ab" * 32, "cd" * 4)])
+def test_production_needs_a_strong_explicit_pin_pepper(tmp_path, plugin_registry, current, retired):
+    with pytest.raises(InsecureConfiguration, match="PIN"):
+        _app_in(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}", plugin_registry, HUIKA_ENV="production",
+                SECRET_KEY="s" * 40, PIN_PEPPER=current, PIN_PEPPER_RETIRED=retired)
+    assert not (tmp_path / PEPPER_FILE_NAME).exists()
+
+
+def test_retired_peppers_follow_the_current_one(tmp_path, plugin_registry):
+    app = _app_in(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}", plugin_registry, HUIKA_ENV="production",
+                  SECRET_KEY="s" * 40, PIN_PEPPER="ab" * 32, PIN_PEPPER_RETIRED="cd" * 32 + ", " + "ef" * 32)
+    try:
+        assert app.extensions["huika"].db.pin_peppers == (b"\xab" * 32, b"\xcd" * 32, b"\xef" * 32)
+    finally:
+        app.extensions["huika"].db.dispose()
