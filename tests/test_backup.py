@@ -21,8 +21,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.pool import NullPool
 
 from core import backup as backups
-from core import ledger
-from core.backup.manifest import describe, manifest_path
+from core import ledger, migrate
+from core.backup.manifest import describe, file_sha256, manifest_path
 from core.db import make_engine
 from core.ledger import Posting
 from core.models import Checkout, LedgerTransaction, Merchant
@@ -362,3 +362,29 @@ def test_restore_recreates_a_missing_sqlite_file(tmp_path, sqlite_template, plug
     assert "kept as" not in restored.stdout and restored.stdout.endswith("restored\n")
     assert contents(url) == expected
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("live")) == ["live.sqlite"]
+
+
+def test_a_backup_from_an_older_huika_is_migrated_in_the_copy(tmp_path, plugin_registry):
+    """A backup at an older core revision (no plugin tables yet) is checked, migrated in the
+    temporary copy, and only then swapped in; --check migrates a throwaway copy only."""
+    old = tmp_path / "old.sqlite"
+    engine = make_engine(f"sqlite:///{old}")
+    migrate.upgrade(engine, "0004")
+    engine.dispose()
+    live = tmp_path / "live.sqlite"
+    url = f"sqlite:///{live}"
+    app = command_app(url, plugin_registry)
+    assert huika(app, "init").exit_code == 0
+    heads = contents(url).revision
+    written, manifest = backups.backup(f"sqlite:///{old}", tmp_path / "old.backup")
+    assert manifest.revision == "0004"
+
+    checked = huika(app, "restore", "--check", str(written))
+    assert checked.exit_code == 0, checked.output
+    assert f"migrated on restore: 0004 -> {heads}" in checked.stdout
+    assert file_sha256(written) == manifest.file_sha256  # the backup itself is untouched
+
+    restored = huika(app, "restore", str(written))
+    assert restored.exit_code == 0, restored.output
+    assert f"migrated: 0004 -> {heads}" in restored.stdout
+    assert contents(url).revision == heads

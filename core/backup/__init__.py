@@ -21,7 +21,7 @@ from ..clock import now_utc
 from . import postgres, sqlite
 from .manifest import (BackupError, Manifest, check_file_against_manifest, fsync_directory,
                        manifest_path, read_manifest, write_atomically)
-from .verify import upgrade_copy, verify_copy
+from .verify import verify_copy
 
 __all__ = ["BackupError", "Manifest", "backup", "check", "restore", "manifest_path"]
 
@@ -134,8 +134,6 @@ def _restore(url: str, path: Path, *, registry, pg_bin, swap: bool, force: bool,
             verified = verify_copy(stage.engine, kind, registry, stored)
             kept = None
             if swap:
-                if verified.needs_upgrade:
-                    upgrade_copy(stage.engine, registry)
                 kept = stage.swap(force=force)
     except SQLAlchemyError as error:
         raise BackupError(f"{path} could not be read as a Huika database: {error}") from None

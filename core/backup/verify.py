@@ -1,7 +1,7 @@
 """Checks every restored copy passes before it may replace the live database."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
@@ -18,21 +18,17 @@ from .manifest import BackupError, Manifest, applied_revision, describe
 class Verified:
     manifest: Manifest  # recomputed from the restored copy
     revision: str  # what the copy had
-    target_revision: str  # what this Huika's migrations lead to
-
-    @property
-    def needs_upgrade(self) -> bool:
-        return self.revision != self.target_revision
+    target_revision: str  # this Huika's heads; the copy was migrated to them if it differed
 
 
-def known_heads(registry) -> ScriptDirectory:
+def _scripts(registry) -> ScriptDirectory:
     locations = migrate.plugin_version_locations(registry) if registry is not None else None
     return ScriptDirectory.from_config(migrate.alembic_config(version_locations=locations))
 
 
 def check_revision(revision: str, registry) -> str:
     """This Huika's heads; refuses a copy made by a newer Huika (a revision it does not know)."""
-    script = known_heads(registry)
+    script = _scripts(registry)
     if not revision:
         raise BackupError("the backup holds no Huika schema (no Alembic revision)")
     for head in revision.split(", "):
@@ -55,24 +51,21 @@ def ledger_problems(engine: Engine) -> list[str]:
 
 
 def verify_copy(engine: Engine, kind: str, registry, expected: Manifest | None) -> Verified:
-    """Revision known, ledger invariants hold for every merchant, contents match the manifest."""
+    """The copy's revision is one this Huika knows (an older one is migrated, in the copy),
+    the ledger verifies for every merchant, and the contents match the manifest."""
     with engine.connect() as connection:
-        manifest = describe(connection, kind, taken_at=expected.taken_at if expected else "")
         revision = applied_revision(connection)
     target = check_revision(revision, registry)
+    if revision != target:
+        migrate.upgrade(engine, registry=registry)
     problems = ledger_problems(engine)
     if problems:
         raise BackupError("the backup's ledger does not verify", details=problems[:20])
+    with engine.connect() as connection:
+        manifest = replace(describe(connection, kind, expected.taken_at if expected else ""),
+                           revision=revision)
     if expected is not None:
         differences = expected.same_contents(manifest)
         if differences:
             raise BackupError("the backup's contents differ from its manifest", details=differences)
     return Verified(manifest=manifest, revision=revision, target_revision=target)
-
-
-def upgrade_copy(engine: Engine, registry) -> None:
-    """Migrate a verified copy to this Huika's schema, then check its ledger again."""
-    migrate.upgrade(engine, registry=registry)
-    problems = ledger_problems(engine)
-    if problems:
-        raise BackupError("the ledger does not verify after the migration", details=problems[:20])
