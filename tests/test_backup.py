@@ -242,11 +242,15 @@ def test_backup_while_checkouts_run_restores_a_consistent_prefix(live, shop, cli
 def small_ledger(hk) -> int:
     """A merchant with one balanced ledger transaction; returns the merchant id."""
     merchant = make_merchant(hk, "备份测试店")
-    with hk.db.write() as session:
-        ledger.post(session, merchant.id, "test_load", [
-            Posting(ledger.merchant_account(session, merchant.id, "issued", ASSET), 500),
-            Posting(ledger.merchant_account(session, merchant.id, "float", ASSET), -500)])
+    post_once(hk, merchant.id)
     return merchant.id
+
+
+def post_once(hk, merchant_id: int) -> None:
+    with hk.db.write() as session:
+        ledger.post(session, merchant_id, "test_load", [
+            Posting(ledger.merchant_account(session, merchant_id, "issued", ASSET), 500),
+            Posting(ledger.merchant_account(session, merchant_id, "float", ASSET), -500)])
 
 
 def execute(url: str, statement: str) -> None:
@@ -327,8 +331,7 @@ def test_a_bad_backup_is_refused_and_the_live_database_is_untouched(damage, app,
     bad = make_bad(tmp_path / "good.backup", url)
     before, beside = contents(url), surroundings(url, request)
 
-    for args in (["restore", "--check", str(bad)], ["restore", str(bad)],
-                 ["restore", "--force", str(bad)]):
+    for args in (["restore", "--check", str(bad)], ["restore", "--force", str(bad)]):
         result = huika(app, *args)
         assert result.exit_code == 2, (args, result.output)
         assert result.stdout == ""
@@ -340,6 +343,32 @@ def test_a_bad_backup_is_refused_and_the_live_database_is_untouched(damage, app,
     fine = huika(app, "restore", str(tmp_path / "good.backup"))
     assert fine.exit_code == 0, fine.output
     assert contents(url).same_contents(before) == []
+
+
+def test_force_restores_under_an_open_connection(app, hk, cli_env, tmp_path, kept_databases):
+    """Another client holds the database: refused before any work, then --force restores
+    (on PostgreSQL that client's session is ended)."""
+    url = cli_env
+    merchant_id = small_ledger(hk)
+    written, manifest = backups.backup(url, tmp_path / "good.backup", pg_bin=pg_bin())
+    post_once(hk, merchant_id)  # written after the backup: the restore takes it away
+    hk.db.dispose()
+    assert contents(url).transactions == manifest.transactions + 1
+    other = make_engine(url, poolclass=NullPool)
+    holder = other.connect()
+    holder.execute(select(func.count()).select_from(Merchant)).scalar()
+    try:
+        refused = huika(app, "restore", str(written))
+        assert refused.exit_code == 2 and "restore with --force" in refused.stderr, refused.output
+        forced = huika(app, "restore", "--force", str(written))
+        assert forced.exit_code == 0, forced.output
+        assert contents(url).same_contents(manifest) == []
+    finally:
+        try:
+            holder.close()
+        except Exception:  # noqa: BLE001 - PostgreSQL ended this session on purpose
+            pass
+        other.dispose()
 
 
 def test_restore_recreates_a_missing_sqlite_file(tmp_path, sqlite_template, plugin_registry):

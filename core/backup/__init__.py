@@ -130,6 +130,8 @@ def _restore(url: str, path: Path, *, registry, pg_bin, swap: bool, force: bool,
     else:
         stage = postgres.PostgresStage(url, path, stamp=stamp, pg_bin=pg_bin)
     try:
+        if swap and not force:
+            stage.ensure_unused()
         with stage:
             verified = verify_copy(stage.engine, kind, registry, stored)
             kept = None

@@ -135,6 +135,25 @@ class PostgresStage:
             self.created = False
         self.admin.dispose()
 
+    def _other_sessions(self, connection) -> list:
+        return connection.execute(text(
+            "SELECT pid, usename, application_name, client_addr FROM pg_stat_activity "
+            "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": self.live}).all()
+
+    def _in_use_error(self, sessions) -> BackupError:
+        return BackupError(
+            f"{len(sessions)} other session(s) are connected to database {self.live!r}: stop "
+            "the Huika server first, or restore with --force",
+            details=[f"pid {s.pid} user {s.usename} app {s.application_name!r} from "
+                     f"{s.client_addr}" for s in sessions[:20]])
+
+    def ensure_unused(self) -> None:
+        """Refuse early, before the long restore, while other sessions use the database."""
+        with self.admin.connect() as connection:
+            sessions = self._other_sessions(connection)
+        if sessions:
+            raise self._in_use_error(sessions)
+
     def _disconnect_others(self, connection) -> None:
         others = ("FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()")
         connection.execute(text(f"SELECT pg_terminate_backend(pid) {others}"), {"name": self.live})
@@ -154,15 +173,9 @@ class PostgresStage:
             exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
                                        {"name": self.live})
             if exists:
-                sessions = connection.execute(text(
-                    "SELECT pid, usename, application_name, client_addr FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": self.live}).all()
+                sessions = self._other_sessions(connection)
                 if sessions and not force:
-                    raise BackupError(
-                        f"{len(sessions)} other session(s) are connected to database "
-                        f"{self.live!r}: stop the Huika server first, or restore with --force",
-                        details=[f"pid {s.pid} user {s.usename} app {s.application_name!r} "
-                                 f"from {s.client_addr}" for s in sessions[:20]])
+                    raise self._in_use_error(sessions)
                 if sessions:
                     self._disconnect_others(connection)
             try:

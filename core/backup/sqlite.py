@@ -97,6 +97,9 @@ class SqliteStage:
         for suffix in ("", *_SIDE_FILES):
             Path(f"{self.temporary}{suffix}").unlink(missing_ok=True)
 
+    def ensure_unused(self) -> None:
+        ensure_unused(self.live)
+
     def swap(self, *, force: bool) -> str | None:
         """Replace the live database atomically; return where the replaced one was kept."""
         self.engine.dispose()
@@ -106,6 +109,10 @@ class SqliteStage:
         if self.live.exists():
             _take_offline(self.live, force=force)
             kept = self.live.with_name(f"{self.live.name}.before-restore-{self.stamp}")
+            serial = 1
+            while kept.exists():  # a second restore within the same second
+                serial += 1
+                kept = self.live.with_name(f"{self.live.name}.before-restore-{self.stamp}-{serial}")
             try:
                 os.link(self.live, kept)  # the old file stays whole under its new name
             except OSError:
@@ -137,25 +144,51 @@ def _check_file(path: Path, shown_as: Path) -> None:
                                    for table, rowid, parent, _fk in foreign_keys[:20]])
 
 
-def _take_offline(live: Path, *, force: bool) -> None:
-    """Refuse while another connection (a running server) has the database open: an idle one
-    still holds a shared lock, so an exclusive lock is only granted when nobody has it open.
-    Then fold its WAL into the file, so the copy kept aside is complete."""
+def _in_use_error(live: Path) -> BackupError:
+    return BackupError(f"the database {live} is in use (a Huika server or another program has it "
+                       "open): stop the server first, or restore with --force")
+
+
+def _exclusive(connection: sqlite3.Connection) -> None:
+    """Take the file's exclusive lock and keep it (an idle connection elsewhere still holds a
+    shared lock, so this fails while anybody has the database open)."""
+    connection.execute("PRAGMA locking_mode=EXCLUSIVE")
+    connection.execute("BEGIN EXCLUSIVE")
+    connection.execute("SELECT count(*) FROM sqlite_master").fetchall()
+    connection.execute("COMMIT")
+
+
+def _locked(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
+
+
+def ensure_unused(live: Path) -> None:
+    """Refuse early, before the long checks, while the database is open elsewhere."""
+    if not live.exists():
+        return
     connection = sqlite3.connect(live, timeout=_IN_USE_WAIT_S, isolation_level=None)
     try:
-        connection.execute("PRAGMA locking_mode=EXCLUSIVE")
-        connection.execute("BEGIN EXCLUSIVE")
-        connection.execute("SELECT count(*) FROM sqlite_master").fetchall()
-        connection.execute("COMMIT")
+        _exclusive(connection)
+    except sqlite3.OperationalError as error:
+        if _locked(error):
+            raise _in_use_error(live) from None
+    except sqlite3.DatabaseError:
+        pass  # an unreadable live file is what a restore is for
+    finally:
+        connection.close()
+
+
+def _take_offline(live: Path, *, force: bool) -> None:
+    """Refuse while the database is open elsewhere (unless ``force``); then fold its WAL into
+    the file, so the copy kept aside is complete."""
+    connection = sqlite3.connect(live, timeout=_IN_USE_WAIT_S, isolation_level=None)
+    try:
+        _exclusive(connection)
         connection.execute("PRAGMA journal_mode=DELETE")
     except sqlite3.OperationalError as error:
-        if "locked" in str(error) or "busy" in str(error):
-            if not force:
-                raise BackupError(
-                    f"the database {live} is in use (a Huika server or another program has it "
-                    "open): stop the server first, or restore with --force") from None
-        # A live file that is itself unreadable is exactly what a restore is for: go on.
+        if _locked(error) and not force:
+            raise _in_use_error(live) from None
     except sqlite3.DatabaseError:
-        pass
+        pass  # an unreadable live file is what a restore is for: it is kept aside as it is
     finally:
         connection.close()
