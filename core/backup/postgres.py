@@ -92,8 +92,6 @@ def _name(base: str, suffix: str) -> str:
 class PostgresStage:
     """The backup restored into a new database beside the live one; ``swap`` renames them."""
 
-    kind = "postgresql"
-
     def __init__(self, url: str, backup: Path, *, stamp: str, pg_bin: str | None) -> None:
         self.url = _url(url)
         self.live = self.url.database
@@ -114,7 +112,8 @@ class PostgresStage:
             _run([pg_restore, "--list", str(self.backup)], env, f"reading {self.backup}")
             with self.admin.connect() as connection:
                 connection.exec_driver_sql(
-                    f"CREATE DATABASE {self.quote(self.temporary)} TEMPLATE template0")
+                    f"CREATE DATABASE {self.quote(self.temporary)} TEMPLATE template0"
+                    + self._like_live(connection))
             self.created = True
             _run([pg_restore, "--exit-on-error", "--single-transaction", "--no-owner",
                   f"--dbname={uri}", str(self.backup)], env, f"restoring {self.backup}")
@@ -124,6 +123,17 @@ class PostgresStage:
             self.__exit__()
             raise
         return self
+
+    def _like_live(self, connection) -> str:
+        """The live database's encoding and collation, so text sorts and compares the same."""
+        row = connection.execute(text(
+            "SELECT pg_encoding_to_char(encoding) AS encoding, datcollate, datctype "
+            "FROM pg_database WHERE datname = :name"), {"name": self.live}).first()
+        if row is None:
+            return ""
+        literal = lambda value: "'" + value.replace("'", "''") + "'"  # noqa: E731
+        return (f" ENCODING {literal(row.encoding)} LC_COLLATE {literal(row.datcollate)}"
+                f" LC_CTYPE {literal(row.datctype)}")
 
     def __exit__(self, *exc) -> None:
         if self.engine is not None:

@@ -65,11 +65,8 @@ def _fold_wal(path: Path) -> None:
 class SqliteStage:
     """The backup copied next to the live database, checked there; ``swap`` puts it in place."""
 
-    kind = "sqlite"
-
     def __init__(self, url: str, backup: Path, *, stamp: str, beside_live: bool) -> None:
         self.live = database_path(url)
-        self.url = url
         self.backup = backup
         folder = self.live.parent if beside_live else None
         self.stamp = stamp
@@ -105,6 +102,8 @@ class SqliteStage:
         self.engine.dispose()
         self.engine = None
         _fold_wal(self.temporary)
+        with open(self.temporary, "rb") as handle:
+            os.fsync(handle.fileno())
         kept = None
         if self.live.exists():
             _take_offline(self.live, force=force)
