@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from pathlib import Path
 
 import click
 
@@ -98,6 +100,73 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     HuikaServer(create_app, ServeOptions(host=host, port=port, workers=workers, threads=threads,
                                          timeout=timeout, access_log=access_log,
                                          pid_file=pid_file)).run()
+
+
+def _live_url(hk) -> str:
+    """The database URL with its password (the client programs need it); the app lets go of
+    its own connections, so a restore does not count the command itself as a user."""
+    url = hk.db.engine.url.render_as_string(hide_password=False)
+    hk.db.dispose()
+    return url
+
+
+_PG_BIN = click.option("--pg-bin", envvar="HUIKA_PG_BIN", default=None, metavar="DIR",
+                       help="folder of pg_dump/pg_restore (default: newest installed, then PATH)")
+
+
+@cli.command(help="Back up the database to PATH (a file, or a folder for a dated name) and write "
+                  "PATH.manifest.json beside it. Safe while the server runs.")
+@click.argument("path", type=click.Path(path_type=Path))
+@_PG_BIN
+@click.pass_context
+def backup(ctx: click.Context, path: Path, pg_bin: str | None) -> None:
+    from core import backup as backups
+
+    url = _live_url(_huika(ctx))
+    began = time.monotonic()
+    try:
+        written, manifest = backups.backup(url, path, pg_bin=pg_bin)
+    except HuikaError as error:
+        _fail(error)
+    click.echo(f"backup written: {written} ({manifest.bytes} bytes, "
+               f"{time.monotonic() - began:.2f} s)")
+    click.echo(manifest.line())
+
+
+@cli.command(help="Verify the backup at PATH, then replace the database with it (the old one is "
+                  "kept). Stop the server first. --check only verifies.")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--check", "check_only", is_flag=True, help="verify only; change nothing")
+@click.option("--force", is_flag=True,
+              help="restore even though a server (or other sessions) still use the database; "
+                   "on PostgreSQL they are disconnected")
+@_PG_BIN
+@click.pass_context
+def restore(ctx: click.Context, path: Path, check_only: bool, force: bool, pg_bin: str | None) -> None:
+    from core import backup as backups
+
+    hk = _huika(ctx)
+    url = _live_url(hk)
+    try:
+        if check_only:
+            report = backups.check(url, path, registry=hk.plugins, pg_bin=pg_bin)
+        else:
+            report = backups.restore(url, path, registry=hk.plugins, force=force, pg_bin=pg_bin)
+    except HuikaError as error:
+        _fail(error)
+    if report.stored is None:
+        click.echo(f"note: no {backups.manifest_path(path).name} beside the file; "
+                   "its contents were verified without it")
+    click.echo(f"verified: {path} (integrity, revision {report.revision}, ledger of "
+               f"{report.manifest.merchants} merchant(s): {report.manifest.transactions} "
+               f"transactions, {report.manifest.entries} entries)")
+    if report.revision != report.target_revision:
+        click.echo(f"migrated{'' if report.swapped else ' on restore'}: "
+                   f"{report.revision} -> {report.target_revision}")
+    click.echo(report.manifest.line())
+    if report.swapped:
+        kept = f"; the replaced database is kept as {report.kept}" if report.kept else ""
+        click.echo(f"restored{kept}")
 
 
 @cli.command(name="plugins", help="List discovered plugins with version and validity.")
