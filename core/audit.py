@@ -192,16 +192,17 @@ def path_target(params: dict) -> str:
     return " ".join(parts)
 
 
-def locked_card(session: Session, merchant_id: int, number: Any) -> Card | None:
+def locked_card(session: Session, merchant_id: int, number: Any, *, lock: bool = True) -> Card | None:
     """The merchant's card ``number``, its row locked for the transaction (PostgreSQL), or None.
 
-    A "before" capture takes the card first, so what it reads cannot change under it before the
-    operation runs; the money operations take the same lock first too (one order, no deadlock).
+    A "before" capture of an operation that locks the card first anyway (stored value, card
+    states) takes the lock itself, so what it reads cannot change under it; one that does not
+    (points) passes ``lock=False`` rather than add a lock order the checkout does not follow.
     """
     if not isinstance(number, str):
         return None
-    return session.scalar(select(Card).where(Card.merchant_id == merchant_id, Card.number == number)
-                          .with_for_update())
+    query = select(Card).where(Card.merchant_id == merchant_id, Card.number == number)
+    return session.scalar(query.with_for_update() if lock else query)
 
 
 def card_state(card: Card | None) -> dict | None:

@@ -19,7 +19,7 @@ def request_origin(channel: str | None = None) -> Origin:
         return Origin(channel or "web")
     if channel is None:
         channel = "api" if request.blueprint == "api" else "web"
-    # remote_addr is the proxy's unless ProxyFix is configured (docs/operations.md).
+    # remote_addr is the proxy's address behind a reverse proxy unless ProxyFix wraps the app.
     return Origin(channel, request.remote_addr or "", request.user_agent.string or "")
 
 

@@ -242,7 +242,8 @@ def list_expiring(context: OperationContext) -> dict:
 # -- audit (core.audit): what a change by hand looked like before and after ------------------
 
 def points_before(context: OperationContext) -> dict | None:
-    card = audit.locked_card(context.session, context.merchant_id, context.params.get("card_number"))
+    card = audit.locked_card(context.session, context.merchant_id, context.params.get("card_number"),
+                             lock=False)
     return None if card is None else {"points": card_balances(context.session, card.id).get("points", 0)}
 
 

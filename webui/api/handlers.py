@@ -128,8 +128,9 @@ def _audit_export(api_op: ApiOperation, caller, params: dict, query: dict, body:
                   origin: Origin) -> None:
     """A read (report) was answered: its export row, in a short write transaction of its own
     (the read ran in one that is rolled back)."""
-    rows = next((len(value) for name in ("items", "rows") if isinstance(value := (result or {}).get(name), list)),
-                None) if isinstance(result, dict) else None
+    rows = None
+    if isinstance(result, dict) and isinstance(result.get("items"), list):
+        rows = len(result["items"])
     with huika().db.write() as session:
         audit.record_export(session, merchant_id=caller.merchant_id, staff_id=caller.staff_id,
                             report=api_op.operation_id, parameters={**params, **query, **body},

@@ -120,7 +120,8 @@ def audit_log():
         page = audit.search(session, merchant_id(), **filters)
         staff = [(s.id, s.username) for s in session.scalars(
             select(Staff).where(Staff.merchant_id == merchant_id()).order_by(Staff.username))]
-        rows = [{"entry": {**audit.entry_json(entry), "created_at": entry.created_at}, "changes": readable_changes(entry.before, entry.after),
+        rows = [{"entry": {**audit.entry_json(entry), "created_at": entry.created_at},
+                 "changes": readable_changes(entry.before, entry.after),
                  "action_label": ACTION_LABELS.get(entry.action, entry.action)} for entry in page.items]
     pages = max(1, -(-page.total // page.per_page))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
