@@ -130,3 +130,22 @@ def test_owners_browse_and_filter_the_log_managers_may_not(app, owner, hk, shop)
     cashier = app.test_client()
     login(cashier, "cashier")
     assert cashier.get("/editor/audit").status_code == 403
+
+
+def test_editor_rollback_and_discard_are_recorded(owner, hk, shop):
+    from tests.web.test_editor import draft, publish, save
+
+    document = draft(hk, shop.id)
+    document["tiers"][1]["discount_permille"] = 800
+    save(hk, shop.id, document)
+    publish(hk, shop.id)  # version 2 (set up directly: not a staff action, no row)
+    assert post(owner, "/editor/versions/1/rollback", {}).status_code == 302
+    document["tiers"][1]["discount_permille"] = 700
+    save(hk, shop.id, document)
+    assert post(owner, "/editor/draft/discard", {}, csrf_here=False).status_code == 302
+    rollback, discard = entries(hk)
+    assert (rollback.action, rollback.target) == ("config.rollback", "config:version:3")
+    assert rollback.after["changes"] == {"tiers": {"gold": {"discount_permille": 880}}}
+    assert (discard.action, discard.before, discard.after) == (
+        "config.draft.discard", {"tiers": {"gold": {"discount_permille": 700}}},
+        {"tiers": {"gold": {"discount_permille": 880}}})
