@@ -206,13 +206,16 @@ def locked_card(session: Session, merchant_id: int, number: Any, *, lock: bool =
 
 
 def card_state(card: Card | None) -> dict | None:
-    """What a card-state action changes: status, kind, tier, expiry, member, PIN set or not."""
+    """What a card-state or PIN action changes: status, kind, tier, expiry, member, whether a PIN
+    is set, and its wrong-PIN count and lock (never the PIN or its hash)."""
     if card is None:
         return None
     return {"number": card.number, "status": card.status, "kind": card.kind,
             "tier": card.tier.key if card.tier is not None else None,
             "expires_on": card.expires_on.isoformat() if card.expires_on else None,
-            "member_id": card.member_id, "has_pin": card.pin_hash is not None}
+            "member_id": card.member_id, "has_pin": card.pin_hash is not None,
+            "pin_failures": card.pin_failures,
+            "pin_locked_until": card.pin_locked_until.isoformat() if card.pin_locked_until else None}
 
 
 # -- reading --------------------------------------------------------------------------------
