@@ -32,6 +32,24 @@ class OperationContext:
     now: datetime
 
 
+@dataclass(frozen=True)
+class AuditSpec:
+    """How an operation is audited (core.audit): declared as data, recorded by the web layer
+    in the operation's own transaction, after the handler succeeded.
+
+    ``target(context, result)`` names what was acted on (default: the path parameters, e.g.
+    ``card:8123…``); ``before(context)`` runs before the handler and captures the state it is
+    about to change; ``after(context, result)`` what it became (default: the handler's result).
+    Secrets in either are scrubbed by ``core.audit.record``. A read-only operation that is
+    audited (an export) gets its row in a short write transaction once the read succeeded.
+    """
+
+    action: str
+    target: Callable[[OperationContext, Any], str] | None = None
+    before: Callable[[OperationContext], Any] | None = None
+    after: Callable[[OperationContext, Any], Any] | None = None
+
+
 @dataclass
 class ApiOperation:
     rule: str  # Flask rule under /api/v1, e.g. "/cards/<card_number>/recharge"
@@ -49,3 +67,8 @@ class ApiOperation:
     idempotent: bool = False  # money-moving: requires an Idempotency-Key header
     read_only: bool = False  # run in a session that is rolled back (quotes, reads)
     plugin: str = ""  # filled in by the registry
+    audit: AuditSpec | str | None = None  # "card.freeze", or an AuditSpec with captures
+
+    def __post_init__(self) -> None:
+        if isinstance(self.audit, str):
+            self.audit = AuditSpec(self.audit)

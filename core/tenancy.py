@@ -111,6 +111,12 @@ def issue_token(session: Session, staff: Staff, label: str = "") -> str:
     return token
 
 
+def latest_token_id(session: Session, staff: Staff) -> int | None:
+    """The id of ``staff``'s newest token (what an audit row names; never the token itself)."""
+    return session.scalar(select(ApiToken.id).where(ApiToken.staff_id == staff.id)
+                          .order_by(ApiToken.id.desc()).limit(1))
+
+
 def staff_for_token(session: Session, token: str) -> Staff | None:
     """The active staff user behind a valid, unrevoked token."""
     return session.scalar(

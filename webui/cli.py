@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from core import audit
 from core import demo as demo_data
 from core import migrate, tenancy
 from core.errors import HuikaError
@@ -194,6 +195,9 @@ def merchant_create(ctx: click.Context, name: str) -> None:
     try:
         with hk.db.write() as session:
             created = tenancy.create_merchant(session, name)
+            audit.record(session, merchant_id=created.id, staff_id=None, action="merchant.create",
+                         target=f"merchant:{created.id}", after={"name": created.name},
+                         origin=audit.cli_origin())
             click.echo(f"merchant {created.id}: {created.name}")
     except HuikaError as error:
         _fail(error)
@@ -222,11 +226,23 @@ def token_create(ctx: click.Context, merchant_name: str, username: str, role: st
                 # A token-only user: its password is random and unknown until an owner resets it.
                 staff = tenancy.create_staff(session, found.id, username=username, role=role,
                                              password=secrets.token_urlsafe(24))
+                _audit_cli(session, found.id, "staff.create", staff,
+                           {"username": staff.username, "role": staff.role, "password": "random"})
             if staff.role != role:
                 raise HuikaError(f"user {username!r} has role {staff.role!r}, not {role!r}")
-            click.echo(tenancy.issue_token(session, staff, label="cli"))
+            token = tenancy.issue_token(session, staff, label="cli")
+            _audit_cli(session, found.id, "staff.token.issue", staff,
+                       {"username": staff.username, "role": staff.role, "label": "cli",
+                        "token_id": tenancy.latest_token_id(session, staff)})
+            click.echo(token)
     except HuikaError as error:
         _fail(error)
+
+
+def _audit_cli(session, merchant_id: int, action: str, staff, after: dict) -> None:
+    """An operator's change at the command line: no staff user, channel ``cli``."""
+    audit.record(session, merchant_id=merchant_id, staff_id=None, action=action,
+                 target=f"staff:{staff.id}", after=after, origin=audit.cli_origin())
 
 
 @cli.group(help="Scheduled jobs (expiry, reminders, classifications).")

@@ -14,12 +14,14 @@ from .ledger import (
 from .checkout import Checkout, CheckoutLine, CheckoutPayment, CheckoutReturn
 from .config import ConfigDraft, ConfigVersion
 from .jobs import JobRun
+from .audit import AuditEntry
 from .messaging import LoginCode, OutboxMessage
 
 __all__ = [
     "Account",
     "AccountOwner",
     "ApiToken",
+    "AuditEntry",
     "Base",
     "Card",
     "Checkout",

@@ -8,9 +8,11 @@ bad input is an ``Invalid`` with JSON pointers and changes nothing.
 """
 from __future__ import annotations
 
+from core import audit
 from core.clock import local_date
+from core.ledger import card_balances
 from core.errors import Invalid, problem
-from core.operations import ApiOperation, OperationContext
+from core.operations import ApiOperation, AuditSpec, OperationContext
 from core.schemas import check_body
 
 from . import adjust, mall, wheel
@@ -237,6 +239,31 @@ def list_expiring(context: OperationContext) -> dict:
             "items": expiring_soon(context.session, context.merchant_id, context.now, days)}
 
 
+# -- audit (core.audit): what a change by hand looked like before and after ------------------
+
+def points_before(context: OperationContext) -> dict | None:
+    card = audit.locked_card(context.session, context.merchant_id, context.params.get("card_number"),
+                             lock=False)
+    return None if card is None else {"points": card_balances(context.session, card.id).get("points", 0)}
+
+
+def mall_item_before(context: OperationContext) -> dict:
+    return mall.item_json(mall.get_item(context.session, context.merchant_id, context.params["item_id"]))
+
+
+def prize_before(context: OperationContext) -> dict:
+    return wheel.prize_json(wheel.get_prize(context.session, context.merchant_id, context.params["prize_id"]))
+
+
+def expiry_summary(context: OperationContext, result: dict) -> dict:
+    return {"as_of": result["as_of"], "cards": result["cards"], "points": result["points"]}
+
+
+def created(kind: str):
+    """The target of a create: the new row's id from the result."""
+    return lambda context, result: f"{kind}:{result['id']}"
+
+
 CARD_404 = {404: "No such card (or mall item) for this merchant, or the plugin is not enabled"}
 CARD_409 = {409: "The card cannot be used, has too few unexpired points, or the item is out of "
                  "stock / no longer offered"}
@@ -250,13 +277,15 @@ def operations() -> list[ApiOperation]:
         ApiOperation("/points/mall/items", "POST", "createMallItem", "Add an item to the points mall",
                      create_mall_item, tag=TAG, status=201, roles=MANAGERS,
                      request_schema=MALL_ITEM_INPUT, response_schema=MALL_ITEM,
-                     errors={409: "An item with this name exists"}),
+                     errors={409: "An item with this name exists"},
+                     audit=AuditSpec("points.mall_item.create", target=created("mall_item"))),
         ApiOperation("/points/mall/items/<int:item_id>", "PATCH", "updateMallItem",
                      "Restock, rename, reprice or deactivate a mall item", update_mall_item,
                      tag=TAG, roles=MANAGERS, request_schema=MALL_ITEM_PATCH,
                      response_schema=MALL_ITEM,
                      errors={404: "No such mall item for this merchant",
-                             409: "An item with this name exists"}),
+                             409: "An item with this name exists"},
+                     audit=AuditSpec("points.mall_item.update", before=mall_item_before)),
         ApiOperation("/cards/<card_number>/redeem", "POST", "redeemMallItem",
                      "Redeem points for a mall item", redeem_mall_item, tag=TAG, status=201,
                      request_schema=REDEEM_INPUT, response_schema=REDEMPTION, idempotent=True,
@@ -266,11 +295,13 @@ def operations() -> list[ApiOperation]:
         ApiOperation("/points/wheel/prizes", "POST", "createWheelPrize", "Add a lucky wheel prize",
                      create_wheel_prize, tag=TAG, status=201, roles=MANAGERS,
                      request_schema=PRIZE_INPUT, response_schema=PRIZE,
-                     errors={422: "Invalid prize, or a benefit no enabled plugin gives"}),
+                     errors={422: "Invalid prize, or a benefit no enabled plugin gives"},
+                     audit=AuditSpec("points.wheel_prize.create", target=created("wheel_prize"))),
         ApiOperation("/points/wheel/prizes/<int:prize_id>", "PATCH", "updateWheelPrize",
                      "Restock, reweight or deactivate a lucky wheel prize", update_wheel_prize,
                      tag=TAG, roles=MANAGERS, request_schema=PRIZE_PATCH, response_schema=PRIZE,
-                     errors={404: "No such prize for this merchant"}),
+                     errors={404: "No such prize for this merchant"},
+                     audit=AuditSpec("points.wheel_prize.update", before=prize_before)),
         ApiOperation("/cards/<card_number>/wheel/spin", "POST", "spinWheel",
                      "Spin the lucky wheel for a card", spin_wheel, tag=TAG, status=201,
                      response_schema=SPIN, idempotent=True,
@@ -281,13 +312,16 @@ def operations() -> list[ApiOperation]:
         ApiOperation("/cards/<card_number>/points/adjust", "POST", "adjustPoints",
                      "Adjust a card's points by hand, with a reason", adjust_points, tag=TAG,
                      status=201, roles=OWNER, request_schema=ADJUST_INPUT,
-                     response_schema=ADJUSTMENT, idempotent=True, errors={**CARD_404, **CARD_409}),
+                     response_schema=ADJUSTMENT, idempotent=True, errors={**CARD_404, **CARD_409},
+                     audit=AuditSpec("points.adjust", before=points_before)),
         ApiOperation("/points/expire", "POST", "expirePoints",
                      "Expire every lot past its date now (P7)", run_expiry, tag=TAG,
-                     roles=MANAGERS, response_schema=EXPIRY, idempotent=True),
+                     roles=MANAGERS, response_schema=EXPIRY, idempotent=True,
+                     audit=AuditSpec("points.expire", after=expiry_summary)),
         ApiOperation("/points/expiring", "GET", "listExpiringPoints",
                      "Cards with points expiring soon (P7, R2)", list_expiring, tag=TAG,
                      roles=MANAGERS, response_schema=EXPIRING, read_only=True,
                      query=[("days", {"type": "integer", "minimum": 0, "maximum": 3660},
-                             "window in days (default: the expiry notice setting)")]),
+                             "window in days (default: the expiry notice setting)")],
+                     audit="export"),
     ]

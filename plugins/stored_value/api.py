@@ -4,8 +4,9 @@ transaction). Path parameters: ``card_number`` and ``transaction_id``.
 """
 from __future__ import annotations
 
+from core import audit
 from core.cards import get_card
-from core.operations import ALL_ROLES, ApiOperation, OperationContext
+from core.operations import ALL_ROLES, ApiOperation, AuditSpec, OperationContext
 
 from . import service
 
@@ -115,6 +116,16 @@ def _bounce(context: OperationContext) -> dict:
     return service.settle_cheque(context, "bounce")
 
 
+def balances_before(context: OperationContext) -> dict | None:
+    """The card's stored value before a move by hand (its row locked first, as every move does)."""
+    card = audit.locked_card(context.session, context.merchant_id, context.params.get("card_number"))
+    return None if card is None else {"balances": service.balances(context.session, card)}
+
+
+def audited(action: str) -> AuditSpec:
+    return AuditSpec(action, before=balances_before)
+
+
 def operations() -> list[ApiOperation]:
     """Fresh ApiOperation objects (the registry writes the plugin id into each)."""
     return [
@@ -128,19 +139,22 @@ def operations() -> list[ApiOperation]:
             service.recharge, tag=TAG, status=201, request_schema=RECHARGE_INPUT,
             response_schema=RECHARGE, idempotent=True, roles=ALL_ROLES,
             errors={**CARD_404, 409: CARD_409,
-                    422: "Invalid input or below the minimum recharge; nothing was charged"}),
+                    422: "Invalid input or below the minimum recharge; nothing was charged"},
+                     audit=audited("stored_value.recharge")),
         ApiOperation(
             "/cards/<card_number>/cheques/<int:transaction_id>/clear", "POST",
             "clearStoredValueCheque", "Clear a cheque recharge: pending becomes spendable (S4)",
             _clear, tag=TAG, response_schema=CHEQUE, idempotent=True, roles=MANAGERS,
             errors={404: "No such card, or no cheque recharge with this id on it",
-                    409: "The cheque was already cleared or bounced"}),
+                    409: "The cheque was already cleared or bounced"},
+                     audit=audited("stored_value.cheque_clear")),
         ApiOperation(
             "/cards/<card_number>/cheques/<int:transaction_id>/bounce", "POST",
             "bounceStoredValueCheque", "Record a bounced cheque: its pending recharge is reversed (S4)",
             _bounce, tag=TAG, response_schema=CHEQUE, idempotent=True, roles=MANAGERS,
             errors={404: "No such card, or no cheque recharge with this id on it",
-                    409: "The cheque was already cleared or bounced"}),
+                    409: "The cheque was already cleared or bounced"},
+                     audit=audited("stored_value.cheque_bounce")),
         ApiOperation(
             "/cards/<card_number>/purchase-fee", "POST", "payPurchaseCardFee",
             "Take a purchase card's card fee, once per card (C3)", service.purchase_fee, tag=TAG,
@@ -153,12 +167,14 @@ def operations() -> list[ApiOperation]:
             status=201, request_schema=WITHDRAW_INPUT, response_schema=PAID_OUT, idempotent=True,
             roles=MANAGERS,
             errors={**CARD_404, 403: "Withdrawal is off (withdrawal_disabled), or the PIN is wrong or locked",
-                    409: "Not that much principal, or the card cannot be used"}),
+                    409: "Not that much principal, or the card cannot be used"},
+                     audit=audited("stored_value.withdraw")),
         ApiOperation(
             "/cards/<card_number>/refund", "POST", "refundStoredValue",
             "Refund a card (退卡): all principal out, bonus lapses, if the merchant allows it (S1)",
             service.refund, tag=TAG, status=201, request_schema=REFUND_INPUT,
             response_schema=PAID_OUT, idempotent=True, roles=MANAGERS,
             errors={**CARD_404, 403: "Refunds are off (refund_disabled), or the PIN is wrong or locked",
-                    409: "Nothing to refund, a cheque is pending, or the card cannot be used"}),
+                    409: "Nothing to refund, a cheque is pending, or the card cannot be used"},
+                     audit=audited("stored_value.refund")),
     ]

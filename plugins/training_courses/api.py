@@ -11,7 +11,7 @@ from datetime import date
 
 from core.clock import local_date
 from core.errors import Invalid, problem
-from core.operations import ApiOperation, OperationContext
+from core.operations import ApiOperation, AuditSpec, OperationContext
 from core.schemas import check_body
 
 from . import catalogue, jobs, packages, reports, visits
@@ -242,30 +242,39 @@ PERIOD_QUERY = [("from", DATE, "first local date (default: the 1st of this month
                 ("to", DATE, "last local date (default: today)")]
 
 
+def created(kind: str):
+    """The audit target of a create: the new row's id from the result."""
+    return lambda context, result: f"{kind}:{result['id']}"
+
+
 def operations() -> list[ApiOperation]:
     return [
         ApiOperation("/training/courses", "GET", "listCourses", "List the school's courses", list_courses,
                      tag=TAG, response_schema=ROWS, read_only=True),
         ApiOperation("/training/courses", "POST", "createCourse", "Add a course", create_course, tag=TAG,
                      status=201, roles=MANAGERS, request_schema=COURSE_INPUT, response_schema=COURSE,
-                     errors={409: "A course with this key exists"}),
+                     errors={409: "A course with this key exists"},
+                     audit=AuditSpec("training.course.create", target=created("course"))),
         ApiOperation("/training/courses/<int:course_id>", "PATCH", "updateCourse",
                      "Rename a course, change its teacher or deactivate it", update_course, tag=TAG,
                      roles=MANAGERS, request_schema=COURSE_PATCH, response_schema=COURSE,
-                     errors={404: "No such course"}),
+                     errors={404: "No such course"},
+                     audit="training.course.update"),
         ApiOperation("/training/plans", "GET", "listCoursePlans", "List the package plans", list_plans,
                      tag=TAG, response_schema=ROWS, read_only=True,
                      query=[("course_id", {"type": "integer"}, "only this course's plans")]),
         ApiOperation("/training/plans", "POST", "createCoursePlan",
                      "Add a plan: N sessions, a period pass or M minutes", create_plan, tag=TAG,
-                     status=201, roles=MANAGERS, request_schema=PLAN_INPUT, response_schema=PLAN),
+                     status=201, roles=MANAGERS, request_schema=PLAN_INPUT, response_schema=PLAN,
+                     audit=AuditSpec("training.plan.create", target=created("plan"))),
         ApiOperation("/training/catalogue", "POST", "showCourseCatalogue",
                      "The active plans with their numbers and prices, optionally of one course (the "
                      "cashier screen's action; changes nothing)", course_catalogue, tag=TAG,
                      request_schema=CATALOGUE_FILTER, response_schema=ROWS, read_only=True),
         ApiOperation("/training/plans/<int:plan_id>", "PATCH", "updateCoursePlan",
                      "Reprice, rename or stop offering a plan", update_plan, tag=TAG, roles=MANAGERS,
-                     request_schema=PLAN_PATCH, response_schema=PLAN, errors={404: "No such plan"}),
+                     request_schema=PLAN_PATCH, response_schema=PLAN, errors={404: "No such plan"},
+                     audit="training.plan.update"),
         ApiOperation("/cards/<card_number>/course-packages", "GET", "listCoursePackages",
                      "A card's course packages", list_packages, tag=TAG, response_schema=PACKAGE_LIST,
                      read_only=True, errors=CARD_404),
@@ -278,11 +287,13 @@ def operations() -> list[ApiOperation]:
         ApiOperation("/course-packages/<int:package_id>/freeze", "POST", "freezeCoursePackage",
                      "Freeze a package (停课)", _package_call(packages.freeze), tag=TAG,
                      roles=MANAGERS, response_schema=PACKAGE,
-                     errors={404: "No such package", 409: "Not active, used up, not started yet or already frozen"}),
+                     errors={404: "No such package", 409: "Not active, used up, not started yet or already frozen"},
+                     audit="training.package.freeze"),
         ApiOperation("/course-packages/<int:package_id>/unfreeze", "POST", "unfreezeCoursePackage",
                      "Unfreeze a package; its validity moves on by the frozen days",
                      _package_call(packages.unfreeze), tag=TAG, roles=MANAGERS, response_schema=PACKAGE,
-                     errors={404: "No such package", 409: "The package is not frozen"}),
+                     errors={404: "No such package", 409: "The package is not frozen"},
+                     audit="training.package.unfreeze"),
         ApiOperation("/cards/<card_number>/course-sign-ins", "POST", "signInStudent",
                      "Sign a student in: use sessions or show a pass", _card_call(
                          visits.sign_in, SIGN_IN_INPUT, "the sign-in is not valid; nothing was used",
@@ -310,16 +321,20 @@ def operations() -> list[ApiOperation]:
         ApiOperation("/training/reports/income", "GET", "courseIncomeReport",
                      "Recognised income by month, course and teacher; breakage apart (T3)",
                      income_report, tag=TAG, roles=MANAGERS, response_schema=ROWS, read_only=True,
-                     query=PERIOD_QUERY),
+                     query=PERIOD_QUERY,
+                     audit="export"),
         ApiOperation("/training/reports/deferred", "GET", "deferredRevenueReport",
                      "Money received for sessions not attended yet (T3)", deferred_report, tag=TAG,
-                     roles=MANAGERS, response_schema=ROWS, read_only=True),
+                     roles=MANAGERS, response_schema=ROWS, read_only=True,
+                     audit="export"),
         ApiOperation("/training/reports/consumption", "GET", "sessionConsumptionReport",
                      "Every visit: sessions, minutes, teacher and income (X1)", consumption_report,
-                     tag=TAG, roles=MANAGERS, response_schema=ROWS, read_only=True, query=PERIOD_QUERY),
+                     tag=TAG, roles=MANAGERS, response_schema=ROWS, read_only=True, query=PERIOD_QUERY,
+                     audit="export"),
         ApiOperation("/training/reports/package-sales", "GET", "coursePackageSalesReport",
                      "Packages sold, renewals marked (X1 计次续费)", sales_report, tag=TAG,
-                     roles=MANAGERS, response_schema=ROWS, read_only=True, query=PERIOD_QUERY),
+                     roles=MANAGERS, response_schema=ROWS, read_only=True, query=PERIOD_QUERY,
+                     audit="export"),
         ApiOperation("/training/reminders", "GET", "listCourseReminders",
                      "Packages expiring soon or running low (R2)", list_reminders, tag=TAG,
                      response_schema={"type": "object", "required": ["expiring", "running_low"],

@@ -347,6 +347,17 @@ def _expire_room_vouchers(client, t):
     assert response.status_code == 200 and response.json["vouchers"] == 0
 
 
+def _audit(client, t):
+    a_log = client.get("/api/v1/audit?per_page=100", headers=t["a"].headers()).json
+    b_log = client.get("/api/v1/audit?per_page=100", headers=t["b"].headers()).json
+    assert a_log["total"] > 0 and "AAAA0001" in str(a_log)  # A issued and recharged its cards
+    assert "甲" not in str(b_log)  # nothing of A's (B may well number a card of its own AAAA0001)
+    b_staff = set(t["b"].staff_ids.values())
+    assert all(entry["staff_id"] in b_staff for entry in b_log["audit"])
+    a_ids = {entry["id"] for entry in a_log["audit"]}
+    assert not a_ids & {entry["id"] for entry in b_log["audit"]}
+
+
 COLLECTION_CHECKS = {  # reads first, then writes
     "searchMembers": _search, "listTiers": _list_tiers, "getDraft": _draft,
     "getPublishedConfig": _published, "listVersions": _versions, "listPlugins": _plugins,
@@ -366,7 +377,7 @@ COLLECTION_CHECKS = {  # reads first, then writes
     "listExpiringRoomVouchers": _room_voucher_reads, "reportRoomVoucherLiability": _room_voucher_reads,
     "reportRoomVoucherRedemptions": _room_voucher_reads, "expireRoomVouchers": _expire_room_vouchers,
     "createMember": _create_member, "issueCard": _issue_card, "saveDraft": _save_draft,
-    "publishConfig": _publish,
+    "publishConfig": _publish, "listAuditEntries": _audit,
 }
 
 

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from core import cards as card_service
+from core.audit import card_state
 from core.config_versions import published_config
 
 from . import schemas
+from ..audit import record_here
 from ..extension import huika
 from .operations import caller, json_body, operation
 from .serialize import card_json
@@ -24,6 +26,8 @@ def issue_card():
         config = published_config(session, caller().merchant_id, huika().plugins)
         card = card_service.issue_card(session, config, caller().merchant_id, body,
                                        store_id=caller().store_id, staff_id=caller().staff_id)
+        record_here(session, "card.issue", f"card:{card.number}",
+                    after={**card_state(card), "pin": body.get("pin")})
         return card_json(session, card), 201
 
 
@@ -44,6 +48,8 @@ def bind_card(card_number: str):
     with huika().db.write() as session:
         config = published_config(session, caller().merchant_id, huika().plugins)
         card = card_service.get_card(session, caller().merchant_id, card_number)
+        before = card_state(card)
         card_service.bind_card(session, config, caller().merchant_id, card, body.get("member_id"),
                                staff_id=caller().staff_id)
+        record_here(session, "card.bind", f"card:{card.number}", before=before, after=card_state(card))
         return card_json(session, card)

@@ -7,6 +7,7 @@ from core import config_versions
 from core.errors import Invalid
 
 from . import schemas
+from ..audit import record_draft_change, record_version
 from ..extension import huika
 from .operations import MANAGERS, caller, json_body, operation
 from .serialize import iso, version_json
@@ -30,7 +31,9 @@ def get_draft():
 def save_draft():
     body = json_body()
     with huika().db.write() as session:
+        old = config_versions.get_draft(session, caller().merchant_id).document
         draft = config_versions.save_draft(session, caller().merchant_id, body, caller().staff_id)
+        record_draft_change(session, "config.draft.save", "config:draft", old, draft.document)
         return {"document": draft.document, "based_on_version": draft.based_on_version,
                 "updated_at": iso(draft.updated_at)}
 
@@ -46,8 +49,10 @@ def publish():
         raise Invalid("note must be text of at most 200 characters",
                       details=[{"pointer": "/note", "message": "at most 200 characters"}])
     with huika().db.write() as session:
+        previous = config_versions.latest_version(session, caller().merchant_id)
         version = config_versions.publish(session, caller().merchant_id, huika().plugins,
                                           staff_id=caller().staff_id, note=note)
+        record_version(session, "config.publish", version, previous)
         return version_json(version, with_document=True), 201
 
 
@@ -88,7 +93,9 @@ def get_version(version: int):
                       404: ("No such version", schemas.ERROR), 422: INVALID})
 def rollback(version: int):
     with huika().db.write() as session:
+        previous = config_versions.latest_version(session, caller().merchant_id)
         new = config_versions.rollback(session, caller().merchant_id, huika().plugins, version,
                                        staff_id=caller().staff_id)
+        record_version(session, "config.rollback", new, previous)
         return version_json(new, with_document=True), 201
 

@@ -14,13 +14,16 @@ from flask import Flask, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from core import audit
+from core.audit import Origin
 from core.clock import now_utc
 from core.config_versions import published_config
 from core.errors import Conflict, Forbidden, HuikaError, Invalid, NotFound
 from core.models import IdempotencyRecord
-from core.operations import ApiOperation, OperationContext
+from core.operations import ApiOperation, AuditSpec, OperationContext
 
 from . import bp, schemas
+from ..audit import request_origin
 from ..extension import huika
 from .operations import Operation, authenticate, json_body
 
@@ -61,12 +64,14 @@ class Outcome:
 
 
 def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: dict,
-            idempotency_key: str | None) -> Outcome:
-    """Run one operation for ``caller`` in one transaction: roles, plugin enabled, idempotency.
+            idempotency_key: str | None, origin: Origin | None = None) -> Outcome:
+    """Run one operation for ``caller`` in one transaction: roles, plugin enabled, idempotency,
+    and the audit row of an audited operation (``ApiOperation.audit``) in that same transaction.
 
     Shared by the JSON API (bearer tokens) and the web pages (staff sessions), so a cashier
-    screen and an API client get exactly the same rules.
+    screen and an API client get exactly the same rules. ``origin`` defaults to the request's.
     """
+    origin = origin or request_origin()
     if caller.role not in api_op.roles:
         raise Forbidden(f"the {caller.role} role may not {api_op.summary.lower()}")
     if api_op.idempotent and not idempotency_key:
@@ -92,7 +97,11 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
                 session=session, config=config, merchant_id=caller.merchant_id,
                 staff_id=caller.staff_id, store_id=caller.store_id, role=caller.role,
                 params=params, query=query, body=body, now=now_utc())
+            spec = api_op.audit
+            before = spec.before(context) if spec and spec.before else None
             result = api_op.handler(context)
+            if spec and not api_op.read_only:
+                _audit(spec, context, caller, before, result, origin)
             if claim is not None:
                 claim.status, claim.response = api_op.status, result
                 session.flush()
@@ -102,7 +111,30 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
         if key is None:
             raise
         return _replay_after_race(caller.merchant_id, key, api_op, params, body)
+    if api_op.audit and api_op.read_only:
+        _audit_export(api_op, caller, params, query, body, result, origin)
     return Outcome(api_op.status, result)
+
+
+def _audit(spec: AuditSpec, context: OperationContext, caller, before, result, origin: Origin) -> None:
+    target = spec.target(context, result) if spec.target else audit.path_target(context.params)
+    after = spec.after(context, result) if spec.after else result
+    audit.record(context.session, merchant_id=caller.merchant_id, staff_id=caller.staff_id,
+                 staff_username=getattr(caller, "username", None), action=spec.action,
+                 target=target, before=before, after=after, origin=origin)
+
+
+def _audit_export(api_op: ApiOperation, caller, params: dict, query: dict, body: dict, result,
+                  origin: Origin) -> None:
+    """A read (report) was answered: its export row, in a short write transaction of its own
+    (the read ran in one that is rolled back)."""
+    rows = None
+    if isinstance(result, dict) and isinstance(result.get("items"), list):
+        rows = len(result["items"])
+    with huika().db.write() as session:
+        audit.record_export(session, merchant_id=caller.merchant_id, staff_id=caller.staff_id,
+                            report=api_op.operation_id, parameters={**params, **query, **body},
+                            rows=rows, file_format="json", origin=origin)
 
 
 def serve(app: Flask, api_op: ApiOperation) -> Operation:

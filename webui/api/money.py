@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from core import audit
 from core import checkout as checkout_service
 from core import ledger
 from core.errors import Invalid, NotFound
 from core.models import Account, Checkout, Entry, LedgerTransaction
-from core.operations import ApiOperation, OperationContext
+from core.operations import ApiOperation, AuditSpec, OperationContext
 
 from . import schemas
 from .operations import int_query
@@ -185,6 +186,24 @@ def lifecycle(action):
     return handler
 
 
+def card_before(context: OperationContext) -> dict | None:
+    """The path's card as it is before a card-state action (its row locked first)."""
+    return audit.card_state(audit.locked_card(context.session, context.merchant_id,
+                                              context.params.get("card_number")))
+
+
+def card_after(context: OperationContext, result) -> dict | None:
+    card = audit.locked_card(context.session, context.merchant_id, context.params.get("card_number"))
+    state = audit.card_state(card)
+    if state is not None and isinstance(result, dict) and "new_card" in result:
+        state["replaced_by"] = result["new_card"]["number"]
+    return state
+
+
+def card_audit(action: str) -> AuditSpec:
+    return AuditSpec(action, before=card_before, after=card_after)
+
+
 CARD_404 = {404: "No such card for this merchant"}
 CARD_409 = {409: "The card cannot be used (lost, frozen, expired …) or a balance is short"}
 
@@ -230,28 +249,34 @@ CORE_OPERATIONS = [
                          409: "Those units were already returned, or a balance is short"}),
     ApiOperation("/cards/<card_number>/report-lost", "POST", "reportCardLost",
                  "Report a card lost (frozen at once)", lifecycle("report_lost"), tag="cards",
+                 audit=card_audit("card.report_lost"),
                  response_schema=schemas.CARD_SUMMARY, errors={**CARD_404, **STATUS_409}),
     ApiOperation("/cards/<card_number>/freeze", "POST", "freezeCard", "Freeze a card",
-                 lifecycle("freeze"), tag="cards", roles=MANAGERS,
+                 lifecycle("freeze"), tag="cards",
+                 audit=card_audit("card.freeze"), roles=MANAGERS,
                  response_schema=schemas.CARD_SUMMARY, errors={**CARD_404, **STATUS_409}),
     ApiOperation("/cards/<card_number>/unfreeze", "POST", "unfreezeCard",
                  "Unfreeze a frozen or found card", lifecycle("unfreeze"), tag="cards",
+                 audit=card_audit("card.unfreeze"),
                  roles=MANAGERS, response_schema=schemas.CARD_SUMMARY,
                  errors={**CARD_404, **STATUS_409}),
     ApiOperation("/cards/<card_number>/extend", "POST", "extendCard", "Extend a card's expiry",
-                 lifecycle("extend"), tag="cards", roles=MANAGERS,
+                 lifecycle("extend"), tag="cards",
+                 audit=card_audit("card.extend"), roles=MANAGERS,
                  request_schema={"type": "object", "required": ["expires_on"],
                                  "properties": {"expires_on": {"type": "string", "format": "date"}}},
                  response_schema=schemas.CARD_SUMMARY, errors={**CARD_404, **STATUS_409}),
     ApiOperation("/cards/<card_number>/kind", "POST", "changeCardKind",
                  "Move a card to another card kind (upgrade), keeping its balances",
-                 lifecycle("change_kind"), tag="cards", roles=MANAGERS,
+                 lifecycle("change_kind"), tag="cards",
+                 audit=card_audit("card.change_kind"), roles=MANAGERS,
                  request_schema={"type": "object", "required": ["kind"],
                                  "properties": {"kind": {"type": "string"}}},
                  response_schema=schemas.CARD_SUMMARY,
                  errors={**CARD_404, **STATUS_409, 422: "Not one of the merchant's card kinds"}),
     ApiOperation("/cards/<card_number>/replace", "POST", "replaceCard",
                  "Replace a card, moving every balance", lifecycle("replace"), tag="cards",
+                 audit=card_audit("card.replace"),
                  roles=MANAGERS, status=201, idempotent=True,
                  request_schema={"type": "object", "properties": {
                      "new_number": {"type": "string", "pattern": "^[0-9A-Za-z]{4,32}$"}}},

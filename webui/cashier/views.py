@@ -15,8 +15,10 @@ from core.errors import Conflict, HuikaError, Invalid, NotFound
 from core.fields import PHONE_PATTERN
 from core.ledger import card_balances, open_lots
 from core.models import Card, Merchant
+from core.audit import card_state
 from core.security import hash_secret
 
+from ..audit import record_here
 from ..auth import current_staff, login_required
 from ..extension import huika
 from ..i18n import label
@@ -352,10 +354,13 @@ def _issue_or_bind(staff, member_id: int, form: IssueCardForm) -> str:
             if stock.pin_hash is not None:
                 raise Conflict(_("Card %(number)s already has a PIN; changing it needs the holder's "
                                  "ID check by a manager.", number=number), code="pin_already_set")
+            before = card_state(stock)
             card_service.bind_card(session, config, staff.merchant_id, stock, member_id,
                                    staff_id=staff.id)
             stock.pin_hash = hash_secret(form.pin.data)  # C6: set when the card is given out
             session.flush()
+            record_here(session, "card.bind", f"card:{stock.number}", before=before,
+                        after={**card_state(stock), "pin": form.pin.data})
             return stock.number
         data = {"member_id": member_id, "kind": form.kind.data, "pin": form.pin.data}
         if number:
@@ -366,6 +371,8 @@ def _issue_or_bind(staff, member_id: int, form: IssueCardForm) -> str:
             data["expires_on"] = form.expires_on.data.isoformat()
         card = card_service.issue_card(session, config, staff.merchant_id, data,
                                        store_id=staff.store_id, staff_id=staff.id)
+        record_here(session, "card.issue", f"card:{card.number}",
+                    after={**card_state(card), "pin": form.pin.data})
         return card.number
 
 

@@ -20,6 +20,7 @@ from core.schemas import validate_document
 
 from core.starters import get_starter
 
+from ..audit import record_draft_change
 from ..auth import current_staff, login_required
 from ..i18n import label
 from ..extension import huika
@@ -105,23 +106,27 @@ def load_state(*, history: bool = False) -> DraftState:
 def editing(*, history: bool = False) -> Iterator["DraftEdit"]:
     """One write transaction around reading the draft, changing it and saving it."""
     with huika().db.write() as session:
-        yield DraftEdit(session, read_state(session, merchant_id(), history=history, lock=True))
+        state = read_state(session, merchant_id(), history=history, lock=True)
+        yield DraftEdit(session, state, original=copy.deepcopy(state.document))
 
 
 @dataclass
 class DraftEdit:
     session: Session
     state: DraftState
+    original: dict = field(default_factory=dict)  # the draft as it was: the audit's "before"
 
     @property
     def document(self) -> dict:
         return self.state.document
 
-    def save(self, document: dict | None = None) -> list[dict]:
+    def save(self, document: dict | None = None, *, action: str = "config.draft.edit",
+             target: str = "config:draft") -> list[dict]:
         """Save the (changed) document as the draft: [] when saved, else the problems.
 
         Screen arrangements are brought in line with the document first (``sync_screens``);
-        a document without the shape of a configuration is not saved at all.
+        a document without the shape of a configuration is not saved at all. A saved change is
+        audited as ``action`` on ``target`` with what differs from the draft as it was.
         """
         document = sync_screens(document if document is not None else self.state.document)
         problems = [{"pointer": p.pointer, "message": p.message}
@@ -130,6 +135,9 @@ class DraftEdit:
             return problems
         config_versions.save_draft(self.session, merchant_id(), document, current_staff().id)
         self.state.document = document
+        if document != self.original:
+            record_draft_change(self.session, action, target, self.original, document)
+            self.original = copy.deepcopy(document)
         return []
 
 

@@ -225,7 +225,7 @@ def fields_order():
                 order[index], order[other] = order[other], order[index]
         by_key = {f["key"]: f for f in edit.document["fields"]}
         edit.document["fields"] = [by_key[k] for k in order]
-        problems = edit.save()
+        problems = edit.save(action="config.fields.reorder", target="config:fields")
     if problems:
         flash(problems[0]["message"], "error")
     else:
@@ -265,7 +265,9 @@ def _field_page(original: dict | None):
                 index = next(i for i, f in enumerate(fields) if f is definition)
                 prefix = f"/fields/{index}"
                 problems = [dict(p, pointer=p["pointer"][len(prefix):]) if p["pointer"].startswith(prefix + "/")
-                            or p["pointer"] == prefix else p for p in edit.save()]
+                            or p["pointer"] == prefix else p for p in edit.save(
+                                action="config.field.create" if original is None else "config.field.update",
+                                target=f"field:{definition['key']}")]
                 if not problems:
                     flash(_("Field %(label)s saved in the draft.", label=label(definition["label"])))
                     return redirect(url_for("editor.fields", _anchor=f"field-{definition['key']}"))
@@ -318,7 +320,7 @@ def field_delete(key: str):
     if form.validate_on_submit():
         with editing() as edit:
             edit.document["fields"] = [f for f in edit.document.get("fields", []) if f["key"] != key]
-            problems = edit.save()
+            problems = edit.save(action="config.field.delete", target=f"field:{key}")
         if problems:
             flash(problems[0]["message"], "error")
         else:

@@ -418,7 +418,8 @@ def screen_arrange(screen_id: str):
                     with editing() as edit:
                         others = [s for s in edit.document.get("screens", []) if s["id"] != screen_id]
                         edit.document["screens"] = [*others, arranged]
-                        save_problems = edit.save()
+                        save_problems = edit.save(action="config.screen.arrange",
+                                                  target=f"screen:{screen_id}")
                     if not save_problems:
                         flash(_("Arrangement of %(title)s saved in the draft.", title=label(arranged["title"])))
                         return redirect(url_for("editor.screen_arrange", screen_id=screen_id))
@@ -447,7 +448,7 @@ def screen_reset(screen_id: str):
         abort(400)
     with editing() as edit:
         edit.document["screens"] = [s for s in edit.document.get("screens", []) if s["id"] != screen_id]
-        problems = edit.save()
+        problems = edit.save(action="config.screen.reset", target=f"screen:{screen_id}")
     if problems:
         flash(problems[0]["message"], "error")
     else:

@@ -98,7 +98,7 @@ def plugin_enable(plugin_id: str):
             return redirect(url_for("editor.plugins", _anchor=f"plugin-{plugin_id}"))
         for pid in wanted:
             document.setdefault("plugins", []).append({"id": pid, "settings": {}})
-        problems = edit.save()
+        problems = edit.save(action="config.plugin.enable", target=f"plugin:{plugin_id}")
     if problems:
         flash(problems[0]["message"], "error")
     else:
@@ -139,7 +139,7 @@ def plugin_disable(plugin_id: str):
                     plugin=label(plugin_title(plugin_id)), others=_titles(needed_by)), "error")
             return redirect(url_for("editor.plugins", _anchor=f"plugin-{plugin_id}"))
         document["plugins"] = [e for e in document["plugins"] if e["id"] != plugin_id]
-        problems = edit.save()
+        problems = edit.save(action="config.plugin.disable", target=f"plugin:{plugin_id}")
     if problems:
         flash(problems[0]["message"], "error")
     else:
@@ -236,7 +236,8 @@ def plugin_settings(plugin_id: str):
                 for item in edit.document.get("plugins", []):
                     if item["id"] == plugin_id:
                         item["settings"] = changed
-                save_problems = edit.save()
+                save_problems = edit.save(action="config.plugin.settings",
+                                          target=f"plugin:{plugin_id}")
                 index = enabled_ids(edit.document).index(plugin_id)
                 later = [p for p in validate_config(edit.document, registry())
                          if p["pointer"].startswith(f"/plugins/{index}/settings")]

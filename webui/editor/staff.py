@@ -14,6 +14,7 @@ from core.errors import Conflict, Invalid, NotFound
 from core.models import Staff, Store
 from core.security import hash_secret
 
+from ..audit import record_here
 from ..auth import current_staff
 from ..extension import huika
 from . import bp
@@ -96,6 +97,10 @@ def staff():
                     role=form.role.data, display_name=(form.display_name.data or "").strip(),
                     store_id=int(form.store_id.data) if form.store_id.data else None)
                 name = created.display_name
+                record_here(session, "staff.create", f"staff:{created.id}",
+                            after={"username": created.username, "display_name": created.display_name,
+                                   "role": created.role, "store_id": created.store_id,
+                                   "password": "set"})
         except Invalid as error:
             for item in error.details or []:
                 target = _field_for(item["pointer"], form)
@@ -144,8 +149,12 @@ def staff_active(staff_id: int):
             if owners <= 1:
                 flash(_("Keep at least one active owner."), "error")
                 return redirect(url_for("editor.staff"))
-        person.active = activate
         name = person.display_name
+        if person.active != activate:
+            record_here(session, "staff.activate" if activate else "staff.deactivate",
+                        f"staff:{person.id}", before={"username": person.username, "active": person.active},
+                        after={"username": person.username, "active": activate})
+        person.active = activate
     flash(_("%(name)s can sign in again.", name=name) if activate else
           _("%(name)s is deactivated and can no longer sign in.", name=name))
     return redirect(url_for("editor.staff"))
@@ -160,7 +169,10 @@ def staff_password(staff_id: int):
     form = PasswordForm()
     if form.validate_on_submit():
         with huika().db.write() as session:
-            _member_of_merchant(session, staff_id).password_hash = hash_secret(form.password.data)
+            person = _member_of_merchant(session, staff_id)
+            person.password_hash = hash_secret(form.password.data)
+            record_here(session, "staff.password_reset", f"staff:{person.id}",
+                        after={"username": person.username, "password": form.password.data})
         flash(_("The password of %(name)s is reset. Tell them the new one in person.", name=name))
         return redirect(url_for("editor.staff"))
     return render_template("editor/staff_password.html", form=form, name=name, username=username), \
@@ -175,7 +187,10 @@ def stores():
     if form.validate_on_submit():
         try:
             with huika().db.write() as session:
-                tenancy.create_store(session, merchant_id(), code=form.code.data.strip(), name=form.name.data.strip())
+                store = tenancy.create_store(session, merchant_id(), code=form.code.data.strip(),
+                                             name=form.name.data.strip())
+                record_here(session, "store.create", f"store:{store.id}",
+                            after={"code": store.code, "name": store.name})
         except Conflict:
             form.code.errors.append(_("This code is taken by another store."))
             status = 422

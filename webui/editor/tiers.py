@@ -199,7 +199,7 @@ def tiers():
                 with editing() as edit:
                     edit.document["tiers"] = sorted(built, key=lambda t: t["rank"])
                     order = sorted(range(len(built)), key=lambda i: built[i]["rank"])
-                    problems = edit.save()
+                    problems = edit.save(action="config.tiers.update", target="config:tiers")
                 if not problems:
                     flash(_("Tiers saved in the draft."))
                     return redirect(url_for("editor.tiers"))
@@ -294,7 +294,7 @@ def cards():
                     edit.document["card_kinds"] = kinds
                     edit.document["policies"] = {"cards_per_member": form.cards_per_member.data,
                                                  "allow_replacement": bool(form.allow_replacement.data)}
-                    problems = edit.save()
+                    problems = edit.save(action="config.card_kinds.update", target="config:card_kinds")
                 if not problems:
                     flash(_("Card kinds and policies saved in the draft."))
                     return redirect(url_for("editor.cards"))

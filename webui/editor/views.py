@@ -15,6 +15,7 @@ from core.merchant_config import validate_config
 from core.models import Staff
 from core.starters import get_starter, load_starters
 
+from ..audit import record_version
 from ..auth import current_staff
 from ..extension import huika
 from . import bp
@@ -61,7 +62,7 @@ def discard_draft():
         if edit.state.published is None:
             flash(_("Nothing is published yet, so there is nothing to go back to."), "error")
         else:
-            edit.save(edit.state.published)
+            edit.save(edit.state.published, action="config.draft.discard")
             flash(_("The draft is back to version %(version)s.", version=edit.state.published_version))
     return redirect(url_for("editor.index"))
 
@@ -85,7 +86,8 @@ def template_apply(starter_id: str):
     state = load_state()
     if form.validate_on_submit():
         with editing() as edit:
-            problems = edit.save(starter.new_document())
+            problems = edit.save(starter.new_document(), action="config.template.apply",
+                                 target=f"template:{starter_id}")
         if problems:  # a starter is checked when loaded; this would be a bug
             flash(_("This template cannot be used: %(problem)s", problem=problems[0]["message"]), "error")
             return redirect(url_for("editor.templates"))
@@ -113,10 +115,12 @@ def publish():
             return redirect(url_for("editor.publish"))
         try:
             with huika().db.write() as session:
+                previous = config_versions.latest_version(session, merchant_id())
                 version = config_versions.publish(session, merchant_id(), registry(),
                                                   staff_id=current_staff().id,
                                                   note=(form.note.data or "").strip())
                 number = version.version
+                record_version(session, "config.publish", version, previous)
         except Invalid as error:
             problems = error.details or [{"pointer": "", "message": error.message}]
             status = 422
@@ -180,9 +184,11 @@ def rollback(number: int):
     if form.validate_on_submit():
         try:
             with huika().db.write() as session:
+                previous = config_versions.latest_version(session, merchant_id())
                 new = config_versions.rollback(session, merchant_id(), registry(), number,
                                                staff_id=current_staff().id)
                 new_number = new.version
+                record_version(session, "config.rollback", new, previous)
         except Invalid as error:
             problems = readable_problems(document, error.details or [])
         except Conflict:
