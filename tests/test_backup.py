@@ -312,9 +312,12 @@ DAMAGES = {
         "the backup's ledger does not verify"),
     "a newer Huika's schema": (
         lambda path, url: with_live_change(
-            url, path, "UPDATE alembic_version SET version_num = '9999' WHERE version_num = '0005'",
-            "UPDATE alembic_version SET version_num = '0005' WHERE version_num = '9999'"),
-        "at revision '9999', which this Huika does not know"),
+            # The core's revision (digits; the plugins' branches start with a letter) becomes
+            # an unknown one, whatever the current head is.
+            url, path, "UPDATE alembic_version SET version_num = '9' || version_num WHERE version_num < 'a'",
+            "UPDATE alembic_version SET version_num = substr(version_num, 2) "
+            "WHERE version_num < 'a' AND length(version_num) = 5"),
+        r"at revision '9\d{4}', which this Huika does not know"),
 }
 
 
