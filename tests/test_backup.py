@@ -290,6 +290,10 @@ def test_restore_recreates_a_missing_sqlite_file(tmp_path, sqlite_template, plug
     live.write_bytes(sqlite_template.read_bytes())
     url = f"sqlite:///{live}"
     app = command_app(url, plugin_registry)
+    itself = huika(app, "backup", str(live))
+    assert itself.exit_code == 2 and "is the database itself" in itself.stderr, itself.output
+    assert huika(app, "backup", str(tmp_path / "nowhere" / "x")).stderr == (
+        f"error: the folder {tmp_path / 'nowhere'} does not exist\n")
     folder = tmp_path / "backups"
     folder.mkdir()
     made = huika(app, "backup", str(folder))
