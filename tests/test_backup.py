@@ -16,19 +16,18 @@ import uuid
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select, text
 from sqlalchemy.pool import NullPool
 
 from core import backup as backups
 from core import ledger, migrate
-from core.backup.manifest import describe, file_sha256, manifest_path
+from core.backup.manifest import file_sha256, manifest_path
 from core.db import make_engine
 from core.ledger import Posting
-from core.models import Checkout, LedgerTransaction, Merchant
-from webui import create_app
-from webui.cli import cli
+from core.models import Merchant
 from tests.bench_support.card_debit import ASSET
+from tests.support.backups import (command_app, contents, execute, huika, kept_name, kept_url,
+                                   ledger_report, neighbours, pg_bin)
 from tests.support.factories import make_merchant
 from tests.support.postgres import find_pg_bin
 # The served app with the card-debit payment method, shared with the concurrency tests.
@@ -64,47 +63,6 @@ def kept_databases(database_url, request):
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def huika(app, *args: str):
-    """``huika ARGS`` through click, on an app built once per test (building the plugin
-    registry for every command would cost more than the backups themselves)."""
-    result = CliRunner().invoke(cli, list(args), obj={"app": app})
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
-
-
-def command_app(url: str, registry):
-    return create_app({"DATABASE_URL": url, "SECRET_KEY": "test-secret",
-                       "PLUGIN_REGISTRY": registry})
-
-
-def database_name(url: str) -> str:
-    return url.rsplit("/", 1)[1]
-
-
-def neighbours(admin, url: str) -> list[str]:
-    """Databases named after the test's (kept copies, temporary restores)."""
-    with admin.connect() as connection:
-        return sorted(connection.scalars(text(
-            "SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
-            {"prefix": database_name(url) + r"\_%"}))
-
-
-def pg_bin() -> str | None:
-    found = find_pg_bin()
-    return str(found) if found else None
-
-
-def contents(url: str) -> backups.Manifest:
-    """What the database holds, as a manifest: revision, counts, ledger checksum."""
-    engine = make_engine(url, poolclass=NullPool)
-    try:
-        with engine.connect() as connection:
-            return describe(connection, backups.database_kind(url), "")
-    finally:
-        engine.dispose()
-
-
 def surroundings(url: str, request) -> list[str]:
     """The files beside a SQLite database, or the databases beside a PostgreSQL one."""
     if url.startswith("sqlite"):
@@ -112,42 +70,6 @@ def surroundings(url: str, request) -> list[str]:
         return sorted(p.name for p in folder.iterdir() if not p.name.endswith(("-wal", "-shm")))
     admin, _base = request.getfixturevalue("postgres_server")
     return neighbours(admin, url)
-
-
-def ledger_report(url: str) -> dict:
-    """Ledger problems of every merchant, checkouts without their transaction, and counts."""
-    engine = make_engine(url, poolclass=NullPool)
-    from sqlalchemy.orm import Session
-    try:
-        with Session(engine) as session:
-            problems = [p for merchant_id in session.scalars(select(Merchant.id))
-                        for p in ledger.verify(session, merchant_id)]
-            orphans = session.scalar(
-                select(func.count()).select_from(Checkout)
-                .outerjoin(LedgerTransaction, LedgerTransaction.id == Checkout.transaction_id)
-                .where((LedgerTransaction.id.is_(None)) | (LedgerTransaction.type != "checkout")))
-            checkouts = dict(session.execute(select(Checkout.id, Checkout.due_total_fen)).all())
-            transactions = session.scalar(select(func.count()).select_from(LedgerTransaction)
-                                          .where(LedgerTransaction.type == "checkout"))
-            balances = dict(session.execute(text(
-                "SELECT card_id, balance FROM accounts WHERE owner = 'card' AND asset = :asset"),
-                {"asset": ASSET}).all())
-        return {"problems": problems, "orphans": orphans, "checkouts": checkouts,
-                "checkout_transactions": transactions, "balances": balances}
-    finally:
-        engine.dispose()
-
-
-def kept_url(url: str, kept: str) -> str:
-    if url.startswith("sqlite"):
-        return f"sqlite:///{kept}"
-    return url.rsplit("/", 1)[0] + "/" + kept
-
-
-def kept_name(output: str) -> str:
-    match = re.search(r"the replaced database is kept as (\S+)\n", output)
-    assert match, output
-    return match.group(1)
 
 
 # -- a backup while checkouts run -----------------------------------------------------
@@ -251,15 +173,6 @@ def post_once(hk, merchant_id: int) -> None:
         ledger.post(session, merchant_id, "test_load", [
             Posting(ledger.merchant_account(session, merchant_id, "issued", ASSET), 500),
             Posting(ledger.merchant_account(session, merchant_id, "float", ASSET), -500)])
-
-
-def execute(url: str, statement: str) -> None:
-    engine = make_engine(url, poolclass=NullPool)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text(statement))
-    finally:
-        engine.dispose()
 
 
 def truncated(path: Path, keep_manifest: bool) -> Path:
@@ -380,6 +293,10 @@ def test_restore_recreates_a_missing_sqlite_file(tmp_path, sqlite_template, plug
     live.write_bytes(sqlite_template.read_bytes())
     url = f"sqlite:///{live}"
     app = command_app(url, plugin_registry)
+    itself = huika(app, "backup", str(live))
+    assert itself.exit_code == 2 and "is the database itself" in itself.stderr, itself.output
+    assert huika(app, "backup", str(tmp_path / "nowhere" / "x")).stderr == (
+        f"error: the folder {tmp_path / 'nowhere'} does not exist\n")
     folder = tmp_path / "backups"
     folder.mkdir()
     made = huika(app, "backup", str(folder))

@@ -77,6 +77,8 @@ def backup(url: str, path: Path, *, pg_bin: str | None = None,
         path = path / f"huika-{_stamp(moment)}.{_EXTENSIONS[kind]}"
     if not path.parent.is_dir():
         raise BackupError(f"the folder {path.parent} does not exist")
+    if kind == "sqlite" and path.resolve() == sqlite.database_path(url).resolve():
+        raise BackupError(f"{path} is the database itself: back it up to another file")
     temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     taken_at = moment.isoformat(timespec="seconds").replace("+00:00", "Z")
     try:
@@ -94,6 +96,8 @@ def backup(url: str, path: Path, *, pg_bin: str | None = None,
         write_atomically(manifest_path(path), (manifest.line() + "\n").encode("utf-8"))
     except SQLAlchemyError as error:
         raise BackupError(f"the backup failed: {error}") from None
+    except OSError as error:  # e.g. no permission to write there, disk full
+        raise BackupError(f"the backup to {path} failed: {error}") from None
     finally:
         for leftover in (temporary, Path(f"{temporary}-journal")):
             leftover.unlink(missing_ok=True)
@@ -139,6 +143,8 @@ def _restore(url: str, path: Path, *, registry, pg_bin, swap: bool, force: bool,
                 kept = stage.swap(force=force)
     except SQLAlchemyError as error:
         raise BackupError(f"{path} could not be read as a Huika database: {error}") from None
+    except OSError as error:  # e.g. disk full while copying, no permission beside the database
+        raise BackupError(f"the restore from {path} failed, nothing was replaced: {error}") from None
     return RestoreReport(path=path, manifest=verified.manifest.with_file(path), stored=stored,
                          revision=verified.revision, target_revision=verified.target_revision,
                          kept=kept, swapped=swap)
