@@ -91,7 +91,14 @@ def not_accepted() -> Forbidden:
 
 
 def refuse_unknown_card(pin) -> None:
-    """A PIN given for a card number that matches no card: the wrong-PIN answer, same cost."""
+    """A PIN given for a card number that matches no card: the wrong-PIN answer, at the same
+    cost and along the same path (the gate's own transaction, when there is a gate)."""
+    if _verdicts.get() is not None:
+        raise PinCheckNeeded(None, str(pin), 0, 0, 0, now=None)
+    _refuse_unknown(pin)
+
+
+def _refuse_unknown(pin) -> None:
     verify_secret(str(pin), _dummy_hash())
     raise not_accepted()
 
@@ -113,12 +120,12 @@ def pin_in(body) -> str | None:
 class PinCheckNeeded(Exception):
     """Raised inside a request's transaction; ``with_pin_checks`` checks it outside (see above)."""
 
-    card_id: int
+    card_id: int | None  # None: a number that matched no card
     pin: str
     max_attempts: int
     lock_minutes: int
     block_after: int
-    now: datetime
+    now: datetime | None
 
     def __str__(self) -> str:
         return ("a PIN was checked outside core.pins.with_pin_checks: run the transaction "
@@ -166,8 +173,8 @@ def check_pin(database, needed: PinCheckNeeded) -> None:
             select(Card.pin_hash, Card.pin_failures, Card.pin_failures_total,
                    Card.pin_locked_until, Card.pin_blocked_at)
             .where(Card.id == needed.card_id).with_for_update()).one_or_none()
-        if state is None:
-            refuse_unknown_card(needed.pin)
+        if state is None:  # an unknown card: the same steps and answer as a wrong PIN
+            _refuse_unknown(needed.pin)
         if state.pin_blocked_at is not None:
             raise blocked()
         if state.pin_locked_until is not None and state.pin_locked_until > needed.now:
