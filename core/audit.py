@@ -43,7 +43,8 @@ MAX_TARGET = 120
 _SECRET_WORDS = {"pin", "password", "passwd", "token", "secret", "hash", "digest", "otp", "code_hash"}
 _SECRET_NAMES = {"confirm", "pin_again", "csrf_token"}
 _FACT_PREFIXES = ("has_", "is_")
-_FACT_SUFFIXES = ("_id", "_ids", "_at", "_until", "_failures", "_count", "_label", "_set", "_locked")
+_FACT_SUFFIXES = ("_id", "_ids", "_at", "_until", "_failures", "_total", "_count", "_label", "_set",
+                  "_locked", "_blocked")
 
 
 @dataclass(frozen=True)
@@ -214,8 +215,9 @@ def card_state(card: Card | None) -> dict | None:
             "tier": card.tier.key if card.tier is not None else None,
             "expires_on": card.expires_on.isoformat() if card.expires_on else None,
             "member_id": card.member_id, "has_pin": card.pin_hash is not None,
-            "pin_failures": card.pin_failures,
-            "pin_locked_until": card.pin_locked_until.isoformat() if card.pin_locked_until else None}
+            "pin_failures": card.pin_failures, "pin_failures_total": card.pin_failures_total,
+            "pin_locked_until": card.pin_locked_until.isoformat() if card.pin_locked_until else None,
+            "pin_blocked_at": card.pin_blocked_at.isoformat() if card.pin_blocked_at else None}
 
 
 # -- reading --------------------------------------------------------------------------------

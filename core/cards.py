@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from .errors import Conflict, Invalid, NotFound, problem
 from .merchant_config import MerchantConfig
 from .models import Card, CardStatus, Member, Tier
-from .security import hash_secret
+from .pins import hash_new_pin
+from .weak_pins import WEAK_PIN_MESSAGE, pin_problem
 from . import clock
 
 CARD_NUMBER_PATTERN = re.compile(r"^[0-9A-Za-z]{4,32}$")
-PIN_PATTERN = re.compile(r"^[0-9]{6}$")
 GENERATED_NUMBER_DIGITS = 16
 # Statuses in which a card still counts toward the one-person-one-card limit (M2).
 _HELD_STATUSES = (CardStatus.ACTIVE.value, CardStatus.FROZEN.value, CardStatus.LOST.value)
@@ -58,8 +58,9 @@ def issue_card(session: Session, config: MerchantConfig, merchant_id: int, data:
         problems.append(problem("/kind", "one of the merchant's card kinds: "
                                 + ", ".join(k["key"] for k in config.card_kinds)))
     pin = data.get("pin")
-    if pin is not None and (not isinstance(pin, str) or not PIN_PATTERN.match(pin)):
-        problems.append(problem("/pin", "6 digits"))
+    pin_reason = pin_problem(pin) if pin is not None else None  # 6 digits, not weak (C6)
+    if pin_reason is not None:
+        problems.append(problem("/pin", pin_reason))
     expires_on = None
     if data.get("expires_on") is not None:
         try:
@@ -70,11 +71,14 @@ def issue_card(session: Session, config: MerchantConfig, merchant_id: int, data:
     if not isinstance(batch, str) or len(batch) > 40:
         problems.append(problem("/batch", "text of at most 40 characters"))
     if problems:
-        raise Invalid("the card data is not valid; nothing was saved", details=problems)
+        weak = problems == [problem("/pin", WEAK_PIN_MESSAGE)]
+        raise Invalid("this PIN is too easy to guess; nothing was saved" if weak
+                      else "the card data is not valid; nothing was saved",
+                      code="weak_pin" if weak else None, details=problems)
 
     tier = _find_tier(session, merchant_id, data.get("tier"))
     card = Card(merchant_id=merchant_id, number=number or generate_card_number(), kind=kind,
-                tier_id=tier.id if tier else None, pin_hash=hash_secret(pin) if pin else None,
+                tier_id=tier.id if tier else None, pin_hash=hash_new_pin(session, pin) if pin else None,
                 expires_on=expires_on, issued_store_id=store_id, batch=batch,
                 status=CardStatus.ISSUED.value)
     try:

@@ -20,6 +20,7 @@ from .errors import Conflict, Invalid, NotFound, problem
 from .ledger import Posting
 from .merchant_config import MerchantConfig
 from .models import Card, CardStatus, Checkout, CheckoutLine, CheckoutPayment, Member, Tier
+from .pins import pin_in, refuse_unknown_card
 
 MAX_LINES = 200
 MAX_UNIT_PRICE_FEN = 100_000_000  # 1,000,000 yuan
@@ -109,10 +110,17 @@ class CheckoutState:
         return local_date(self.now)
 
 
-def usable_card(session: Session, merchant_id: int, number: str, now: datetime) -> Card:
-    """An active, unexpired card of this merchant, or a clear error (C5, C7)."""
+def usable_card(session: Session, merchant_id: int, number: str, now: datetime, *,
+                pin: str | None = None) -> Card:
+    """An active, unexpired card of this merchant, or a clear error (C5, C7).
+
+    ``pin``: the PIN the request carries, if any; an unknown card then gets the wrong-PIN
+    answer instead of a 404, so a PIN route does not tell which numbers exist (C6).
+    """
     card = session.scalar(select(Card).where(Card.merchant_id == merchant_id, Card.number == number))
     if card is None:
+        if pin is not None:
+            refuse_unknown_card(pin)
         raise NotFound(f"card {number} does not exist")
     if card.status != CardStatus.ACTIVE.value:
         raise Conflict(f"card {number} is {card.status} and cannot be used", code="card_not_usable")
@@ -133,7 +141,7 @@ def build(session: Session, config: MerchantConfig, merchant_id: int, body: dict
     if number is not None:
         if not isinstance(number, str) or not number.strip():
             raise Invalid("card_number must be text", details=[problem("/card_number", "a card number")])
-        card = usable_card(session, merchant_id, number.strip(), now)
+        card = usable_card(session, merchant_id, number.strip(), now, pin=pin_in(body))
         member = card.member
         tier = card.tier
     state = CheckoutState(session=session, config=config, merchant_id=merchant_id,

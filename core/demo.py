@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import cards, config_versions, members, tenancy
-from .models import Merchant
+from . import cards, config_versions, members, pins, tenancy
+from .models import Card, Merchant
 from .plugins import PluginRegistry
+from .weak_pins import random_pin
 
 DEMO_MERCHANT = "会卡演示商户"
 DEMO_PASSWORD = "huika-demo-2026"
@@ -64,16 +65,28 @@ class DemoResult:
     created: bool
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (username, role, password)
     tokens: dict[str, str] = field(default_factory=dict)  # role -> bearer token
+    cards: list[tuple[str, str]] = field(default_factory=list)  # (card number, its PIN)
 
 
 def load_demo(session: Session, registry: PluginRegistry, member_count: int = 40,
               seed: int = 2026) -> DemoResult:
-    """Create the demo merchant once; a second call only issues fresh API tokens."""
+    """Create the demo merchant once; a later call issues fresh API tokens and fresh PINs.
+
+    Every demo card gets a random PIN that is not a weak one (C6), returned in ``cards`` to be
+    printed: PINs are stored only as hashes, so a later call cannot show the old ones and sets
+    new ones instead (clearing any lock), so the PINs printed are always the ones that work.
+    """
     existing = session.scalar(select(Merchant).where(Merchant.name == DEMO_MERCHANT))
     result = DemoResult(merchant_id=0, created=existing is None)
     if existing is None:
         existing = _create(session, registry, member_count, random.Random(seed))
     result.merchant_id = existing.id
+    for card in session.scalars(select(Card).where(Card.merchant_id == existing.id,
+                                                   Card.member_id.is_not(None)).order_by(Card.id)):
+        pin = random_pin()
+        pins.set_pin(session, card, pin)
+        result.cards.append((card.number, pin))
+    session.flush()
     for username, role, _name in DEMO_STAFF:
         staff = tenancy.find_staff(session, existing.id, username)
         result.logins.append((username, role, DEMO_PASSWORD))
@@ -110,6 +123,5 @@ def _create(session: Session, registry: PluginRegistry, member_count: int,
             "kind": "standard",
             "tier": tiers[min(len(tiers) - 1, int(rng.triangular(0, len(tiers), 1)))],
             "member_id": member.id,
-            "pin": "123456",
-        }, store_id=member.registered_store_id)
+        }, store_id=member.registered_store_id)  # its PIN: set by load_demo, printed
     return merchant

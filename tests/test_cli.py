@@ -17,6 +17,7 @@ from core.db import make_engine
 from core.demo import DEMO_MERCHANT, DEMO_PASSWORD
 from core.models import Card, Member, Merchant, Staff, Store
 from core.plugins import build_registry
+from core.security import check_pin_hash
 from tests.support.plugin_factory import install_plugin, manifest
 from webui import create_app
 from webui.cli import cli
@@ -244,3 +245,19 @@ def test_demo_loads_once_and_then_prints_fresh_working_tokens(db_url, api):
             role, DEMO_MERCHANT)
     page = api.get("/api/v1/members", headers={"Authorization": f"Bearer {second_tokens['cashier']}"})
     assert page.status_code == 200 and page.get_json()["total"] == members
+    # Each demo card with its PIN (C6: random, new each run; no longer one 123456 for all).
+    printed = demo_cards(second.output)
+    assert len(printed) == members and "123456" not in second.output
+    assert printed.keys() == demo_cards(first.output).keys() and printed != demo_cards(first.output)
+    number, pin = next(iter(printed.items()))
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        stored = connection.execute(select(Card.pin_hash).where(Card.number == number)).scalar()
+    engine.dispose()
+    pepper = bytes.fromhex((Path(os.environ["HUIKA_INSTANCE_PATH"]) / "pin_pepper").read_text())
+    assert check_pin_hash(pin, stored, (pepper,)) == (True, False)
+
+
+def demo_cards(output: str) -> dict[str, str]:
+    """card number -> PIN from the lines ``  8xxxxxxxxxxxxxxx  123456`` after the card heading."""
+    return dict(re.findall(r"^  (\d{16})  (\d{6})$", output, re.MULTILINE))

@@ -9,7 +9,8 @@ from core.demo import DEMO_DOCUMENT, DEMO_MERCHANT, DEMO_PASSWORD, load_demo
 from core.members import search_members
 from core.models import ApiToken, Card, ConfigVersion, Member, Merchant, Staff, Store, Tier
 from core.schemas import validate_against
-from core.security import verify_secret
+from core.security import check_pin_hash
+from core.weak_pins import is_weak
 from core.tenancy import authenticate
 
 MEMBERS = 12
@@ -49,7 +50,12 @@ def test_demo_merchant_is_complete(hk):
             cards = session.scalars(select(Card).where(Card.member_id == member.id)).all()
             assert [c.status for c in cards] == ["active"], member.id
             assert cards[0].pin_hash and cards[0].tier_id is not None
-        assert verify_secret("123456", cards[0].pin_hash)
+        # C6: every card has its own random PIN, not a weak one, given back to be printed.
+        printed = dict(result.cards)
+        assert len(printed) == MEMBERS and len(set(printed.values())) > 1
+        assert not any(is_weak(pin) for pin in printed.values())
+        card = session.scalar(select(Card).where(Card.number == next(iter(printed))))
+        assert check_pin_hash(printed[card.number], card.pin_hash, hk.db.pin_peppers) == (True, False)
 
 
 def counts(hk, mid: int) -> dict:
@@ -68,6 +74,12 @@ def test_loading_twice_duplicates_nothing_and_issues_new_tokens(hk):
     assert counts(hk, first.merchant_id) == before
     assert before["Merchant"] == 1 and before["Member"] == MEMBERS
     assert set(second.tokens.values()).isdisjoint(first.tokens.values())
+    # PINs are kept only as hashes: a second run sets and prints new ones, which work.
+    assert [number for number, _pin in second.cards] == [number for number, _pin in first.cards]
+    with hk.db.read() as session:
+        for number, pin in second.cards[:2]:
+            stored = session.scalar(select(Card.pin_hash).where(Card.number == number))
+            assert check_pin_hash(pin, stored, hk.db.pin_peppers) == (True, False)
     with hk.db.read() as session:
         assert session.scalar(select(func.count()).select_from(ApiToken)) == 6
 

@@ -63,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api.handlers import serve
     from .api.money import CORE_OPERATIONS
     from .api.operations import OPERATIONS
+    from .api.pins import PIN_OPERATIONS
     from .auth import bp as auth_bp
     from .cashier import bp as cashier_bp
     from .editor import bp as editor_bp
@@ -82,7 +83,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         return {"staff": current_staff()}
 
     # The money path and every plugin endpoint run through the same handler wrapper.
-    handler_operations = [*CORE_OPERATIONS, *registry.api_operations()]
+    handler_operations = [*CORE_OPERATIONS, *PIN_OPERATIONS, *registry.api_operations()]
     described = [serve(app, api_op) for api_op in handler_operations]
     app.extensions["huika"].operations = [*OPERATIONS, *described]
     app.extensions["huika"].handlers = {op.operation_id: op for op in handler_operations}

@@ -66,7 +66,9 @@ def demo(ctx: click.Context) -> None:
     click.echo("demo logins (username / role / password):")
     for username, role, password in result.logins:
         click.echo(f"  {username:<8} {role:<8} {password}   token: {result.tokens[role]}")
-    click.echo("demo cards' PIN: 123456")
+    click.echo("demo cards (card number / PIN; new random PINs each time this runs):")
+    for number, pin in result.cards:
+        click.echo(f"  {number}  {pin}")
 
 
 @cli.command(help="Serve the web UI and API with gunicorn (Flask's development server with --debug).")

@@ -105,6 +105,9 @@ class Card(Base):
     # Wrong-PIN counter lives in the database so a restart does not reset it (C6).
     pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     pin_locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Wrong PINs since the last right PIN or manager reset; a lock's expiry does not clear it.
+    pin_failures_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pin_blocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # needs a manager
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"))
 
     member: Mapped[Member | None] = relationship(back_populates="cards", foreign_keys=[member_id])

@@ -206,7 +206,8 @@ def _pin(raw, at: str, problems: list) -> str | None:
 
 def _check_pin(session: Session, card: Card, pin: str, settings: dict, now: datetime) -> None:
     verify_pin(session, card, pin, max_attempts=settings["pin_max_attempts"],
-               lock_minutes=settings["pin_lock_minutes"], now=now)
+               lock_minutes=settings["pin_lock_minutes"],
+               block_after=settings["pin_block_after_failures"], now=now)
 
 
 def lock_card(session: Session, card: Card) -> None:
@@ -422,7 +423,6 @@ def withdraw(context: OperationContext) -> dict:
     """S1: pay principal out in cash (only if the merchant allows it); the bonus goes in the
     same proportion as the principal taken out, rounded up (all of it when all is taken)."""
     session, now = context.session, context.now
-    card = usable_card(session, context.merchant_id, context.params["card_number"], now)
     settings = settings_of(context.config)
     if not settings["allow_withdrawal"]:
         raise Forbidden("this merchant does not pay stored value out in cash (不可兑换现金, S1)",
@@ -435,6 +435,8 @@ def withdraw(context: OperationContext) -> dict:
     tender = _tender(context.body.get("payment"), ("cash", "external"), problems)
     if problems:
         raise Invalid("the withdrawal is not valid; nothing was paid out", details=problems)
+    # The card after the input: an unknown card answers like a wrong PIN (C6).
+    card = usable_card(session, context.merchant_id, context.params["card_number"], now, pin=pin)
     lock_card(session, card)
     _check_pin(session, card, pin, settings, now)
     amounts = balances(session, card)
@@ -451,7 +453,6 @@ def withdraw(context: OperationContext) -> dict:
 def refund(context: OperationContext) -> dict:
     """S1 退卡: pay out all the principal (only if the merchant allows refunds); the bonus lapses."""
     session, now = context.session, context.now
-    card = usable_card(session, context.merchant_id, context.params["card_number"], now)
     settings = settings_of(context.config)
     if not settings["allow_refund"]:
         raise Forbidden("this merchant does not refund stored-value cards (不可退卡, S1)",
@@ -461,6 +462,7 @@ def refund(context: OperationContext) -> dict:
     tender = _tender(context.body.get("payment"), ("cash", "external"), problems)
     if problems:
         raise Invalid("the refund is not valid; nothing was paid out", details=problems)
+    card = usable_card(session, context.merchant_id, context.params["card_number"], now, pin=pin)
     lock_card(session, card)
     _check_pin(session, card, pin, settings, now)
     amounts = balances(session, card)

@@ -24,6 +24,7 @@ from core.cards import get_card
 from core.clock import local_date
 from core.errors import Conflict, Invalid, NotFound, problem
 from core.ledger import Posting
+from core.pins import pin_in
 from core.models import Card, CheckoutReturn
 from core.pricing import line_price, proportional_share
 
@@ -167,7 +168,8 @@ def _post_sale(session, checkout, record, packages: list[Package], config) -> No
 def sell(session: Session, config, merchant_id: int, number: str, body: dict, *, now: datetime,
          store_id: int | None, staff_id: int | None) -> dict:
     """POST /cards/{card_number}/course-packages: one checkout line for the plan, paid as sent."""
-    checkout_pipeline.usable_card(session, merchant_id, number, now)  # another merchant's card: 404
+    # Another merchant's card: 404; with a PIN in the payment, the wrong-PIN answer (C6).
+    checkout_pipeline.usable_card(session, merchant_id, number, now, pin=pin_in(body))
     plan = session.scalar(select(Plan).where(Plan.merchant_id == merchant_id, Plan.id == body["plan_id"]))
     if plan is None:
         raise Invalid("there is no such plan", details=[problem("/plan_id", "one of the school's plans")])

@@ -15,6 +15,7 @@ from core import checkout as checkout_pipeline
 from core import ledger
 from core.cards import get_card
 from core.checkout import usable_card
+from core.pins import pin_in
 from core.clock import local_date
 from core.errors import Conflict, Invalid, problem
 from core.ledger import Posting
@@ -214,7 +215,7 @@ def check_out(session: Session, config, merchant_id: int, number: str, body: dic
               store_id: int | None, staff_id: int | None) -> dict:
     """Charge the time since check-in: from the course's minutes packages, or, with a
     ``payment`` / ``payments``, as a checkout line at ``metered_unit_price_fen`` per unit."""
-    card = usable_card(session, merchant_id, number, now)
+    card = usable_card(session, merchant_id, number, now, pin=pin_in(body))  # C6: unknown = wrong PIN
     lock_card(session, card)
     visit = _open_visit(session, card.id)
     if visit is None:

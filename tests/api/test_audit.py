@@ -217,3 +217,25 @@ def test_every_operation_that_changes_something_is_audited_or_an_ordinary_sale(a
                          and op_id not in ordinary)
     assert unaccounted == []
     assert sorted(o for o in ordinary if o in handlers and handlers[o].audit is not None) == []
+
+
+def test_pin_reset_and_unblock_are_audited_without_the_pin(client, hk, shop):
+    number = new_card(client, shop)
+    new_pin = "604817"
+    assert call(client, shop, "PUT", f"/cards/{number}/pin", {"pin": new_pin}, role="manager").status_code == 200
+    reset = only(hk, "card.pin_reset")
+    assert (reset.staff_username, reset.target) == ("manager", f"card:{number}")
+    assert reset.after["pin"] == "changed" and "pin" not in reset.before
+    wrong = call(client, shop, "POST", f"/cards/{number}/withdraw",
+                 {"amount_fen": 1000, "pin": "000001", "payment": {"method": "cash"}})
+    assert wrong.status_code == 403, wrong.json  # counted on the card, not an audit entry
+    assert call(client, shop, "POST", f"/cards/{number}/pin/unblock", {}, role="owner").status_code == 200
+    unblocked = only(hk, "card.pin_unblock")
+    assert unblocked.staff_username == "owner"
+    assert (unblocked.before["pin_failures_total"], unblocked.after["pin_failures_total"]) == (1, 0)
+    # A refused reset (weak PIN, cashier) leaves no row; the PINs are nowhere in the table.
+    assert call(client, shop, "PUT", f"/cards/{number}/pin", {"pin": "123456"}, role="manager").status_code == 422
+    assert call(client, shop, "PUT", f"/cards/{number}/pin", {"pin": "604818"}, role="cashier").status_code == 403
+    assert len([e for e in entries(hk) if e.action == "card.pin_reset"]) == 1
+    table = raw_table(hk)
+    assert new_pin not in table and PIN not in table

@@ -37,7 +37,7 @@ def member_with_card(client, shop, phone: str, name: str = "李娜") -> tuple[in
     member = client.post("/api/v1/members", json={"name": name, "phone": phone,
                                                   "extra": {"referrer": "店长"}}, headers=shop.headers())
     assert member.status_code == 201, member.json
-    card = client.post("/api/v1/cards", json={"member_id": member.json["id"], "pin": "123456"},
+    card = client.post("/api/v1/cards", json={"member_id": member.json["id"], "pin": "482916"},
                        headers=shop.headers())
     assert card.status_code == 201, card.json
     return member.json["id"], card.json["number"]

@@ -21,6 +21,7 @@ from core.config_versions import published_config
 from core.errors import Conflict, Forbidden, HuikaError, Invalid, NotFound
 from core.models import IdempotencyRecord
 from core.operations import ApiOperation, AuditSpec, OperationContext
+from core.pins import with_pin_checks
 
 from . import bp, schemas
 from ..audit import request_origin
@@ -78,8 +79,9 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
         raise PreconditionRequired(f"send an {IDEMPOTENCY_HEADER} header (a new random value per "
                                    "operation, the same one when retrying it)")
     key = idempotency_key if api_op.idempotent else None
-    try:
-        transaction = huika().db.read if api_op.read_only else huika().db.write
+    transaction = huika().db.read if api_op.read_only else huika().db.write
+
+    def attempt():
         with transaction() as session:
             config = published_config(session, caller.merchant_id, huika().plugins)
             if api_op.plugin and not config.is_enabled(api_op.plugin):
@@ -105,6 +107,11 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
             if claim is not None:
                 claim.status, claim.response = api_op.status, result
                 session.flush()
+            return result
+
+    try:
+        # A PIN is checked and counted in a transaction of its own before this one (core.pins).
+        result = with_pin_checks(huika().db, attempt)
     except IdempotencyReplay as replay:
         return Outcome(replay.status, replay.response, replayed=True)
     except IntegrityError:

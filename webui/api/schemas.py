@@ -52,6 +52,9 @@ CARD_SUMMARY = {
         "issued_at": DATE_TIME,
         "activated_at": {"type": ["string", "null"]},
         "has_pin": {"type": "boolean"},
+        "pin_blocked": {"type": "boolean", "description": "too many wrong PINs in total: a manager "
+                                                          "resets or unblocks it (C6)"},
+        "pin_locked_until": {**NULLABLE_STRING, "description": "stored-value payment locked until (C6)"},
         "balances": {"type": "object", "additionalProperties": {"type": "integer"}},
     },
 }

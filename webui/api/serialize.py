@@ -1,7 +1,9 @@
 """Model rows to JSON-ready dicts."""
 from __future__ import annotations
 
+from core.clock import now_utc
 from core.ledger import card_balances
+from core.pins import pin_status
 from core.models import Card, ConfigVersion, Member, Tier
 
 
@@ -20,6 +22,8 @@ def card_json(session, card: Card) -> dict:
         "issued_at": iso(card.issued_at),
         "activated_at": iso(card.activated_at),
         "has_pin": card.pin_hash is not None,
+        "pin_blocked": card.pin_blocked_at is not None,
+        "pin_locked_until": pin_status(card, now_utc())["locked_until"],
         "balances": card_balances(session, card.id),
     }
 

@@ -23,10 +23,11 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import EqualTo, InputRequired, Length, Optional, Regexp
+from wtforms.validators import EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
 from core.fields import PHONE_PATTERN
 from core.merchant_config import MerchantConfig
+from core.weak_pins import is_weak
 
 from ..forms import field_definitions_schema, form_class, form_document
 from ..i18n import current_locale, label
@@ -150,18 +151,33 @@ def extra_values(member_extra: dict, definitions: dict) -> list[tuple[str, str]]
 
 # -- cards --------------------------------------------------------------------------------
 
+def _not_weak(_form, field) -> None:
+    """C6: a PIN anyone would try first (core.weak_pins) is refused when it is set."""
+    if field.data and is_weak(field.data):
+        raise ValidationError(_("This PIN is too easy to guess (repeated digits, a sequence or a "
+                                "common PIN such as 123123 or 520520); choose another."))
+
+
+def new_pin_fields(pin_label):
+    """The new PIN, typed twice, as the holder chooses it (issue, reset)."""
+    pin = PasswordField(pin_label, validators=[
+        InputRequired(message=_l("Set the card's 6-digit PIN.")),
+        Regexp(r"^[0-9]{6}$", message=_l("The PIN is 6 digits.")), _not_weak],
+        render_kw={"autocomplete": "off", "inputmode": "numeric"})
+    pin_again = PasswordField(_l("PIN again"), validators=[
+        InputRequired(message=_l("Type the PIN a second time.")),
+        EqualTo("pin", message=_l("The two PINs do not match."))],
+        render_kw={"autocomplete": "off", "inputmode": "numeric"})
+    return pin, pin_again
+
+
 class IssueCardForm(FlaskForm):
     number = StringField(_l("Card number"), filters=[_swiped], validators=[Optional(), Regexp(
         r"^[0-9A-Za-z]{4,32}$", message=_l("4 to 32 letters or digits"))],
         description=_l("Swipe a card from stock, or leave empty to give a new number."))
     kind = SelectField(_l("Card kind"), choices=[])
     tier = SelectField(_l("Tier"), choices=[])
-    pin = PasswordField(_l("PIN (6 digits)"), validators=[
-        InputRequired(message=_l("Set the card's 6-digit PIN.")),
-        Regexp(r"^[0-9]{6}$", message=_l("The PIN is 6 digits."))])
-    pin_again = PasswordField(_l("PIN again"), validators=[
-        InputRequired(message=_l("Type the PIN a second time.")),
-        EqualTo("pin", message=_l("The two PINs do not match."))])
+    pin, pin_again = new_pin_fields(_l("PIN (6 digits)"))
     expires_on = DateField(_l("Expires on"), validators=[Optional()], render_kw={"type": "date"})
 
     def fill_choices(self, config: MerchantConfig) -> None:
@@ -203,6 +219,12 @@ class CheckoutForm(FlaskForm):
     pin = PasswordField(_l("Card PIN"), validators=[Length(max=6)])
     pay_points = StringField(_l("Points as cash"), validators=[Length(max=10)])
     idempotency_key = HiddenField()
+
+
+class PinResetForm(FlaskForm):
+    """C6: a manager sets a new PIN the holder chose, after checking the holder's ID."""
+
+    pin, pin_again = new_pin_fields(_l("New PIN (6 digits)"))
 
 
 class KeyOnlyForm(FlaskForm):

@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from core import cards as card_service
 from core import members as member_service
+from core import pins
 from core.config_versions import published_config
 from core.errors import Conflict, HuikaError, Invalid, NotFound
 from core.fields import PHONE_PATTERN
 from core.ledger import card_balances, open_lots
 from core.models import Card, Merchant
 from core.audit import card_state
-from core.security import hash_secret
 
 from ..audit import record_here
 from ..auth import current_staff, login_required
@@ -27,6 +27,7 @@ from .forms import (
     ExtendForm,
     IssueCardForm,
     KeyOnlyForm,
+    PinResetForm,
     ReplaceForm,
     SearchForm,
     apply_member_problems,
@@ -36,6 +37,7 @@ from .forms import (
     member_form_schema,
     normalise_swipe,
 )
+from .pins import can_manage_pins, pin_view
 from .ops import (
     KEY_PATTERN,
     balance_rows,
@@ -147,6 +149,7 @@ def _member_page(member_id: int, *, error: dict | None = None, status: int = 200
                 "discount_permille": tier.discount_permille if tier else 1000,
                 "expires_on": card.expires_on.isoformat() if card.expires_on else "",
                 "has_pin": card.pin_hash is not None,
+                "pin": pin_view(card),
                 "balances": balance_rows(card_balances(session, card.id)),
                 "lots": [lot for lot in open_lots(session, card.id) if lot["expires_on"]],
             })
@@ -171,7 +174,8 @@ def _member_page(member_id: int, *, error: dict | None = None, status: int = 200
         "cashier/member.html", member=profile, cards=cards, summary=summary, features=offered,
         error=error or {}, titles=lifecycle_titles(), statuses=status_titles(),
         extend_form=ExtendForm(), replace_form=ReplaceForm(idempotency_key=new_key()),
-        key_form=KeyOnlyForm(), screens=generic_screens,
+        key_form=KeyOnlyForm(), screens=generic_screens, pin_form=PinResetForm(),
+        manages_pins=can_manage_pins(staff.role),
         can_issue=sum(1 for c in cards if c["status"] in ("active", "frozen", "lost"))
         < config.policies["cards_per_member"]), status
 
@@ -355,9 +359,9 @@ def _issue_or_bind(staff, member_id: int, form: IssueCardForm) -> str:
                 raise Conflict(_("Card %(number)s already has a PIN; changing it needs the holder's "
                                  "ID check by a manager.", number=number), code="pin_already_set")
             before = card_state(stock)
+            pins.set_pin(session, stock, form.pin.data)  # C6: set when the card is given out
             card_service.bind_card(session, config, staff.merchant_id, stock, member_id,
                                    staff_id=staff.id)
-            stock.pin_hash = hash_secret(form.pin.data)  # C6: set when the card is given out
             session.flush()
             record_here(session, "card.bind", f"card:{stock.number}", before=before,
                         after={**card_state(stock), "pin": form.pin.data})

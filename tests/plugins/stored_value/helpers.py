@@ -7,7 +7,7 @@ from core import ledger
 from core.models import Card
 from tests.support.factories import basic_document, make_merchant
 
-PIN = "123456"
+PIN = "482916"
 WRONG_PIN = "654321"
 
 
