@@ -11,7 +11,7 @@ from core.plugins import build_registry
 
 from flask_wtf import CSRFProtect
 
-from . import i18n
+from . import busy, guards, i18n
 from .auth import HttpsAwareSessions, current_staff
 from .extension import Huika
 
@@ -22,6 +22,15 @@ DEFAULT_SECRET_KEY = "dev-only-not-secret"
 
 class InsecureConfiguration(RuntimeError):
     """Raised at start-up when production would run with a publicly known secret key."""
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a positive whole number, not {raw!r}")
+    return int(raw)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -36,6 +45,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=12 * 3600,  # one working day at the counter
         WTF_CSRF_TIME_LIMIT=None,  # a till stays open all day; the token is tied to the session
+        MAX_CONTENT_LENGTH=_env_int("HUIKA_MAX_CONTENT_LENGTH", guards.DEFAULT_MAX_CONTENT_LENGTH),
+        HUIKA_MAX_JSON_DEPTH=_env_int("HUIKA_MAX_JSON_DEPTH", guards.DEFAULT_MAX_JSON_DEPTH),
+        HUIKA_BUSY_RETRY_SECONDS=_env_int("HUIKA_BUSY_RETRY_SECONDS", busy.DEFAULT_RETRY_SECONDS),
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -44,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.session_interface = HttpsAwareSessions()
     csrf.init_app(app)
+    guards.init_app(app)  # before any route: it installs the id converter
     i18n.init_app(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
@@ -78,4 +91,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     described = [serve(app, api_op) for api_op in handler_operations]
     app.extensions["huika"].operations = [*OPERATIONS, *described]
     app.extensions["huika"].handlers = {op.operation_id: op for op in handler_operations}
+    busy.retry_views_when_busy(app)  # last: it wraps every view registered above
     return app
