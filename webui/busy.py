@@ -34,21 +34,25 @@ def retry_views_when_busy(app: Flask) -> None:
 def _retrying(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
-        db = huika().db
-        deadline = time.monotonic() + current_app.config.get("HUIKA_BUSY_RETRY_SECONDS",
-                                                             DEFAULT_RETRY_SECONDS)
-        pause = _FIRST_PAUSE
-        while True:
-            committed = db.commits_in_this_thread()
-            try:
-                return view(*args, **kwargs)
-            except Exception as error:
-                rerun = (is_busy(error) and db.commits_in_this_thread() == committed
-                         and time.monotonic() + pause < deadline)
-                if not rerun:
-                    raise
-                current_app.logger.info("database busy; running the request again: %s", error)
-            time.sleep(pause * random.uniform(0.5, 1.5))  # jitter: the waiters do not collide again
-            pause = min(pause * 2, _LONGEST_PAUSE)
+        return run_again_when_busy(lambda: view(*args, **kwargs))
 
     return wrapped
+
+
+def run_again_when_busy(work):
+    """``work()``, run again while it fails busy having committed nothing, until the deadline."""
+    db = huika().db
+    deadline = time.monotonic() + current_app.config.get("HUIKA_BUSY_RETRY_SECONDS", DEFAULT_RETRY_SECONDS)
+    pause = _FIRST_PAUSE
+    while True:
+        committed = db.commits_in_this_thread()
+        try:
+            return work()
+        except Exception as error:
+            rerun = (is_busy(error) and db.commits_in_this_thread() == committed
+                     and time.monotonic() + pause < deadline)
+            if not rerun:
+                raise
+            current_app.logger.info("database busy; running the request again: %s", error)
+        time.sleep(pause * random.uniform(0.5, 1.5))  # jitter: the waiters do not collide again
+        pause = min(pause * 2, _LONGEST_PAUSE)
