@@ -4,8 +4,9 @@ sent hostile values as the owner and as a cashier, on SQLite and PostgreSQL.
 Hostile: ids and integers past 64 bits (2^63, 10^25), negative, floats and words where
 numbers go, control characters and lone surrogates, JSON nested 50,000 deep, 2 MB bodies.
 Every answer must be below 500. On /api/ it must be a 4xx with the JSON error format and no
-row of any table may change; a page may accept a value that is valid text there (a store
-named "1.5"), but whenever it refuses (4xx) nothing changed either.
+row of any table may change. A page read (GET) changes no row either; a page form may accept
+a value that is valid text there (a store named "1.5"), but whenever it refuses (4xx)
+nothing changed.
 
 The routes come from ``app.url_map``: a new route is walked without being listed here, and a
 path parameter this test has no value for fails it until one is added to ``path_values``.
@@ -328,13 +329,12 @@ def test_hostile_input_never_reaches_a_5xx(walk, rule, method, endpoint):
                 body = response.get_json(silent=True)
                 if not 400 <= status < 500 or not isinstance(body, dict) or "error" not in body:
                     failures.append(f"{where}: wanted a 4xx JSON error, got {response.get_data(as_text=True)[:200]}")
-            elif status >= 400:
-                after = walk.fingerprint()
-                if after != before:
+            elif method != "GET" and status >= 400:
+                if walk.fingerprint() != before:
                     failures.append(f"{where}: refused, yet rows changed")
-            else:
-                before = walk.fingerprint()  # the page accepted a value valid there; go on from here
-        if api and walk.fingerprint() != before:
+            elif method != "GET":
+                before = walk.fingerprint()  # the form took a value valid there; go on from here
+        if (api or method == "GET") and walk.fingerprint() != before:
             failures.append(f"{role} {method} {rule}: rows changed")
     assert not failures, "\n".join(failures[:30])
 
@@ -344,9 +344,9 @@ def requests_for(walk, rule, method, endpoint, api, client, thorough):
     base = fill(walk, rule)
     params = path_values(walk, rule)
     for converter, name in params:
-        for value in BAD_INTS if converter == "int" else BAD_TEXTS:
+        for value in (BAD_INTS if converter == "int" else BAD_TEXTS)[:None if thorough else 2]:
             yield f"path {name}", fill(walk, rule, {name: value}), {}
-    for query in query_variants(walk, endpoint, api):
+    for query in query_variants(walk, endpoint, api) if api or method == "GET" else ():
         yield f"query {query[:40]!r}", f"{base}?{query}", {}
     yield "2 MB body", base, {"data": b"x" * BIG_BODY, "content_type": "application/octet-stream"}
     if method not in ("POST", "PUT", "PATCH"):
@@ -361,7 +361,7 @@ def requests_for(walk, rule, method, endpoint, api, client, thorough):
         page = client.get(base)
         if page.status_code == 200 and page.mimetype == "text/html":
             names = sorted(set(FormFields(page.get_data(as_text=True)).names)) or names
-    for value in FORM_VALUES:
+    for value in FORM_VALUES if thorough else FORM_VALUES[:1] + FORM_VALUES[-1:]:
         yield f"form = {value[:30]!r}", base, {"data": {name: value for name in names}}
     yield "2 MB form", base, {"data": {names[0]: "x" * BIG_BODY}}
     yield "JSON deep", base, {"data": b"[" * 50_000 + b"]" * 50_000, "content_type": "application/json"}
