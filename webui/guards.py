@@ -115,7 +115,7 @@ def _check_json(api: bool) -> None:
     if not raw:
         return
     limit = current_app.config.get("HUIKA_MAX_JSON_DEPTH", DEFAULT_MAX_JSON_DEPTH)
-    if json_depth(raw) > limit:
+    if nested_deeper_than(raw, limit):
         message = f"the JSON body is nested deeper than {limit} levels"
         if api:
             raise BadRequest(message, code="too_deep")
@@ -131,19 +131,21 @@ def _check_json(api: bool) -> None:
         _refuse(api, "the JSON body holds values Huika cannot store; nothing was changed", details)
 
 
-def json_depth(raw: bytes) -> int:
-    """How deep arrays and objects nest in the JSON text ``raw``, without parsing it."""
-    if raw.count(b"[") + raw.count(b"{") <= DEFAULT_MAX_JSON_DEPTH:
-        return raw.count(b"[") + raw.count(b"{")  # an upper bound, cheap for every normal body
-    depth = deepest = 0
+def nested_deeper_than(raw: bytes, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than ``limit`` in the JSON text ``raw``, counted
+    on the bytes without parsing (no recursion to blow up)."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False  # cannot nest deeper than it has brackets: every normal body stops here
+    depth = 0
     for token in _STRING_OR_BRACKET.finditer(raw):
         bracket = token.group()
         if bracket in (b"[", b"{"):
             depth += 1
-            deepest = max(deepest, depth)
+            if depth > limit:
+                return True
         elif bracket in (b"]", b"}"):
             depth -= 1
-    return deepest
+    return False
 
 
 def _no_constant(name: str):
