@@ -6,17 +6,31 @@ sessions use a plain deferred BEGIN and run beside writers under WAL.
 """
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 _WRITE_OPTION = "huika_write"
+# What SQLite and PostgreSQL say when a transaction lost a lock race and was rolled back whole:
+# running it again is safe, and usually succeeds a moment later.
+_BUSY_WORDS = ("database is locked", "database table is locked", "database is busy",
+               "could not serialize", "deadlock detected")
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether ``error`` is the database giving up on a lock (retry the transaction whole)."""
+    if not isinstance(error, DBAPIError) or error.orig is None:
+        return False
+    text = str(error.orig).lower()
+    return any(words in text for words in _BUSY_WORDS)
 
 
 def default_sqlite_url(instance_path: str | Path) -> str:
@@ -72,6 +86,8 @@ class Database:
 
     engine: Engine
     pin_peppers: tuple[bytes, ...] = ()
+    _commits: threading.local = field(default_factory=threading.local, repr=False)
+    _writers: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def __post_init__(self) -> None:
         info = {PIN_PEPPERS: self.pin_peppers}
@@ -80,6 +96,8 @@ class Database:
             self.engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False,
             info=info,
         )
+        # Counted once the COMMIT succeeded: a COMMIT that fails busy leaves nothing behind.
+        event.listen(self._write_sessions, "after_commit", self._count_commit)
 
     @classmethod
     def from_url(cls, url: str, *, pin_peppers: tuple[bytes, ...] = (), **kwargs) -> "Database":
@@ -101,9 +119,37 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A session in one write transaction: committed on success, rolled back on error."""
-        with self._write_sessions() as session:
-            with session.begin():
-                yield session
+        with self._writer_turn():
+            with self._write_sessions() as session:
+                with session.begin():
+                    yield session
+
+    @contextmanager
+    def _writer_turn(self) -> Iterator[None]:
+        """On SQLite, this process's writers queue on a lock before BEGIN IMMEDIATE.
+
+        SQLite has one writer at a time, and its busy handler polls: under 16 threads some
+        waiters lost every race for more than the busy timeout. Blocked on a lock, they are
+        woken in turn. Another process's writers still meet the busy handler; so does a
+        writer that waited the whole busy timeout here (it then goes on without its turn).
+        """
+        if self.dialect != "sqlite":
+            yield
+            return
+        turn = self._writers.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        try:
+            yield
+        finally:
+            if turn:
+                self._writers.release()
+
+    def _count_commit(self, _session) -> None:
+        self._commits.count = self.commits_in_this_thread() + 1
+
+    def commits_in_this_thread(self) -> int:
+        """How many transactions this thread committed so far: a request that committed
+        nothing may be run again whole after a busy error."""
+        return getattr(self._commits, "count", 0)
 
     def dispose(self) -> None:
         self.engine.dispose()

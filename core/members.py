@@ -15,10 +15,12 @@ from .fields import PHONE_PATTERN
 from .merchant_config import MerchantConfig
 from .models import Card, Member
 from .schemas import validate_against
+from .text import INT64_MAX, name_problem, text_problem
 
 GENDERS = ("male", "female", "unspecified")
 CALENDARS = ("solar", "lunar")
 MAX_PAGE_SIZE = 100
+MAX_PAGE = INT64_MAX // MAX_PAGE_SIZE  # the row offset of any page fits a 64-bit integer
 
 _PHONE = re.compile(PHONE_PATTERN)
 _TEXT_LIMITS = {"name": 60, "address": 200, "occupation": 60, "income_band": 20}
@@ -96,9 +98,9 @@ def search_members(session: Session, merchant_id: int, *, phone: str | None = No
                    card_number: str | None = None, name_prefix: str | None = None,
                    page: int = 1, per_page: int = 20) -> Page:
     """Members matching every given criterion, newest id last, one page at a time."""
-    if page < 1 or not 1 <= per_page <= MAX_PAGE_SIZE:
-        raise Invalid(f"page starts at 1 and per_page is 1 to {MAX_PAGE_SIZE}",
-                      details=[problem("/page", "page >= 1"),
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PAGE_SIZE:
+        raise Invalid(f"page is 1 to {MAX_PAGE} and per_page is 1 to {MAX_PAGE_SIZE}",
+                      details=[problem("/page", f"1..{MAX_PAGE}"),
                                problem("/per_page", f"1..{MAX_PAGE_SIZE}")])
     query = select(Member).where(Member.merchant_id == merchant_id)
     if phone:
@@ -143,10 +145,12 @@ def _clean(data: dict, config: MerchantConfig, *, partial: bool,
             value = data[key]
             if not isinstance(value, str) or len(value.strip()) > limit:
                 problems.append(problem(f"/{key}", f"text of at most {limit} characters"))
+            elif (wrong := name_problem(value) if key == "name" else text_problem(value)):
+                problems.append(problem(f"/{key}", wrong))
             else:
                 values[key] = value.strip()
     if not partial or "name" in data:
-        if not values.get("name"):
+        if not values.get("name") and not any(p["pointer"] == "/name" for p in problems):
             problems.append(problem("/name", "name is required"))
     if not partial or "phone" in data:
         phone = data.get("phone")

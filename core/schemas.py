@@ -29,6 +29,7 @@ from referencing.jsonschema import DRAFT202012
 from schemas import SCHEMA_DIR
 
 from .errors import Invalid
+from .text import VISIBLE_PATTERN, int64_problem
 
 __all__ = [
     "META_KINDS",
@@ -107,7 +108,7 @@ def validate_document(document: Any, kind: str) -> list[SchemaProblem]:
     """
     validator = _meta_validator(kind)
     problems = [_problem(error, document, meta=True) for error in validator.iter_errors(document)]
-    extra = list(_floats(document, ""))
+    extra = list(_numbers(document, ""))
     extra += list(_EXTRA_CHECKS.get(kind, _no_checks)(document))
     return _merge(problems, extra)
 
@@ -118,13 +119,14 @@ def validate_against(document: Any, schema: dict) -> list[SchemaProblem]:
     For data such as a merchant's settings for a plugin (against the plugin's settings schema)
     or a submitted screen (against its data schema). The schema may ``$ref`` the meta-schemas
     by URN. It is assumed to be a valid schema (plugins are checked when they are loaded).
-    Floats are refused anywhere in ``document``: Huika counts in integers only.
+    Floats are refused anywhere in ``document``: Huika counts in integers only; and so are
+    integers beyond the signed 64 bits every integer column holds.
     """
     validator = Draft202012Validator(
         schema, registry=load_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
     )
     problems = [_problem(error, document) for error in validator.iter_errors(document)]
-    return _merge(problems, list(_floats(document, "")))
+    return _merge(problems, list(_numbers(document, "")))
 
 
 _REQUIRED = re.compile(r"^'([^']+)' is a required property$")
@@ -219,6 +221,7 @@ def _problem(error: ValidationError, document: Any = None, prefix: str = "",
 # Plain words for the patterns people meet most (a raw regex helps nobody in the editor).
 _PATTERN_MESSAGES = {
     "\\S": "is blank",
+    VISIBLE_PATTERN: "has no visible character (only spaces, zero-width or direction marks)",
     "^[a-z][a-z0-9_]{0,39}$": "is not a slug (a lower-case letter, then at most 39 lower-case "
                               "letters, digits or underscores)",
 }
@@ -253,17 +256,20 @@ def _no_checks(document: Any) -> Iterator[SchemaProblem]:
     return iter(())
 
 
-def _floats(value: Any, pointer: str) -> Iterator[SchemaProblem]:
-    """Floats anywhere: JSON Schema counts 1.0 as an integer, Huika does not."""
+def _numbers(value: Any, pointer: str) -> Iterator[SchemaProblem]:
+    """Floats anywhere (JSON Schema counts 1.0 as an integer, Huika does not), and integers
+    no 64-bit column can hold."""
     if isinstance(value, float):
         yield SchemaProblem(pointer, f"{value!r} is not an integer: Huika never uses floats "
                                      "(money is integer fen, rates integer per-mille)")
+    elif isinstance(value, int) and not isinstance(value, bool) and int64_problem(value):
+        yield SchemaProblem(pointer, f"{value} is out of range: {int64_problem(value)}")
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _floats(item, f"{pointer}/{_escape(key)}")
+            yield from _numbers(item, f"{pointer}/{_escape(key)}")
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _floats(item, f"{pointer}/{index}")
+            yield from _numbers(item, f"{pointer}/{index}")
 
 
 def _duplicates(items: Any, pointer: str, key: str, what: str) -> Iterator[SchemaProblem]:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from .errors import Conflict, Invalid, NotFound, problem
 from .models import ApiToken, Merchant, Staff, StaffRole, Store
 from .security import hash_secret, new_token, token_digest, verify_secret
+from .text import name_problem
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,59}$")
 STORE_CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -40,6 +41,8 @@ def find_merchant(session: Session, name: str) -> Merchant:
 def create_store(session: Session, merchant_id: int, *, code: str, name: str) -> Store:
     if not STORE_CODE_PATTERN.match(code or ""):
         raise Invalid("store code must be a short slug", details=[problem("/code", "a-z, 0-9, _ or -")])
+    if name.strip() and name_problem(name):
+        raise Invalid("the store name is not valid", details=[problem("/name", name_problem(name))])
     if session.scalar(select(Store.id).where(Store.merchant_id == merchant_id, Store.code == code)):
         raise Conflict(f"store code {code!r} is taken")
     store = Store(merchant_id=merchant_id, code=code, name=name.strip() or code)
@@ -65,6 +68,8 @@ def create_staff(
         problems.append(problem("/password", f"at least {MIN_PASSWORD_LENGTH} characters"))
     if role not in {r.value for r in StaffRole}:
         problems.append(problem("/role", "owner, manager or cashier"))
+    if display_name and name_problem(display_name):
+        problems.append(problem("/display_name", name_problem(display_name)))
     if problems:
         raise Invalid("the staff user is not valid", details=problems)
     if store_id is not None and session.scalar(

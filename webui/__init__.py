@@ -12,7 +12,7 @@ from core.plugins import build_registry
 
 from flask_wtf import CSRFProtect
 
-from . import i18n, security_headers
+from . import busy, guards, i18n, security_headers
 from .auth import HttpsAwareSessions, current_staff
 from .extension import Huika
 from .instance_secrets import InsecureConfiguration, check_production_key, instance_secret_key, pin_peppers
@@ -20,6 +20,15 @@ from .instance_secrets import InsecureConfiguration, check_production_key, insta
 csrf = CSRFProtect()
 
 __all__ = ["create_app", "InsecureConfiguration"]
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a positive whole number, not {raw!r}")
+    return int(raw)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -37,6 +46,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=12 * 3600,  # one working day at the counter
         WTF_CSRF_TIME_LIMIT=None,  # a till stays open all day; the token is tied to the session
+        MAX_CONTENT_LENGTH=_env_int("HUIKA_MAX_CONTENT_LENGTH", guards.DEFAULT_MAX_CONTENT_LENGTH),
+        HUIKA_MAX_JSON_DEPTH=_env_int("HUIKA_MAX_JSON_DEPTH", guards.DEFAULT_MAX_JSON_DEPTH),
+        HUIKA_BUSY_RETRY_SECONDS=_env_int("HUIKA_BUSY_RETRY_SECONDS", busy.DEFAULT_RETRY_SECONDS),
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -51,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.session_interface = HttpsAwareSessions()
     csrf.init_app(app)
+    guards.init_app(app)  # before any route: it installs the id converter
     i18n.init_app(app)
     security_headers.init_app(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -87,6 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     described = [serve(app, api_op) for api_op in handler_operations]
     app.extensions["huika"].operations = [*OPERATIONS, *described]
     app.extensions["huika"].handlers = {op.operation_id: op for op in handler_operations}
+    busy.retry_views_when_busy(app)  # last: it wraps every view registered above
     return app
 
 

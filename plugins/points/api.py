@@ -14,6 +14,7 @@ from core.ledger import card_balances
 from core.errors import Invalid, problem
 from core.operations import ApiOperation, AuditSpec, OperationContext
 from core.schemas import check_body
+from core.text import VISIBLE_PATTERN
 
 from . import adjust, mall, wheel
 from .common import PLUGIN_ID
@@ -36,7 +37,7 @@ MALL_ITEM = {
 MALL_ITEM_LIST = {"type": "object", "required": ["items"],
                   "properties": {"items": {"type": "array", "items": MALL_ITEM}}}
 _MALL_FIELDS = {
-    "name": {"type": "string", "minLength": 1, "maxLength": 100},
+    "name": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": VISIBLE_PATTERN},
     "description": {"type": "string", "maxLength": 500},
     "points_cost": {"type": "integer", "minimum": 1, "maximum": 10_000_000,
                     "description": "points per unit"},
@@ -84,7 +85,7 @@ PRIZE = {
 PRIZE_LIST = {"type": "object", "required": ["items"],
               "properties": {"items": {"type": "array", "items": PRIZE}}}
 _PRIZE_FIELDS = {
-    "name": {"type": "string", "minLength": 1, "maxLength": 100},
+    "name": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": VISIBLE_PATTERN},
     "weight": {"type": "integer", "minimum": 1, "maximum": 1_000_000,
                "description": "odds: weight / sum of the weights of prizes still in stock"},
     "active": {"type": "boolean"},

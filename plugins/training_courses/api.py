@@ -13,6 +13,7 @@ from core.clock import local_date
 from core.errors import Invalid, problem
 from core.operations import ApiOperation, AuditSpec, OperationContext
 from core.schemas import check_body
+from core.text import VISIBLE_PATTERN
 
 from . import catalogue, jobs, packages, reports, visits
 
@@ -21,7 +22,7 @@ TAG = "training"
 KEY = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}
 TEACHER = {"type": "string", "pattern": "^([a-z][a-z0-9_]{0,39})?$",
            "description": "a teacher key from the settings; empty for none"}
-NAME = {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"}
+NAME = {"type": "string", "minLength": 1, "maxLength": 100, "pattern": VISIBLE_PATTERN}
 DATE = {"type": "string", "format": "date"}
 
 COURSE = {"type": "object", "required": ["id", "key", "name", "default_teacher", "active"],

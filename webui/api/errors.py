@@ -5,6 +5,7 @@ from flask import current_app, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from core.db import is_busy
 from core.errors import Busy, Conflict, Forbidden, HuikaError, Invalid, NotFound
 
 from . import bp
@@ -41,8 +42,8 @@ def handle_domain_error(error: HuikaError):
 
 @bp.errorhandler(OperationalError)
 def handle_database_busy(error: OperationalError):
-    text = str(error.orig).lower()
-    if "locked" in text or "busy" in text or "could not serialize" in text or "deadlock" in text:
+    if is_busy(error):  # still busy after webui/busy.py ran the request again for seconds
+        current_app.logger.warning("database still busy, answering 503: %s", error.orig)
         return error_response(503, "busy", "the database is busy; retry in a moment")
     raise error
 
@@ -51,7 +52,8 @@ def handle_http_error(error: HTTPException):
     """Unknown API paths and wrong methods answer JSON too (registered on the app)."""
     if not request.path.startswith(bp.url_prefix):
         return error
-    code = {404: "not_found", 405: "method_not_allowed"}.get(error.code, "http_error")
+    code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+            413: "payload_too_large"}.get(error.code, "http_error")
     return error_response(error.code or 500, code, error.description or error.name)
 
 

@@ -22,6 +22,7 @@ from core.errors import Conflict, Forbidden, HuikaError, Invalid, NotFound
 from core.models import IdempotencyRecord
 from core.operations import ApiOperation, AuditSpec, OperationContext
 from core.pins import with_pin_checks
+from core.text import text_problem
 
 from . import bp, schemas
 from ..audit import request_origin
@@ -170,6 +171,8 @@ def _idempotency_key() -> str | None:
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     if len(key) > MAX_KEY_LENGTH:
         raise Invalid(f"{IDEMPOTENCY_HEADER} is at most {MAX_KEY_LENGTH} characters")
+    if text_problem(key, one_line=True):  # stored as it is; PostgreSQL refuses a NUL
+        raise Invalid(f"{IDEMPOTENCY_HEADER} holds a control character")
     return key or None
 
 

@@ -28,7 +28,8 @@ def _summary(session, config, member) -> dict:
            query=[("phone", {"type": "string"}, "exact mobile number"),
                   ("card_number", {"type": "string"}, "exact card number"),
                   ("name_prefix", {"type": "string"}, "start of the name"),
-                  ("page", {"type": "integer", "minimum": 1, "default": 1}, "page number"),
+                  ("page", {"type": "integer", "minimum": 1, "maximum": member_service.MAX_PAGE,
+                            "default": 1}, "page number"),
                   ("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
                    "page size")],
            responses={200: ("A page of members", schemas.page_of(schemas.MEMBER)), 422: INVALID})
@@ -38,7 +39,8 @@ def search_members():
             session, caller().merchant_id, phone=request.args.get("phone"),
             card_number=request.args.get("card_number"),
             name_prefix=request.args.get("name_prefix"),
-            page=int_arg("page", 1), per_page=int_arg("per_page", 20))
+            page=int_arg("page", 1, minimum=1, maximum=member_service.MAX_PAGE),
+            per_page=int_arg("per_page", 20, minimum=1, maximum=member_service.MAX_PAGE_SIZE))
         return {"items": [member_json(session, m) for m in page.items], "total": page.total,
                 "page": page.page, "per_page": page.per_page}
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from core import audit
 from core import checkout as checkout_service
 from core import ledger
-from core.errors import Invalid, NotFound
+from core.errors import NotFound
+from core.members import MAX_PAGE, MAX_PAGE_SIZE
 from core.models import Account, Checkout, Entry, LedgerTransaction
 from core.operations import ApiOperation, AuditSpec, OperationContext
 
@@ -125,10 +126,8 @@ def balances(context: OperationContext) -> dict:
 
 def history(context: OperationContext) -> dict:
     card = card_of(context)
-    page = int_query(context.query, "page", 1)
-    per_page = int_query(context.query, "per_page", 20)
-    if page < 1 or not 1 <= per_page <= 100:
-        raise Invalid("page starts at 1 and per_page is 1 to 100")
+    page = int_query(context.query, "page", 1, minimum=1, maximum=MAX_PAGE)
+    per_page = int_query(context.query, "per_page", 20, minimum=1, maximum=MAX_PAGE_SIZE)
     session = context.session
     transaction_ids = (select(Entry.transaction_id).join(Account, Account.id == Entry.account_id)
                        .where(Account.card_id == card.id).distinct().subquery())
@@ -239,7 +238,7 @@ CORE_OPERATIONS = [
     ApiOperation("/cards/<card_number>/history", "GET", "getCardHistory",
                  "Read a card's ledger history", history, tag="cards", response_schema=HISTORY,
                  errors=CARD_404,
-                 query=[("page", {"type": "integer", "minimum": 1}, "page number"),
+                 query=[("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "page number"),
                         ("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "page size")],
                  read_only=True),
     ApiOperation("/checkouts/<int:checkout_id>/returns", "POST", "returnCheckout",

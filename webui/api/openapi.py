@@ -40,6 +40,9 @@ def build_document() -> dict:
                                          "content": {"application/json": {"schema": schemas.ERROR}}})
             responses.setdefault("403", {"description": "The caller's role may not do this",
                                          "content": {"application/json": {"schema": schemas.ERROR}}})
+        for status, description in edge_responses(op).items():  # webui/guards.py, before the view
+            responses.setdefault(str(status), {"description": description,
+                                               "content": {"application/json": {"schema": schemas.ERROR}}})
         entry = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag],
                  "responses": responses}
         if parameters:
@@ -73,6 +76,17 @@ def build_document() -> dict:
     }
 
 
+def edge_responses(op) -> dict:
+    """What webui/guards.py answers before ``op`` runs: 413 for a body past the limit, 422 for
+    a query parameter out of its declared range."""
+    found = {}
+    if op.request_schema is not None:
+        found[413] = "The body is larger than the server's limit (1 MB by default)"
+    if op.query:
+        found[422] = "A query parameter is out of its range or holds a control character"
+    return found
+
+
 def _meta_schemas() -> dict:
     registry = load_registry()
     return {uri.split(":")[-2]: registry[uri].contents for uri in sorted(registry)
@@ -98,7 +112,7 @@ def check_response_against_document(response):
     op = next((o for o in huika().operations if o.operation_id == endpoint), None)
     if op is None:
         return response
-    statuses = {*op.responses, *(() if op.public else (401, 403)), 400, 500, 503}
+    statuses = {*op.responses, *(() if op.public else (401, 403)), *edge_responses(op), 400, 500, 503}
     if op.request_schema is not None:
         statuses.add(422)
     if response.status_code not in statuses:

@@ -6,14 +6,16 @@ document cannot drift from the routes (tests/test_openapi.py checks both ways).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Callable
 
 from flask import g, request
 
-from core.errors import Forbidden, HuikaError, Invalid
+from core.errors import Forbidden, HuikaError, Invalid, problem
 from core.tenancy import staff_for_token
+from core.text import INT64_MAX, INT64_MIN
 
 from . import bp
 from ..extension import huika
@@ -108,19 +110,24 @@ class BadRequest(HuikaError):
     code = "bad_request"
 
 
-def int_arg(name: str, default: int) -> int:
-    return int_query(request.args, name, default)
+def int_arg(name: str, default: int, **bounds) -> int:
+    return int_query(request.args, name, default, **bounds)
 
 
-def int_query(args, name: str, default: int) -> int:
+_INTEGER = re.compile(r"[+-]?[0-9]{1,25}")
+
+
+def int_query(args, name: str, default: int, *, minimum: int = INT64_MIN,
+              maximum: int = INT64_MAX) -> int:
+    """An integer query parameter from ``minimum`` to ``maximum`` (the 64-bit range unless
+    told), or ``Invalid`` pointing at it: no value past that range reaches a query."""
     raw = args.get(name)
     if raw is None or raw == "":
         return default
-    try:
+    if _INTEGER.fullmatch(raw) and minimum <= int(raw) <= maximum:
         return int(raw)
-    except ValueError:
-        raise Invalid(f"query parameter {name} must be an integer",
-                      details=[{"pointer": f"/{name}", "message": "an integer"}]) from None
+    raise Invalid(f"query parameter {name} must be an integer from {minimum} to {maximum}",
+                  details=[problem(f"/{name}", f"an integer from {minimum} to {maximum}")])
 
 
 def caller() -> Caller:

@@ -57,7 +57,7 @@ def parse_basket(form: CheckoutForm) -> tuple[dict, list[int], bool]:
         if (line.name.data or "").strip():
             item["name"] = line.name.data.strip()
         raw_quantity = unicodedata.normalize("NFKC", line.quantity.data or "").strip() or "1"
-        if raw_quantity.isdigit() and 1 <= int(raw_quantity) <= MAX_QUANTITY:
+        if raw_quantity.isascii() and raw_quantity.isdigit() and 1 <= int(raw_quantity) <= MAX_QUANTITY:
             item["quantity"] = int(raw_quantity)
         else:
             _add(line.quantity, _("A whole number from 1 to %(max)s.", max=MAX_QUANTITY))
@@ -121,7 +121,7 @@ def parse_payments(form: CheckoutForm, offered) -> tuple[list[dict], bool]:
             payments.append({"method": "stored_value", "amount_fen": stored, "pin": pin})
     if offered.points_payment and (form.pay_points.data or "").strip():
         raw = unicodedata.normalize("NFKC", form.pay_points.data).strip()
-        if raw.isdigit() and int(raw) > 0:
+        if raw.isascii() and raw.isdigit() and int(raw) > 0:
             payments.append({"method": "points", "points": int(raw)})
         else:
             _add(form.pay_points, _("A whole number of points."))
@@ -381,7 +381,7 @@ def return_lines(checkout_id: int):
                 continue
             # Only the shape is checked here: how many may still come back is the core's call
             # (so a retry of this very form replays its first answer instead of failing).
-            if not raw.isdigit() or int(raw) > line["quantity"]:
+            if not (raw.isascii() and raw.isdigit()) or int(raw) > line["quantity"]:
                 errors[line["line_no"]] = _("0 to %(left)s", left=line["quantity"] - line["returned"])
                 continue
             chosen.append({"line_no": line["line_no"], "quantity": int(raw)})

@@ -15,12 +15,14 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 
 from core.config_versions import published_config
+from core.db import is_busy
 from core.errors import Busy, HuikaError, NotFound
 from core.merchant_config import MerchantConfig
 
 from ..api.errors import STATUS_BY_ERROR
 from ..api.handlers import Outcome, execute
 from ..auth import current_staff
+from ..busy import run_again_when_busy
 from ..extension import huika
 from ..i18n import label
 from .money import yuan
@@ -82,11 +84,10 @@ def run(spec, *, params: dict | None = None, body: dict | None = None, query: di
     if op is None:
         raise NotFound(_("This action is not installed on this system."), code="not_installed")
     try:
-        return execute(op, caller(), params=params or {}, body=body or {}, query=query or {},
-                       idempotency_key=key)
+        return run_again_when_busy(lambda: execute(op, caller(), params=params or {}, body=body or {},
+                                                   query=query or {}, idempotency_key=key))
     except OperationalError as error:
-        text = str(error.orig).lower()
-        if "locked" in text or "busy" in text or "serialize" in text or "deadlock" in text:
+        if is_busy(error):  # still busy past the retry deadline (webui/busy.py)
             raise Busy(_("The database is busy; submit again in a moment.")) from error
         raise
 

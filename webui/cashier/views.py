@@ -92,7 +92,7 @@ def index():
     results, total, page, message = None, 0, 1, None
     if query:
         try:
-            page = max(1, int(request.args.get("page", "1")))
+            page = min(max(1, int(request.args.get("page", "1"))), member_service.MAX_PAGE)
         except ValueError:
             page = 1
         with huika().db.read() as session:

@@ -38,6 +38,7 @@ from .views import ConfirmForm
 OPERATORS = ("eq", "ne", "in", "filled", "gte", "lte", "contains")
 EFFECTS = ("SHOW", "HIDE", "ENABLE", "DISABLE")
 BLANK_GROUPS = 2
+MAX_GROUPS = 50  # groups on one screen; the form says how many it sends
 
 
 def operator_labels() -> dict[str, str]:
@@ -159,10 +160,19 @@ def rows_from_form(form: MultiDict) -> tuple[list[dict], list[dict], dict]:
                      "effect": get("effect"), "when": get("when"), "op": get("op") or "eq", "value": get("value"),
                      "custom": get("custom")})
     groups = []
-    for index in range(int(form.get("group_count") or 0)):
+    for index in range(_group_count(form.get("group_count"))):
         groups.append({"zh": (form.get(f"group_zh-{index}") or "").strip(),
                        "en": (form.get(f"group_en-{index}") or "").strip()})
     return rows, groups, {"zh": (form.get("title_zh") or "").strip(), "en": (form.get("title_en") or "").strip()}
+
+
+def _group_count(raw: str | None) -> int:
+    """The form's hidden group count: a small whole number (a huge one would loop for ever)."""
+    if not raw:
+        return 0
+    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_GROUPS:
+        abort(400, description=f"group_count is a whole number from 0 to {MAX_GROUPS}")
+    return int(raw)
 
 
 def _coerce(prop: dict, text: str, *, item: bool = False):

@@ -195,7 +195,8 @@ def stores():
             form.code.errors.append(_("This code is taken by another store."))
             status = 422
         except Invalid as error:
-            form.code.errors.append(error.message)
+            pointers = [item["pointer"] for item in error.details or []]
+            (form.name if pointers == ["/name"] else form.code).errors.append(error.message)
             status = 422
         else:
             flash(_("Store %(name)s created.", name=form.name.data.strip()))

@@ -299,7 +299,7 @@ def me(merchant_id: int, member_id: int):
 def history(merchant_id: int, member_id: int, number: str):
     name = merchant_name(merchant_id)
     try:
-        page = max(1, int(request.args.get("page", "1")))
+        page = min(max(1, int(request.args.get("page", "1"))), member_service.MAX_PAGE)
     except ValueError:
         page = 1
     with huika().db.read() as db_session:

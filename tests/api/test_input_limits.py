@@ -1,0 +1,184 @@
+"""The issue's findings, one by one (issue 10, E2): each hostile input is a 4xx with the JSON
+error format and changes nothing. tests/test_hostile_inputs.py walks every route; this file
+pins the exact answers."""
+from __future__ import annotations
+
+import pytest
+
+from core.text import VISIBLE_PATTERN, name_problem, text_problem
+from tests.support.factories import basic_document, make_merchant
+
+HUGE = "9223372036854775808"  # 2^63
+
+
+@pytest.fixture
+def shop(hk):
+    return make_merchant(hk, "边界店", basic_document(plugins=[{"id": "points", "settings": {}}]))
+
+
+def members(client, shop) -> int:
+    return client.get("/api/v1/members", headers=shop.headers()).json["total"]
+
+
+@pytest.mark.parametrize("url, method", [
+    ("/api/v1/members/10000000000000000000000000", "GET"),
+    (f"/api/v1/checkouts/{HUGE}", "GET"),
+    (f"/api/v1/points/mall/items/{HUGE}", "PATCH"),
+    ("/api/v1/members/-1", "GET"),
+    ("/api/v1/members/0", "GET"),
+])
+def test_ids_past_64_bits_or_below_1_are_404_json(client, shop, url, method):
+    response = client.open(url, method=method, json={"stock": 1}, headers=shop.headers())
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("query, pointer", [
+    (f"page={HUGE}", "/page"), ("page=92233720368547759", "/page"), ("per_page=101", "/per_page"),
+    ("page=1.5", "/page"), ("page=²", "/page"), ("page=-1", "/page"), ("per_page=abc", "/per_page"),
+])
+def test_integer_query_parameters_are_checked_to_their_range(client, shop, query, pointer):
+    response = client.get(f"/api/v1/members?{query}", headers=shop.headers())
+    assert response.status_code == 422, response.json
+    assert [d["pointer"] for d in response.json["error"]["details"]][0] == pointer
+
+
+def test_declared_integer_query_parameters_of_plugins_are_checked_before_the_handler(client, shop):
+    response = client.get(f"/api/v1/points/expiring?days={HUGE}", headers=shop.headers())
+    assert response.status_code == 422
+    assert response.json["error"]["details"][0]["pointer"] == "/days"
+    assert client.get("/api/v1/points/expiring?days=²", headers=shop.headers()).status_code == 422
+
+
+def test_the_largest_page_still_answers(client, shop):
+    response = client.get("/api/v1/members?page=92233720368547758", headers=shop.headers())
+    assert response.status_code == 200 and response.json["items"] == []
+
+
+@pytest.mark.parametrize("body, pointer", [
+    ('{"name": "王", "phone": "13800000001", "extra": {"wechat_id": 9223372036854775808}}', "/extra/wechat_id"),
+    ('{"name": "王", "phone": "13800000001", "x": [1, -9223372036854775809]}', "/x/1"),
+    ('{"name": "王", "phone": "13800000001", "x": 1e300}', "/x"),
+    ('{"name": "\\ud800x", "phone": "13800000001"}', "/name"),
+    ('{"name": "王", "phone": "13800000001", "\\udfff": 1}', "/\\udfff"),
+    ('{"name": "王", "phone": "13800000001", "address": "a\\u0000b"}', "/address"),
+    ('{"name": "王\\u001b", "phone": "13800000001"}', "/name"),
+])
+def test_values_no_column_can_hold_are_422_with_the_pointer(client, shop, body, pointer):
+    response = client.post("/api/v1/members", data=body, content_type="application/json",
+                           headers=shop.headers())
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert pointer in [d["pointer"] for d in response.json["error"]["details"]]
+    assert members(client, shop) == 0
+
+
+@pytest.mark.parametrize("name", ["\u200b\u202e", "\u200b\u200c\u200d\ufeff", " \u3000\u2060", "\u3164", "\t"])
+def test_a_member_name_needs_a_visible_character(client, shop, name):
+    response = client.post("/api/v1/members", json={"name": name, "phone": "13800000002"},
+                           headers=shop.headers())
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["details"][0]["pointer"] == "/name"
+    assert members(client, shop) == 0
+    assert client.post("/api/v1/members", json={"name": "王\u200b芳", "phone": "13800000002"},
+                       headers=shop.headers()).status_code == 201
+
+
+def test_a_renamed_member_needs_a_visible_character_too(client, shop):
+    member = client.post("/api/v1/members", json={"name": "王芳", "phone": "13800000003"},
+                         headers=shop.headers()).json
+    response = client.patch(f"/api/v1/members/{member['id']}", json={"name": "\u202e"}, headers=shop.headers())
+    assert response.status_code == 422
+    assert client.get(f"/api/v1/members/{member['id']}", headers=shop.headers()).json["name"] == "王芳"
+
+
+def test_a_mall_item_name_needs_a_visible_character(client, shop):
+    response = client.post("/api/v1/points/mall/items", json={"name": "\u200b", "points_cost": 1, "stock": 1},
+                           headers=shop.headers())
+    assert response.status_code == 422
+    assert "visible" in response.json["error"]["details"][0]["message"]
+
+
+def test_deep_nesting_is_400_without_recursion(client, shop):
+    response = client.post("/api/v1/members", data="[" * 50_000 + "]" * 50_000,
+                           content_type="application/json", headers=shop.headers())
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "too_deep"
+    nested = '{"name": "王", "phone": "13800000004", "extra": ' + '{"a": ' * 70 + "1" + "}" * 71
+    assert client.post("/api/v1/members", data=nested, content_type="application/json",
+                       headers=shop.headers()).status_code == 400
+    brackets_in_text = {"name": "[" * 100, "phone": "13800000004"}  # brackets inside strings do not nest
+    assert client.post("/api/v1/members", json=brackets_in_text, headers=shop.headers()).status_code == 422
+
+
+def test_nan_and_infinity_are_not_json(client, shop):
+    response = client.post("/api/v1/members", data='{"name": "王", "phone": "13800000005", "x": NaN}',
+                           content_type="application/json", headers=shop.headers())
+    assert response.status_code == 400 and response.json["error"]["code"] == "bad_request"
+
+
+def test_a_body_past_the_limit_is_413_before_it_is_read(client, shop):
+    response = client.post("/api/v1/members", json={"name": "x" * 10_000_000, "phone": "13800000006"},
+                           headers=shop.headers())
+    assert response.status_code == 413
+    assert response.json["error"]["code"] == "payload_too_large"
+    assert members(client, shop) == 0
+
+
+def test_the_body_limit_is_configurable(database_url, plugin_registry, monkeypatch):
+    from webui import create_app
+
+    monkeypatch.setenv("HUIKA_MAX_CONTENT_LENGTH", "2000")
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "PLUGIN_REGISTRY": plugin_registry})
+    assert app.config["MAX_CONTENT_LENGTH"] == 2000
+    shop = make_merchant(app.extensions["huika"], "小限店")
+    response = app.test_client().post("/api/v1/members", json={"name": "x" * 3000, "phone": "13800000007"},
+                                      headers=shop.headers())
+    assert response.status_code == 413
+    monkeypatch.setenv("HUIKA_MAX_CONTENT_LENGTH", "1MB")
+    with pytest.raises(ValueError, match="HUIKA_MAX_CONTENT_LENGTH"):
+        create_app({"TESTING": True, "DATABASE_URL": database_url, "PLUGIN_REGISTRY": plugin_registry})
+    app.extensions["huika"].db.dispose()
+
+
+def test_text_path_parameters_with_control_characters_are_404(client, shop):
+    response = client.get("/api/v1/cards/%00", headers=shop.headers())
+    assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
+def test_query_values_with_control_characters_are_422(client, shop):
+    response = client.get("/api/v1/members?phone=%00", headers=shop.headers())
+    assert response.status_code == 422
+    assert response.json["error"]["details"][0]["pointer"] == "/phone"
+
+
+def test_an_idempotency_key_with_a_control_character_is_422(client, shop):
+    response = client.post("/api/v1/checkout", json={"lines": [{"sku": "A", "unit_price_fen": 1}],
+                                                     "payments": [{"method": "cash", "amount_fen": 1}]},
+                           headers={**shop.headers(), "Idempotency-Key": "a\x00b"})
+    assert response.status_code == 422
+
+
+def test_pages_answer_hostile_forms_with_a_4xx_page(app, client, shop):
+    client.get("/lang/en")
+    with client.session_transaction() as session:
+        session["staff_id"], session["merchant_id"] = shop.staff_ids["owner"], shop.id
+    app.config["WTF_CSRF_ENABLED"] = False
+    response = client.post("/cashier/members/new", data={"name": "a\x00b", "phone": "13800000008"})
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert "not allowed" in response.get_data(as_text=True)
+    response = client.post("/cashier/members/new", data={"name": "x" * 2_000_000})
+    assert response.status_code == 413
+    assert client.get(f"/cashier/members/{HUGE}").status_code == 404
+    assert client.get(f"/cashier/?q=王&page={HUGE}").status_code == 200
+    assert members(client, shop) == 0
+
+
+def test_the_text_rules():
+    assert name_problem("王芳") is None and name_problem("a\u202eb") is None
+    assert name_problem("\u200b\u202e") and name_problem("") and name_problem("\U000e0041")
+    assert text_problem("line\nbreak\tand tab") is None
+    assert text_problem("line\nbreak", one_line=True)
+    assert "surrogate" in text_problem("\ud800")
+    assert text_problem("\x7f") and text_problem("\x85")
+    import re
+    assert re.search(VISIBLE_PATTERN, "\u200b王") and not re.search(VISIBLE_PATTERN, "\u200b\u00a0")

@@ -1,0 +1,188 @@
+"""The edge every request crosses before a view runs: body size, JSON nesting, integer ranges
+and text (issue 10, E2).
+
+Nothing a client sends may reach a 5xx: a body past ``MAX_CONTENT_LENGTH`` is 413; JSON nested
+deeper than ``HUIKA_MAX_JSON_DEPTH`` is 400 (counted on the raw bytes, so no parser recursion
+can blow up); an integer past the signed 64 bits the database holds, a lone surrogate or a
+control character is 422 with the JSON pointer, before any handler or query sees it. Path ids
+are matched by a converter that only accepts 1 .. 2^63-1, so a huge id is a plain 404.
+API requests get the JSON error format; pages get a readable 4xx page.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+
+from flask import Flask, abort, current_app, request
+from werkzeug.routing import IntegerConverter
+
+from core.errors import Invalid, problem
+from core.text import INT64_MAX, INT64_MIN, int64_problem, text_problem
+
+from .api.operations import BadRequest, int_query
+from .extension import huika
+
+DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024  # 1 MB: the largest real body (a config) is ~50 KB
+DEFAULT_MAX_JSON_DEPTH = 64  # real documents nest about 8 deep
+MAX_PROBLEMS = 20  # details listed for one request; the rest would only bury them
+
+_BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# A JSON string (skipped: it may hold brackets) or one bracket.
+_STRING_OR_BRACKET = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every rule: ids from 1 to 2^63-1 (a BIGINT) match, anything else is 404."""
+
+    def __init__(self, map, fixed_digits=0, min=1, max=INT64_MAX, signed=False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def init_app(app: Flask) -> None:
+    """Install the id converter (before any rule is added) and the request checks."""
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(check_request)
+
+
+def check_request() -> None:
+    if request.routing_exception is not None:
+        return  # the 404 / 405 is answered as usual
+    api = request.blueprint == "api"
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and (request.content_length or 0) > limit:
+        abort(413, description=f"the body is larger than {limit} bytes")
+    _check_path()
+    _check_query(api)
+    if request.method in _BODY_METHODS and request.content_length != 0:
+        if request.is_json:
+            _check_json(api)
+        elif not api and request.form:
+            _check_form()
+
+
+def _refuse(api: bool, message: str, details: list) -> None:
+    """422 with pointers on the API; a 400 page naming the first problem elsewhere."""
+    if api:
+        raise Invalid(message, details=details[:MAX_PROBLEMS])
+    abort(400, description=f"{message}: {details[0]['pointer']} {details[0]['message']}")
+
+
+def _check_path() -> None:
+    # A text id with a control character names nothing (and PostgreSQL refuses a NUL).
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and text_problem(value, one_line=True):
+            abort(404)
+
+
+def _check_query(api: bool) -> None:
+    details = [problem(f"/{_printable(name)}", wrong) for name, value in request.args.items(multi=True)
+               if (wrong := text_problem(name, one_line=True) or text_problem(value, one_line=True))]
+    if details:
+        _refuse(api, "a query parameter holds a character that is not allowed", details)
+    if api:
+        # Digits within 64 bits here; each handler checks its own range and reports every
+        # problem of the request at once.
+        for name, _schema in _declared_integers().get(request.endpoint, ()):
+            int_query(request.args, name, None)
+
+
+def _declared_integers() -> dict:
+    """endpoint -> [(name, schema)] of the integer query parameters its OpenAPI entry declares."""
+    extension = huika()
+    found = getattr(extension, "_integer_queries", None)
+    if found is None:
+        found = {}
+        for op in extension.operations:
+            integers = [(name, schema) for name, schema, _text in op.query
+                        if isinstance(schema, dict) and schema.get("type") == "integer"]
+            if integers:
+                found[f"api.{op.operation_id}"] = integers
+        extension._integer_queries = found
+    return found
+
+
+def _check_form() -> None:
+    for name, value in request.form.items(multi=True):
+        wrong = text_problem(name, one_line=True) or text_problem(value)
+        if wrong:
+            abort(400, description=f"the field {_printable(name)!r} holds a character that is "
+                                   f"not allowed: {wrong}")
+
+
+def _check_json(api: bool) -> None:
+    raw = request.get_data(cache=True)  # 413 past MAX_CONTENT_LENGTH, even when chunked
+    if not raw:
+        return
+    limit = current_app.config.get("HUIKA_MAX_JSON_DEPTH", DEFAULT_MAX_JSON_DEPTH)
+    if nested_deeper_than(raw, limit):
+        message = f"the JSON body is nested deeper than {limit} levels"
+        if api:
+            raise BadRequest(message, code="too_deep")
+        abort(400, description=message)
+    try:
+        document = json.loads(raw, parse_constant=_no_constant)
+    except ValueError:  # also NaN / Infinity, which Python's parser would take
+        if api:
+            raise BadRequest("the body is not valid JSON") from None
+        abort(400, description="the body is not valid JSON")
+    details = json_problems(document)
+    if details:
+        _refuse(api, "the JSON body holds values Huika cannot store; nothing was changed", details)
+
+
+def nested_deeper_than(raw: bytes, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than ``limit`` in the JSON text ``raw``, counted
+    on the bytes without parsing (no recursion to blow up)."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False  # cannot nest deeper than it has brackets: every normal body stops here
+    depth = 0
+    for token in _STRING_OR_BRACKET.finditer(raw):
+        bracket = token.group()
+        if bracket in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif bracket in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_problems(document) -> list[dict]:
+    """Every value in ``document`` no column can hold: integers past 64 bits, floats past that
+    range or not finite, strings and keys with lone surrogates or control characters."""
+    details: list[dict] = []
+    stack = [("", document)]
+    while stack and len(details) < MAX_PROBLEMS:
+        pointer, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in reversed(list(value.items())):
+                child = f"{pointer}/{_printable(key).replace('~', '~0').replace('/', '~1')}"
+                wrong = text_problem(key, one_line=True)
+                if wrong:
+                    details.append(problem(child, f"the key: {wrong}"))
+                stack.append((child, item))
+        elif isinstance(value, list):
+            stack.extend((f"{pointer}/{index}", item) for index, item in reversed(list(enumerate(value))))
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int):
+            if int64_problem(value):
+                details.append(problem(pointer or "/", f"out of range: {int64_problem(value)}"))
+        elif isinstance(value, float):
+            if not math.isfinite(value) or not INT64_MIN <= value <= INT64_MAX:
+                details.append(problem(pointer or "/", f"out of range: {int64_problem(2 ** 64)}"))
+        elif isinstance(value, str):
+            wrong = text_problem(value)
+            if wrong:
+                details.append(problem(pointer or "/", wrong))
+    return details
+
+
+def _printable(text: str) -> str:
+    """``text`` safe to echo in an answer: a lone surrogate cannot be encoded as UTF-8."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
