@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from core.clock import now_utc
 from core.config_versions import published_config
 from core.errors import Conflict, Forbidden, HuikaError, Invalid, NotFound
+from core.faults import fault_point
 from core.models import IdempotencyRecord
 from core.operations import ApiOperation, OperationContext
 
@@ -102,6 +103,8 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
         if key is None:
             raise
         return _replay_after_race(caller.merchant_id, key, api_op, params, body)
+    if not api_op.read_only:
+        fault_point("after_commit")  # testing only: core/faults.py
     return Outcome(api_op.status, result)
 
 
