@@ -99,7 +99,6 @@ class GunicornServer:
             "HUIKA_INSTANCE_PATH": str(self.workdir / "instance"),
             "PYTHONPATH": os.pathsep.join([*self.pythonpath, str(REPOSITORY),
                                            env.get("PYTHONPATH", "")]).strip(os.pathsep),
-            "PYTHONDONTWRITEBYTECODE": "1",
         })
         env.update(self.extra_env)
         command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers),
@@ -109,8 +108,9 @@ class GunicornServer:
                    *(["--preload"] if self.preload else []), "webui:create_app()"]
         with open(self.log, "ab") as log:
             # Its own session (process group), so kill() and stop() reach the workers too.
-            self.process = subprocess.Popen(command, cwd=self.workdir, env=env, stdin=subprocess.DEVNULL,
-                                            stdout=log, stderr=log, start_new_session=True)
+            self.process = subprocess.Popen(command, cwd=self.workdir, env=env, stdout=log,
+                                            stderr=log, stdin=subprocess.DEVNULL,
+                                            start_new_session=True)
         self.starts += 1
         try:
             self._wait_ready(ready_within)
