@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Compiled message catalogs (git-ignored), rebuilt from the .po files.
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard webui/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test bench install clean translations
+.PHONY: run test soak bench install clean translations
 
 run: $(STAMP) $(CATALOGS)
 	$(BIN)/huika init
@@ -15,6 +15,11 @@ run: $(STAMP) $(CATALOGS)
 
 test: $(STAMP) $(CATALOGS)
 	$(BIN)/pytest
+
+# Long fault runs (pytest marker `soak`, left out of `make test`): 200 SIGKILL cycles of the
+# server under load and 1,600 concurrent debits of one card, on SQLite and PostgreSQL.
+soak: $(STAMP) $(CATALOGS)
+	$(BIN)/pytest -m soak -s
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

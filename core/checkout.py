@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from . import ledger
 from .clock import local_date, now_utc
 from .errors import Conflict, Invalid, NotFound, problem
+from .faults import fault_point
 from .ledger import Posting
 from .merchant_config import MerchantConfig
 from .models import Card, CardStatus, Checkout, CheckoutLine, CheckoutPayment, Member, Tier
@@ -234,6 +235,8 @@ def commit(state: CheckoutState, payments: list, *, idempotency_key: str | None 
     config.hook("after_checkout")(session=session, checkout=state, record=record, config=config)
     record.receipt = _receipt(state, record, taken, earned, tier_before)
     session.flush()
+    if earned:
+        fault_point("after_points")  # testing only: core/faults.py
     return record
 
 

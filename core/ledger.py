@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from .errors import Conflict, Invalid
 from .clock import local_date, now_utc
+from .faults import fault_point
 from .models import Account, AccountOwner, Card, Entry, LedgerTransaction, Lot, LotMovement
 
 
@@ -110,6 +111,8 @@ def post(
                               asset=posting.account.asset, amount=posting.amount))
             if posting.account.owner == AccountOwner.CARD.value:
                 _move_lots(session, transaction, posting, today)
+                if posting.amount < 0:
+                    fault_point("after_debit")  # testing only: core/faults.py
         session.flush()
     for posting in postings:
         session.refresh(posting.account, ["balance"])

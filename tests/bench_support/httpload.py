@@ -4,14 +4,12 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Callable
+
+from tests.support.gunicorn import GunicornServer
 
 from .stats import Timings
 
@@ -27,52 +25,9 @@ def gunicorn_available() -> bool:
     return True
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Gunicorn:
-    """``python -m gunicorn 'webui:create_app()'`` with DATABASE_URL, as in production."""
-
-    def __init__(self, database_url: str, workdir: Path, *, workers: int = 2,
-                 pythonpath: list[Path] = ()) -> None:
-        self.database_url = database_url
-        self.workdir = workdir
-        self.workers = workers
-        self.pythonpath = [str(p) for p in pythonpath]
-        self.port = free_port()
-        self.log = workdir / f"gunicorn-{self.port}.log"
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> "Gunicorn":
-        env = dict(os.environ)
-        env["DATABASE_URL"] = self.database_url
-        env["HUIKA_INSTANCE_PATH"] = str(self.workdir / "instance")
-        env["PYTHONPATH"] = os.pathsep.join([*self.pythonpath, env.get("PYTHONPATH", "")]).strip(os.pathsep)
-        command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers),
-                   "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning",
-                   "--error-logfile", str(self.log), "--timeout", "60", "webui:create_app()"]
-        self.process = subprocess.Popen(command, cwd=self.workdir, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self._wait_ready()
-        return self
-
-    def _wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log}:\n"
-                                   + self.log.read_text(errors="replace")[-2000:])
-            try:
-                status, _body = request(self.port, "GET", "/api/v1/openapi.json", None, {})
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer within {timeout:.0f} s; see {self.log}")
+class Gunicorn(GunicornServer):
+    """``python -m gunicorn 'webui:create_app()'`` with DATABASE_URL, as in production
+    (tests/support/gunicorn.py), plus the CPU time its processes used."""
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the gunicorn master and its workers so far (Linux /proc)."""
@@ -91,15 +46,6 @@ class Gunicorn:
                 continue
             total += int(fields[11]) + int(fields[12])  # utime, stime
         return total / ticks
-
-    def __exit__(self, *_exc) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 def request(port: int, method: str, path: str, body: dict | None, headers: dict,

@@ -19,6 +19,7 @@ from core.audit import Origin
 from core.clock import now_utc
 from core.config_versions import published_config
 from core.errors import Conflict, Forbidden, HuikaError, Invalid, NotFound
+from core.faults import fault_point
 from core.models import IdempotencyRecord
 from core.operations import ApiOperation, AuditSpec, OperationContext
 from core.pins import with_pin_checks
@@ -119,6 +120,8 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
         if key is None:
             raise
         return _replay_after_race(caller.merchant_id, key, api_op, params, body)
+    if not api_op.read_only:
+        fault_point("after_commit")  # testing only: core/faults.py
     if api_op.audit and api_op.read_only:
         _audit_export(api_op, caller, params, query, body, result, origin)
     return Outcome(api_op.status, result)
