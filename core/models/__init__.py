@@ -15,6 +15,7 @@ from .checkout import Checkout, CheckoutLine, CheckoutPayment, CheckoutReturn
 from .config import ConfigDraft, ConfigVersion
 from .jobs import JobRun
 from .messaging import LoginCode, OutboxMessage
+from .rate_limits import RateLimitCounter
 
 __all__ = [
     "Account",
@@ -39,6 +40,7 @@ __all__ = [
     "Member",
     "Merchant",
     "OutboxMessage",
+    "RateLimitCounter",
     "Staff",
     "StaffRole",
     "Store",
