@@ -40,6 +40,11 @@ def build_document() -> dict:
                                          "content": {"application/json": {"schema": schemas.ERROR}}})
             responses.setdefault("403", {"description": "The caller's role may not do this",
                                          "content": {"application/json": {"schema": schemas.ERROR}}})
+        responses.setdefault("429", {
+            "description": "Too many requests with a refused token from this client; retry after "
+                           "the Retry-After header's seconds",
+            "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+            "content": {"application/json": {"schema": schemas.ERROR}}})
         entry = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag],
                  "responses": responses}
         if parameters:
@@ -98,7 +103,7 @@ def check_response_against_document(response):
     op = next((o for o in huika().operations if o.operation_id == endpoint), None)
     if op is None:
         return response
-    statuses = {*op.responses, *(() if op.public else (401, 403)), 400, 500, 503}
+    statuses = {*op.responses, *(() if op.public else (401, 403)), 400, 429, 500, 503}
     if op.request_schema is not None:
         statuses.add(422)
     if response.status_code not in statuses:
