@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.db import Database, default_sqlite_url
 from core.plugins import build_registry
@@ -43,11 +42,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["HUIKA_ENV"] == "production" and app.config["SECRET_KEY"] in (DEFAULT_SECRET_KEY, "", None):
         raise InsecureConfiguration("set HUIKA_SECRET_KEY to a long random value before running in production")
     app.json.ensure_ascii = False
-    trusted_proxies = int(app.config.get("HUIKA_TRUSTED_PROXIES")
-                          or os.environ.get("HUIKA_TRUSTED_PROXIES") or 0)
-    if trusted_proxies:
-        # The client's address (throttling keys on it) and scheme from that many proxies' headers.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxies, x_proto=trusted_proxies)
     app.session_interface = HttpsAwareSessions()
     csrf.init_app(app)
     i18n.init_app(app)

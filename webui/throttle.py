@@ -28,6 +28,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from limits import parse_many
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import clock
 
@@ -128,7 +129,7 @@ API_SCOPE = "api-token-failures"
 # -- set-up ---------------------------------------------------------------------------------
 
 class InvalidLimit(ValueError):
-    """A limit setting Flask-Limiter cannot read (it would silently skip it)."""
+    """A throttling setting that does not parse (Flask-Limiter would silently skip a limit)."""
 
 
 def load_settings(app: Flask) -> None:
@@ -144,9 +145,22 @@ def load_settings(app: Flask) -> None:
                                f"'{setting.default}' ({error})") from None
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind HUIKA_TRUSTED_PROXIES reverse proxies, take the client's address (what the
+    limits key on) and scheme from their X-Forwarded-For / -Proto headers; with 0 (the
+    default) those headers are ignored, so a client cannot choose its own address."""
+    raw = str(app.config.get("HUIKA_TRUSTED_PROXIES") or os.environ.get("HUIKA_TRUSTED_PROXIES") or "0")
+    if not raw.strip().isdigit():
+        raise InvalidLimit(f"HUIKA_TRUSTED_PROXIES={raw!r} is not a number of proxies (0, 1, 2 …)")
+    count = int(raw)
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+
+
 def init_app(app: Flask) -> Limiter:
     """Attach a limiter to ``app`` (after its blueprints: it wraps their views)."""
     load_settings(app)
+    trust_proxies(app)
     limiter = Limiter(client_address, storage_uri=f"{rate_limit_storage.SCHEME}://",
                       storage_options={"database": app.extensions["huika"].db},
                       strategy="fixed-window", headers_enabled=False, swallow_errors=False,
