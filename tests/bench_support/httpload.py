@@ -37,11 +37,13 @@ class Gunicorn:
     """``python -m gunicorn 'webui:create_app()'`` with DATABASE_URL, as in production."""
 
     def __init__(self, database_url: str, workdir: Path, *, workers: int = 2,
-                 pythonpath: list[Path] = ()) -> None:
+                 pythonpath: list[Path] = (), args: list[str] = (), env: dict | None = None) -> None:
         self.database_url = database_url
         self.workdir = workdir
         self.workers = workers
         self.pythonpath = [str(p) for p in pythonpath]
+        self.args = list(args)  # more gunicorn options, e.g. an access log
+        self.env = dict(env or {})  # more environment for the app
         self.port = free_port()
         self.log = workdir / f"gunicorn-{self.port}.log"
         self.process: subprocess.Popen | None = None
@@ -51,9 +53,11 @@ class Gunicorn:
         env["DATABASE_URL"] = self.database_url
         env["HUIKA_INSTANCE_PATH"] = str(self.workdir / "instance")
         env["PYTHONPATH"] = os.pathsep.join([*self.pythonpath, env.get("PYTHONPATH", "")]).strip(os.pathsep)
+        env.update(self.env)
         command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers),
                    "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning",
-                   "--error-logfile", str(self.log), "--timeout", "60", "webui:create_app()"]
+                   "--error-logfile", str(self.log), "--timeout", "60", *self.args,
+                   "webui:create_app()"]
         self.process = subprocess.Popen(command, cwd=self.workdir, env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self._wait_ready()
