@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from .models import RateLimitCounter
@@ -38,14 +39,14 @@ def count_hit(session: Session, key: str, window: timedelta, now: datetime,
     return session.execute(statement).scalar_one()
 
 
-def current_hits(session: Session, key: str, now: datetime) -> int:
+def current_hits(session: Session | Connection, key: str, now: datetime) -> int:
     """Hits in ``key``'s open window (0 when there is none)."""
     hits = session.scalar(select(RateLimitCounter.hits).where(
         RateLimitCounter.key == key, RateLimitCounter.expires_at > now))
     return hits or 0
 
 
-def window_end(session: Session, key: str, now: datetime) -> datetime:
+def window_end(session: Session | Connection, key: str, now: datetime) -> datetime:
     """When ``key``'s open window ends (``now`` when there is none)."""
     end = session.scalar(select(RateLimitCounter.expires_at).where(
         RateLimitCounter.key == key, RateLimitCounter.expires_at > now))

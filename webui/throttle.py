@@ -56,7 +56,7 @@ SMS_PHONE = Setting("HUIKA_RATELIMIT_SMS_PHONE", "5 per hour;10 per day",
                     "SMS sign-in code requests per phone number")
 SMS_MERCHANT = Setting("HUIKA_RATELIMIT_SMS_MERCHANT", "500 per day",
                        "SMS sign-in codes sent per merchant")
-API_AUTH_FAILURES = Setting("HUIKA_RATELIMIT_API_AUTH_FAILURES", "20 per minute;200 per hour",
+API_AUTH_FAILURES = Setting("HUIKA_RATELIMIT_API_AUTH_FAILURES", "30 per minute",
                             "API requests with an unknown or revoked bearer token per client address")
 LIMITS = (LOGIN_ACCOUNT, LOGIN_CLIENT, REGISTER_CLIENT, SMS_CLIENT, SMS_PHONE, SMS_MERCHANT,
           API_AUTH_FAILURES)
