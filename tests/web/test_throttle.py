@@ -269,3 +269,17 @@ def test_forwarded_addresses_count_only_behind_trusted_proxies(app, database_url
         assert guesses(behind_proxy, "127.0.9.4", 1) == [401]  # another client behind it
     finally:
         proxied.extensions["huika"].db.dispose()
+
+
+def test_unthrottle_lets_everyone_try_again(app, shop, clock):
+    from click.testing import CliRunner
+
+    from webui.cli import cli
+
+    guesser = client_at(app, "127.0.0.14")
+    for n in range(31):
+        guesser.get("/api/v1/members", headers={"Authorization": f"Bearer guess-{n}"})
+    assert guesser.get("/api/v1/members", headers=shop.headers()).status_code == 429
+    result = CliRunner().invoke(cli, ["unthrottle"], obj={"app": app})
+    assert result.exit_code == 0 and "throttling counters cleared" in result.output
+    assert guesser.get("/api/v1/members", headers=shop.headers()).status_code == 200
