@@ -7,6 +7,7 @@ import http.client
 import re
 import shutil
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
@@ -32,6 +33,23 @@ def call(port: int, method: str, path: str, body: str | None = None, headers: di
         connection.close()
 
 
+def workers_seen(access_log: Path) -> set[str]:
+    return {line.split()[0] for line in access_log.read_text().splitlines()} if access_log.exists() else set()
+
+
+def wait_for_both_workers(port: int, access_log: Path, timeout: float = 60.0) -> None:
+    """Gunicorn answers as soon as one worker is up; the other may still be importing the app.
+    Ask in pairs until both have answered (or the test would measure one worker)."""
+    deadline = time.monotonic() + timeout
+    while len(workers_seen(access_log)) < 2:
+        assert time.monotonic() < deadline, f"only {workers_seen(access_log)} answered in {timeout} s"
+        pair = [threading.Thread(target=call, args=(port, "GET", "/login")) for _ in range(2)]
+        for thread in pair:
+            thread.start()
+        for thread in pair:
+            thread.join(timeout=30)
+
+
 @pytest.fixture
 def sqlite_file(tmp_path, sqlite_template) -> str:
     """A migrated SQLite file (the database of a one-shop install; on PostgreSQL the counter is
@@ -53,6 +71,7 @@ def test_two_workers_share_the_sign_in_counter(sqlite_file, plugin_registry, tmp
                       args=["--access-logfile", str(access_log),
                             "--access-logformat", "%(p)s %(m)s %(U)s %(s)s"])
     with server:
+        wait_for_both_workers(server.port, access_log)
         _status, answer_headers, page = call(server.port, "GET", "/login")
         session = answer_headers["Set-Cookie"].split(";", 1)[0]
         token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page).group(1)
