@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 import os
 from dataclasses import dataclass
@@ -65,8 +66,16 @@ LIMITS = (LOGIN_ACCOUNT, LOGIN_CLIENT, REGISTER_CLIENT, SMS_CLIENT, SMS_PHONE, S
 # -- whose requests count together ---------------------------------------------------------
 
 def client_address() -> str:
-    """The client's address (behind a reverse proxy: set HUIKA_TRUSTED_PROXIES)."""
-    return request.remote_addr or "unknown"
+    """The client's address (behind a reverse proxy: set HUIKA_TRUSTED_PROXIES). An IPv6
+    client counts by its /64, the block one subscriber gets, or it could rotate addresses."""
+    address = request.remote_addr or "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6 and parsed.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed.ipv4_mapped or parsed)
 
 
 def _digest(*parts: str) -> str:

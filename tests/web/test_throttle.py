@@ -247,6 +247,15 @@ def test_expired_windows_are_deleted(app, hk, shop, clock):
         assert session.scalar(select(func.count()).select_from(RateLimitCounter)) == 4
 
 
+def test_an_ipv6_client_counts_by_its_64_block(app, shop, clock):
+    # (2001:db8::/32 is the documentation prefix: these are request fields, not traffic)
+    for n in range(30):  # a new address for every guess, all in one /64
+        assert client_at(app, f"2001:db8:0:1::{n:x}").get("/api/v1/members", headers={
+            "Authorization": "Bearer guess"}).status_code == 401
+    assert client_at(app, "2001:db8:0:1:ffff::1").get("/api/v1/members", headers=shop.headers()).status_code == 429
+    assert client_at(app, "2001:db8:0:2::1").get("/api/v1/members", headers=shop.headers()).status_code == 200
+
+
 def test_forwarded_addresses_count_only_behind_trusted_proxies(app, database_url, plugin_registry, clock):
     from webui import create_app
 

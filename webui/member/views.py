@@ -195,11 +195,12 @@ def send_code(merchant_id: int):
              "it to anyone.", merchant=name)
     try:
         with huika().db.write() as db_session:
-            g.sms_code_sent = request_login_code(db_session, merchant_id, phone,
-                                                 sender=message_sender(), text=text, now=now_utc())
+            sent = request_login_code(db_session, merchant_id, phone, sender=message_sender(),
+                                      text=text, now=now_utc())
     except HuikaError as error:
         form.phone.errors = [*list(form.phone.errors), error.message]
         return _login_page(merchant_id, phone_form=form, status=422)
+    g.sms_code_sent = sent  # committed: it counts against the merchant's daily SMS (throttle)
     session[PENDING_KEY] = {"merchant_id": merchant_id, "phone": phone}
     # The same answer whether or not the number is registered (no member list for guessers).
     flash(_("If %(phone)s is registered with us, a code is on its way by SMS.", phone=phone))
