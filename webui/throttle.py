@@ -73,9 +73,11 @@ def client_address() -> str:
         parsed = ipaddress.ip_address(address)
     except ValueError:
         return address
-    if parsed.version == 6 and parsed.ipv4_mapped is None:
+    if parsed.version == 6:
+        if parsed.ipv4_mapped is not None:  # ::ffff:a.b.c.d is an IPv4 client
+            return str(parsed.ipv4_mapped)
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    return str(parsed.ipv4_mapped or parsed)
+    return str(parsed)
 
 
 def _digest(*parts: str) -> str:

@@ -254,6 +254,11 @@ def test_an_ipv6_client_counts_by_its_64_block(app, shop, clock):
             "Authorization": "Bearer guess"}).status_code == 401
     assert client_at(app, "2001:db8:0:1:ffff::1").get("/api/v1/members", headers=shop.headers()).status_code == 429
     assert client_at(app, "2001:db8:0:2::1").get("/api/v1/members", headers=shop.headers()).status_code == 200
+    # An IPv4 client seen through an IPv6 socket is the same IPv4 client.
+    for address in ("127.0.0.20", "::ffff:127.0.0.20"):
+        for _ in range(15):
+            client_at(app, address).get("/api/v1/members", headers={"Authorization": "Bearer guess"})
+    assert client_at(app, "127.0.0.20").get("/api/v1/members", headers=shop.headers()).status_code == 429
 
 
 def test_forwarded_addresses_count_only_behind_trusted_proxies(app, database_url, plugin_registry, clock):
