@@ -10,7 +10,10 @@ Login codes (member self-service, M4) are guessable if nothing stops a guesser
 
 - a code is 6 random digits (``secrets``), stored only as a slow salted hash (scrypt), and
   expires after ``CODE_TTL``;
-- at most ``MAX_CODES_PER_HOUR`` codes per phone and merchant in any hour;
+- how many codes may be asked for (per client, per phone number, per merchant and day) is
+  throttled where the requests arrive (webui/throttle.py, limits in settings), one
+  mechanism for all of them, counting requests for unknown numbers too so the answer never
+  tells whether a number is registered;
 - a new code replaces the previous one (only the newest works);
 - ``MAX_ATTEMPTS`` wrong tries invalidate the code; the count is an atomic update in the
   caller's transaction, and ``check_login_code`` never raises on a wrong code, so the caller
@@ -25,11 +28,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .clock import now_utc
-from .errors import HuikaError, Invalid, problem
+from .errors import Invalid, problem
 from .fields import PHONE_PATTERN
 from .models import LoginCode, Member, OutboxMessage
 from .security import hash_secret, verify_secret
@@ -38,7 +41,6 @@ log = logging.getLogger(__name__)
 
 CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=10)
-MAX_CODES_PER_HOUR = 5
 MAX_ATTEMPTS = 5
 LOGIN = "member_login"
 _PHONE = re.compile(PHONE_PATTERN)
@@ -71,12 +73,6 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
 
 
-class TooManyCodes(HuikaError):
-    """More than MAX_CODES_PER_HOUR codes asked for one phone within an hour."""
-
-    code = "too_many_codes"
-
-
 @dataclass(frozen=True)
 class CodeCheck:
     """The answer of ``check_login_code``: ``ok``, or why not and how many tries are left."""
@@ -92,24 +88,20 @@ def request_login_code(session: Session, merchant_id: int, phone: str, *, sender
     """Send a new login code to a member's phone; False (nothing sent) if no member has it.
 
     ``text`` is the message with ``{code}`` where the code goes (the caller translates it).
-    Raises ``Invalid`` for a malformed phone and ``TooManyCodes`` past the hourly limit.
+    Raises ``Invalid`` for a malformed phone. How often it may be called is the caller's
+    throttle (webui/throttle.py).
     """
     now = now or now_utc()
     phone = (phone or "").strip()
     if not _PHONE.match(phone):
         raise Invalid("an 11-digit mainland mobile number, e.g. 13800138000",
                       details=[problem("/phone", "an 11-digit mainland mobile number")])
-    # Lock the member row: concurrent requests for one phone count the codes one at a time.
+    # Lock the member row: concurrent requests for one phone replace the live code one at a
+    # time, so exactly one code works afterwards.
     member = session.scalar(select(Member).where(Member.merchant_id == merchant_id,
                                                  Member.phone == phone).with_for_update())
     if member is None:
         return False
-    recent = session.scalar(select(func.count()).select_from(LoginCode).where(
-        LoginCode.merchant_id == merchant_id, LoginCode.phone == phone,
-        LoginCode.purpose == LOGIN, LoginCode.created_at > now - timedelta(hours=1)))
-    if recent >= MAX_CODES_PER_HOUR:
-        raise TooManyCodes(f"at most {MAX_CODES_PER_HOUR} codes an hour for one phone; "
-                           "try again later")
     session.execute(update(LoginCode).where(
         LoginCode.merchant_id == merchant_id, LoginCode.phone == phone, LoginCode.purpose == LOGIN,
         LoginCode.consumed_at.is_(None), LoginCode.invalidated_at.is_(None))

@@ -12,7 +12,7 @@ from core.plugins import build_registry
 
 from flask_wtf import CSRFProtect
 
-from . import busy, guards, i18n, security_headers
+from . import busy, guards, i18n, security_headers, throttle
 from .auth import HttpsAwareSessions, current_staff
 from .extension import Huika
 from .instance_secrets import InsecureConfiguration, check_production_key, instance_secret_key, pin_peppers
@@ -100,7 +100,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     described = [serve(app, api_op) for api_op in handler_operations]
     app.extensions["huika"].operations = [*OPERATIONS, *described]
     app.extensions["huika"].handlers = {op.operation_id: op for op in handler_operations}
-    busy.retry_views_when_busy(app)  # last: it wraps every view registered above
+    throttle.init_app(app)  # wraps the views registered above
+    busy.retry_views_when_busy(app)  # last: it wraps every view, throttled ones included
     return app
 
 

@@ -1,9 +1,10 @@
 """Staff login with sessions for the web pages (the API uses bearer tokens instead).
 
-Login renews the session (no fixation); cookies are HttpOnly and SameSite=Lax; over HTTPS
-they are Secure and named with the ``__Host-`` prefix (the browser then refuses the cookie
-from plain HTTP, from a sibling subdomain or for a narrower path, so it cannot be planted
-or overwritten from there); every form carries a CSRF token (Flask-WTF).
+Login renews the session (no fixation); attempts are throttled per account and per client
+(webui/throttle.py); cookies are HttpOnly and SameSite=Lax; over HTTPS they are Secure and
+named with the ``__Host-`` prefix (the browser then refuses the cookie from plain HTTP, from a
+sibling subdomain or for a narrower path, so it cannot be planted or overwritten from there);
+every form carries a CSRF token (Flask-WTF).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from core.models import Merchant, Staff
 from core.tenancy import authenticate
 
 from .extension import huika
+from .throttle import refused_page_for
 
 bp = Blueprint("auth", __name__)
 
@@ -119,6 +121,12 @@ def login():
     elif request.method == "POST":
         error = _("Please fill in every field.")
     return render_template("auth/login.html", form=form, error=error), 200 if error is None else 401
+
+
+@refused_page_for("auth.login")
+def login_refused(message: str):
+    """Too many attempts (webui/throttle.py): the form again, with when to retry."""
+    return render_template("auth/login.html", form=LoginForm(), error=message)
 
 
 @bp.post("/logout")

@@ -303,6 +303,17 @@ def scheduler(ctx: click.Context) -> None:
     blocking.start()
 
 
+@cli.command(help="Forget every throttling counter now, e.g. when someone's wrong passwords keep "
+                  "a user locked out (docs/operations.md, Throttling).")
+@click.pass_context
+def unthrottle(ctx: click.Context) -> None:
+    from core import rate_limits
+
+    with _huika(ctx).db.write() as session:
+        cleared = rate_limits.clear(session)
+    click.echo(f"{cleared} throttling counters cleared")
+
+
 def main() -> None:
     from core.plugins import build_registry
 

@@ -16,6 +16,7 @@ from .config import ConfigDraft, ConfigVersion
 from .jobs import JobRun
 from .audit import AuditEntry
 from .messaging import LoginCode, OutboxMessage
+from .rate_limits import RateLimitCounter
 
 __all__ = [
     "Account",
@@ -41,6 +42,7 @@ __all__ = [
     "Member",
     "Merchant",
     "OutboxMessage",
+    "RateLimitCounter",
     "Staff",
     "StaffRole",
     "Store",

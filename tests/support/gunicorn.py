@@ -67,7 +67,7 @@ class GunicornServer:
 
     def __init__(self, database_url: str, workdir: Path, *, workers: int = 2, threads: int = 1,
                  preload: bool = False, pythonpath: list[Path] | tuple = (), env: dict | None = None,
-                 port: int | None = None, timeout: int = 60) -> None:
+                 port: int | None = None, timeout: int = 60, args: list[str] | tuple = ()) -> None:
         self.database_url = database_url
         self.workdir = Path(workdir)
         self.workers = workers
@@ -77,6 +77,7 @@ class GunicornServer:
         self.preload = preload
         self.pythonpath = [str(p) for p in pythonpath]
         self.extra_env = dict(env or {})
+        self.args = list(args)  # more gunicorn options, e.g. an access log
         self.port = port or free_port()
         self.timeout = timeout  # gunicorn's worker timeout, seconds
         self.log = self.workdir / f"gunicorn-{self.port}.log"
@@ -105,7 +106,7 @@ class GunicornServer:
                    "--threads", str(self.threads), "--bind", f"127.0.0.1:{self.port}",
                    "--timeout", str(self.timeout), "--graceful-timeout", "5",
                    "--log-level", "warning", "--error-logfile", str(self.log),
-                   *(["--preload"] if self.preload else []), "webui:create_app()"]
+                   *(["--preload"] if self.preload else []), *self.args, "webui:create_app()"]
         with open(self.log, "ab") as log:
             # Its own session (process group), so kill() and stop() reach the workers too.
             self.process = subprocess.Popen(command, cwd=self.workdir, env=env, stdout=log,

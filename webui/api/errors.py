@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
+from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -9,6 +10,7 @@ from core.db import is_busy
 from core.errors import Busy, Conflict, Forbidden, HuikaError, Invalid, NotFound
 
 from . import bp
+from ..throttle import retry_after_seconds
 from .handlers import PreconditionRequired
 from .operations import BadRequest, Unauthorized
 
@@ -46,6 +48,17 @@ def handle_database_busy(error: OperationalError):
         current_app.logger.warning("database still busy, answering 503: %s", error.orig)
         return error_response(503, "busy", "the database is busy; retry in a moment")
     raise error
+
+
+@bp.errorhandler(RateLimitExceeded)
+def handle_rate_limited(error: RateLimitExceeded):
+    """Too many refused bearer tokens from this client (webui/throttle.py)."""
+    seconds = retry_after_seconds()
+    response = error_response(429, "rate_limited", "too many requests with an unknown or revoked "
+                              f"token from this client; retry in {seconds} seconds",
+                              {"retry_after": seconds})
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def handle_http_error(error: HTTPException):

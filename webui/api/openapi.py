@@ -43,6 +43,11 @@ def build_document() -> dict:
         for status, description in edge_responses(op).items():  # webui/guards.py, before the view
             responses.setdefault(str(status), {"description": description,
                                                "content": {"application/json": {"schema": schemas.ERROR}}})
+        responses.setdefault("429", {
+            "description": "Too many requests with a refused token from this client; retry after "
+                           "the Retry-After header's seconds",
+            "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+            "content": {"application/json": {"schema": schemas.ERROR}}})
         entry = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag],
                  "responses": responses}
         if parameters:
@@ -112,7 +117,7 @@ def check_response_against_document(response):
     op = next((o for o in huika().operations if o.operation_id == endpoint), None)
     if op is None:
         return response
-    statuses = {*op.responses, *(() if op.public else (401, 403)), *edge_responses(op), 400, 500, 503}
+    statuses = {*op.responses, *(() if op.public else (401, 403)), *edge_responses(op), 400, 429, 500, 503}
     if op.request_schema is not None:
         statuses.add(422)
     if response.status_code not in statuses:

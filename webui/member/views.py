@@ -7,7 +7,7 @@ from functools import wraps
 from types import SimpleNamespace
 
 import segno
-from flask import (Response, abort, current_app, flash, redirect, render_template, request,
+from flask import (Response, abort, current_app, flash, g, redirect, render_template, request,
                    session, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,7 +22,7 @@ from core.config_versions import published_config
 from core.errors import Conflict, HuikaError, Invalid
 from core.fields import PHONE_PATTERN
 from core.ledger import card_balances, open_lots
-from core.messaging import OutboxSender, TooManyCodes, check_login_code, request_login_code
+from core.messaging import OutboxSender, check_login_code, request_login_code
 from core.models import Card, Member, Merchant
 
 from ..api.money import history as card_history
@@ -30,6 +30,7 @@ from ..cashier.forms import apply_member_problems, member_document, member_form
 from ..cashier.ops import asset_info, balance_rows, history_rows
 from ..extension import huika
 from ..i18n import label
+from ..throttle import refused_page_for
 from . import bp
 
 SESSION_KEY = "member_portal"  # {"member_id", "merchant_id"}: the member's own session
@@ -143,6 +144,19 @@ def register(merchant_id: int):
                            merchant_name=name), status
 
 
+@refused_page_for("member.register")
+def register_refused(message: str):
+    """Too many registrations from this client (webui/throttle.py): the form as filled in."""
+    merchant_id = request.view_args["merchant_id"]
+    name = merchant_name(merchant_id)
+    with huika().db.read() as db_session:
+        config = published_config(db_session, merchant_id, huika().plugins)
+    form, _schema = member_form(config, request.form)
+    form.form_errors.insert(0, message)
+    return render_template("member/register.html", form=form, merchant_id=merchant_id,
+                           merchant_name=name)
+
+
 # -- SMS-code login ----------------------------------------------------------------------
 
 def _pending_phone(merchant_id: int) -> str:
@@ -181,19 +195,25 @@ def send_code(merchant_id: int):
              "it to anyone.", merchant=name)
     try:
         with huika().db.write() as db_session:
-            request_login_code(db_session, merchant_id, phone, sender=message_sender(), text=text,
-                               now=now_utc())
-    except TooManyCodes:
-        form.phone.errors = [*list(form.phone.errors),
-                             _("Too many codes were asked for this number; try again in an hour.")]
-        return _login_page(merchant_id, phone_form=form, status=429)
+            sent = request_login_code(db_session, merchant_id, phone, sender=message_sender(),
+                                      text=text, now=now_utc())
     except HuikaError as error:
         form.phone.errors = [*list(form.phone.errors), error.message]
         return _login_page(merchant_id, phone_form=form, status=422)
+    g.sms_code_sent = sent  # committed: it counts against the merchant's daily SMS (throttle)
     session[PENDING_KEY] = {"merchant_id": merchant_id, "phone": phone}
     # The same answer whether or not the number is registered (no member list for guessers).
     flash(_("If %(phone)s is registered with us, a code is on its way by SMS.", phone=phone))
     return redirect(url_for("member.login", merchant_id=merchant_id), 303)
+
+
+@refused_page_for("member.send_code")
+def send_code_refused(message: str):
+    """Too many codes asked for (webui/throttle.py: per client, per number, per merchant)."""
+    form = PhoneForm()
+    form.phone.errors = [message]
+    page, _status = _login_page(request.view_args["merchant_id"], phone_form=form)
+    return page
 
 
 @bp.post("/<int:merchant_id>/login")

@@ -1,0 +1,230 @@
+"""Throttling (issue 10, item 4): Flask-Limiter on sign-in, self-registration, SMS codes and
+API token failures, counted in the app's own database so all gunicorn workers share it.
+
+Every limit is a setting in Flask-Limiter's notation (``"5 per minute;20 per hour"``), read
+from the environment variable of the same name; ``LIMITS`` below is the list, with the
+defaults (docs/operations.md has the same table). A limit counts every request it covers
+(right or wrong password alike) in one atomic database increment, so N parallel requests
+from several workers let exactly the limit through; the one exception is the API, which
+counts only failed tokens (a request is refused once the client's failures reach the limit).
+
+A refused request gets 429 with ``Retry-After`` (seconds): a page with the message in the
+UI language where a person meets it, JSON ``{"error": …}`` on /api/.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import math
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable
+
+from flask import Flask, current_app, g, request
+from flask_babel import format_timedelta
+from flask_babel import lazy_gettext as _l
+from flask_limiter import Limiter, RateLimitExceeded
+from limits import parse_many
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException
+
+from core import clock
+
+from . import rate_limit_storage
+
+EXTENSION = "huika_limiter"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # the app config key and the environment variable
+    default: str
+    covers: str  # for the operations guide
+
+
+LOGIN_ACCOUNT = Setting("HUIKA_RATELIMIT_LOGIN_ACCOUNT", "5 per minute;20 per hour",
+                        "staff sign-in attempts per account (merchant + username)")
+LOGIN_CLIENT = Setting("HUIKA_RATELIMIT_LOGIN_CLIENT", "20 per minute;100 per hour",
+                       "staff sign-in attempts per client address")
+REGISTER_CLIENT = Setting("HUIKA_RATELIMIT_REGISTER_CLIENT", "5 per minute;30 per hour",
+                          "member self-registrations per client address")
+SMS_CLIENT = Setting("HUIKA_RATELIMIT_SMS_CLIENT", "5 per 10 minutes;20 per day",
+                     "SMS sign-in code requests per client address")
+SMS_PHONE = Setting("HUIKA_RATELIMIT_SMS_PHONE", "5 per hour;10 per day",
+                    "SMS sign-in code requests per phone number")
+SMS_MERCHANT = Setting("HUIKA_RATELIMIT_SMS_MERCHANT", "500 per day",
+                       "SMS sign-in codes sent per merchant")
+API_AUTH_FAILURES = Setting("HUIKA_RATELIMIT_API_AUTH_FAILURES", "30 per minute",
+                            "API requests with an unknown or revoked bearer token per client address")
+LIMITS = (LOGIN_ACCOUNT, LOGIN_CLIENT, REGISTER_CLIENT, SMS_CLIENT, SMS_PHONE, SMS_MERCHANT,
+          API_AUTH_FAILURES)
+
+
+# -- whose requests count together ---------------------------------------------------------
+
+def client_address() -> str:
+    """The client's address (behind a reverse proxy: set HUIKA_PROXY_HOPS, webui.trust_proxies). An IPv6
+    client counts by its /64, the block one subscriber gets, or it could rotate addresses."""
+    address = request.remote_addr or "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        if parsed.ipv4_mapped is not None:  # ::ffff:a.b.c.d is an IPv4 client
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+def _digest(*parts: str) -> str:
+    """Usernames and phone numbers are kept only as keyed hashes in the counter table."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    message = "\x1f".join(part.strip().casefold() for part in parts).encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
+
+
+def login_account() -> str:
+    """merchant + username as typed, whether or not they exist (no hint for guessers)."""
+    return "account:" + _digest(request.form.get("merchant", ""), request.form.get("username", ""))
+
+
+def phone_number() -> str:
+    return "phone:" + _digest(request.form.get("phone", ""))
+
+
+def merchant() -> str:
+    return f"merchant:{(request.view_args or {}).get('merchant_id', '')}"
+
+
+def sms_code_sent(_response) -> bool:
+    """Count a merchant's SMS only when one went out (member.send_code sets the flag)."""
+    return bool(g.get("sms_code_sent"))
+
+
+def token_rejected(response) -> bool:
+    """A bearer token was sent and refused (a missing header is no guess)."""
+    return response.status_code == 401 and "Authorization" in request.headers
+
+
+@dataclass(frozen=True)
+class Rule:
+    endpoint: str
+    setting: Setting
+    key: Callable[[], str]
+    message: object  # a lazy string with %(wait)s: what the person reads on the 429 page
+    deduct_when: Callable | None = None
+
+
+RULES = (
+    Rule("auth.login", LOGIN_ACCOUNT, login_account,
+         _l("Too many sign-in attempts for this account. Try again %(wait)s.")),
+    Rule("auth.login", LOGIN_CLIENT, client_address,
+         _l("Too many sign-in attempts from this device. Try again %(wait)s.")),
+    Rule("member.register", REGISTER_CLIENT, client_address,
+         _l("Too many registrations from this device. Try again %(wait)s.")),
+    Rule("member.send_code", SMS_CLIENT, client_address,
+         _l("Too many codes were asked for from this device. Try again %(wait)s.")),
+    Rule("member.send_code", SMS_PHONE, phone_number,
+         _l("Too many codes were asked for this number. Try again %(wait)s.")),
+    Rule("member.send_code", SMS_MERCHANT, merchant,
+         _l("The shop has sent all its sign-in codes for today. Try again %(wait)s, or ask at "
+            "the counter."), deduct_when=sms_code_sent),
+)
+API_SCOPE = "api-token-failures"
+
+
+# -- set-up ---------------------------------------------------------------------------------
+
+class InvalidLimit(ValueError):
+    """A throttling setting that does not parse (Flask-Limiter would silently skip a limit)."""
+
+
+def load_settings(app: Flask) -> None:
+    """Each limit from the app config, else its environment variable, else the default;
+    refuse to start on one that does not parse."""
+    for setting in LIMITS:
+        value = app.config.setdefault(setting.name, os.environ.get(setting.name) or setting.default)
+        try:
+            if not parse_many(value):
+                raise ValueError("empty")
+        except ValueError as error:
+            raise InvalidLimit(f"{setting.name}={value!r} is not a limit like "
+                               f"'{setting.default}' ({error})") from None
+
+
+def init_app(app: Flask) -> Limiter:
+    """Attach a limiter to ``app`` (after its blueprints: it wraps their views)."""
+    load_settings(app)
+    limiter = Limiter(client_address, storage_uri=f"{rate_limit_storage.SCHEME}://",
+                      storage_options={"database": app.extensions["huika"].db},
+                      strategy="fixed-window", headers_enabled=False, swallow_errors=False,
+                      fail_on_first_breach=True)
+    limiter.init_app(app)
+    for rule in RULES:
+        view = app.view_functions[rule.endpoint]
+        app.view_functions[rule.endpoint] = limiter.limit(
+            _setting_value(rule.setting), key_func=rule.key, methods=["POST"],
+            error_message=rule.setting.name, deduct_when=rule.deduct_when)(view)
+    # One counter per client across every API endpoint, so switching endpoints gains nothing.
+    limiter.shared_limit(_setting_value(API_AUTH_FAILURES), scope=API_SCOPE,
+                         error_message=API_AUTH_FAILURES.name,
+                         deduct_when=token_rejected)(app.blueprints["api"])
+    app.extensions[EXTENSION] = limiter
+    app.register_error_handler(RateLimitExceeded, refused_page)
+    return limiter
+
+
+def _setting_value(setting: Setting) -> Callable[[], str]:
+    return lambda: current_app.config[setting.name]
+
+
+# -- the answer to a refused request ----------------------------------------------------------
+
+def retry_after_seconds() -> int:
+    """Whole seconds until the breached window ends (at least 1)."""
+    breached = current_app.extensions[EXTENSION].current_limit
+    if breached is None:
+        return 1
+    ends_at = breached.window.reset_time
+    return max(1, math.ceil(ends_at - clock.now_utc().timestamp()))
+
+
+def wait_text(seconds: int) -> str:
+    """'in 3 minutes' / '3分钟后', in the UI language."""
+    return format_timedelta(timedelta(seconds=seconds), threshold=1, add_direction=True)
+
+
+def message_for(error: RateLimitExceeded, seconds: int) -> str:
+    rule = next((r for r in RULES if r.setting.name == error.description), None)
+    template = rule.message if rule else _l("Too many attempts. Try again %(wait)s.")
+    return str(template) % {"wait": wait_text(seconds)}
+
+
+_PAGES: dict[str, Callable[[str], object]] = {}
+
+
+def refused_page_for(endpoint: str):
+    """Register how ``endpoint`` shows a refusal: a function of the message that returns the
+    page (the view's own form, with the message where an error goes)."""
+
+    def register(render: Callable[[str], object]):
+        _PAGES[endpoint] = render
+        return render
+
+    return register
+
+
+def refused_page(error: RateLimitExceeded):
+    seconds = retry_after_seconds()
+    message = message_for(error, seconds)
+    body = f"<p role=\"alert\">{escape(message)}</p>"
+    render = _PAGES.get(request.endpoint or "")
+    if render is not None:
+        try:
+            body = render(message)
+        except HTTPException:  # e.g. an unknown merchant: the message alone still says it
+            pass
+    return body, 429, {"Retry-After": str(seconds)}
