@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench_support.httpload import free_port
+from tests.support.gunicorn import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
