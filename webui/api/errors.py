@@ -10,6 +10,7 @@ from core.errors import Busy, Conflict, Forbidden, HuikaError, Invalid, NotFound
 from . import bp
 from .handlers import PreconditionRequired
 from .operations import BadRequest, Unauthorized
+from .routing import concrete_path_allow
 
 STATUS_BY_ERROR = [
     (NotFound, 404),
@@ -52,7 +53,14 @@ def handle_http_error(error: HTTPException):
     if not request.path.startswith(bp.url_prefix):
         return error
     code = {404: "not_found", 405: "method_not_allowed"}.get(error.code, "http_error")
-    return error_response(error.code or 500, code, error.description or error.name)
+    response = error_response(error.code or 500, code, error.description or error.name)
+    # Keep what the exception says about itself, above all a 405's Allow (RFC 9110 15.5.6).
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    if error.code == 405 and (allow := concrete_path_allow(request.path)) is not None:
+        response.headers["Allow"] = ", ".join(allow)
+    return response
 
 
 @bp.record_once
