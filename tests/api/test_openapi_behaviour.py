@@ -60,6 +60,10 @@ def test_publish_takes_no_body_and_refuses_one_the_schema_does_not_declare(clien
     refused = client.post("/api/v1/config/publish", headers=headers, json={"note": "x", "extra": 1})
     assert refused.status_code == 422
     assert refused.json["error"]["details"] == [{"pointer": "/extra", "message": "unknown property"}]
+    # Found by schemathesis: a property with an empty name slipped through check_body.
+    empty_name = client.post("/api/v1/config/publish", headers=headers, json={"note": "", "": None})
+    assert empty_name.status_code == 422
+    assert empty_name.json["error"]["details"] == [{"pointer": "/", "message": "unknown property"}]
 
 
 def test_a_card_is_issued_without_a_body(client, merchant):
