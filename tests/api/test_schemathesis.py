@@ -81,13 +81,8 @@ def _huge_integer(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _INT64 // 100
 
 
-def _lone_surrogate(value) -> bool:
-    return isinstance(value, str) and any(0xD800 <= ord(char) <= 0xDFFF for char in value)
-
-
 FIXED_BY_ITEM_2 = [  # fixed by item 2 (inputs branch)
     ("ids, page and amounts near 2^63 (OverflowError)", _huge_integer),
-    ("lone surrogates in text (UnicodeEncodeError)", _lone_surrogate),
 ]
 
 
