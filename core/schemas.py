@@ -144,8 +144,11 @@ def check_body(body: Any, schema: dict, message: str) -> Any:
         if required:
             problems.append({"pointer": f"{found.pointer}/{required.group(1)}", "message": "required"})
         elif unexpected:
+            # Names are repr()s: 'a', "it's", and '' (an empty name is a property too).
+            names = [single or double for single, double in
+                     re.findall(r"'([^']*)'|\"([^\"]*)\"", unexpected.group(1))]
             problems += [{"pointer": f"{found.pointer}/{name}", "message": "unknown property"}
-                         for name in re.findall(r"'([^']+)'", unexpected.group(1))]
+                         for name in names] or [{"pointer": found.pointer or "/", "message": found.message}]
         else:
             problems.append({"pointer": found.pointer or "/", "message": found.message})
     if problems:

@@ -587,3 +587,17 @@ def test_builtin_labels_and_rule_ids_in_help(plugin_id):
     cited = [key for key, sub in schema["properties"].items()
              if re.search(r"\b[A-Z]\d\b", sub.get("x-help", {}).get("en", ""))]
     assert len(cited) >= len(schema["properties"]) // 2, cited
+
+
+def test_check_body_names_every_unknown_property_even_an_odd_one():
+    from core.errors import Invalid
+    from core.schemas import check_body
+
+    schema = {"type": "object", "additionalProperties": False, "properties": {"a": {}}}
+    for body, pointers in (({"": 1}, ["/"]), ({"it's": 1}, ["/it's"]), ({"x": 1, "y": 2}, ["/x", "/y"])):
+        try:
+            check_body(body, schema, "refused")
+        except Invalid as refused:
+            assert [d["pointer"] for d in refused.details] == pointers
+        else:
+            raise AssertionError(f"{body} was accepted")

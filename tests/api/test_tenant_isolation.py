@@ -13,7 +13,7 @@ from tests.support.factories import basic_document, make_merchant
 # A body that would be valid for the route if the object were the caller's own.
 BODIES = {
     "updateMember": {"name": "改名"},
-    "updateMallItem": {"stock": 0},
+    "updateMallItem": {"restock": 1},
     "redeemMallItem": {"item_id": 1, "quantity": 1},
     "adjustPoints": {"points": 10, "reason": "测试"},
     "rechargeStoredValue": {"amount_fen": 50000, "payment": {"method": "cash"}},
@@ -22,6 +22,8 @@ BODIES = {
     "refundStoredValue": {"pin": "123456", "payment": {"method": "cash"}},
     "extendCard": {"expires_on": "2099-01-01"},
     "setCardPin": {"pin": "482916"},
+    "returnCheckout": {"lines": [{"line_no": 1, "quantity": 1}]},
+    "changeCardKind": {"kind": "purchase"},
     "updateWheelPrize": {"weight": 2},
     "bindCard": {"member_id": None},  # filled with B's own member below
     "rollbackConfig": None,

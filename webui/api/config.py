@@ -1,8 +1,6 @@
 """Merchant configuration: draft, publish, versions, rollback (L1)."""
 from __future__ import annotations
 
-from flask import request
-
 from core import config_versions
 from core.errors import Invalid
 
@@ -43,7 +41,7 @@ def save_draft():
            responses={201: ("The new version", schemas.VERSION), 409: ("Concurrent publish", schemas.ERROR),
                       422: INVALID})
 def publish():
-    body = json_body() if request.get_data(cache=True) else {}
+    body = json_body()
     note = body.get("note", "")
     if not isinstance(note, str) or len(note) > 200:
         raise Invalid("note must be text of at most 200 characters",

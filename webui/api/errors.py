@@ -13,6 +13,7 @@ from . import bp
 from ..throttle import retry_after_seconds
 from .handlers import PreconditionRequired
 from .operations import BadRequest, Unauthorized
+from .routing import concrete_path_allow
 
 STATUS_BY_ERROR = [
     (NotFound, 404),
@@ -67,7 +68,14 @@ def handle_http_error(error: HTTPException):
         return error
     code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
             413: "payload_too_large"}.get(error.code, "http_error")
-    return error_response(error.code or 500, code, error.description or error.name)
+    response = error_response(error.code or 500, code, error.description or error.name)
+    # Keep what the exception says about itself, above all a 405's Allow (RFC 9110 15.5.6).
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    if error.code == 405 and (allow := concrete_path_allow(request.path)) is not None:
+        response.headers["Allow"] = ", ".join(allow)
+    return response
 
 
 @bp.record_once

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -23,15 +24,19 @@ from core.faults import fault_point
 from core.models import IdempotencyRecord
 from core.operations import ApiOperation, AuditSpec, OperationContext
 from core.pins import with_pin_checks
-from core.text import text_problem
 
 from . import bp, schemas
 from ..audit import request_origin
 from ..extension import huika
-from .operations import Operation, authenticate, json_body
+from .operations import Operation, authenticate, check_documented_body, json_body
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 100
+# Visible ASCII only: what every HTTP stack passes through unchanged (no spaces to trim).
+IDEMPOTENCY_KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
+                          "pattern": "^[!-~]+$"}
+_KEY_PATTERN = re.compile(IDEMPOTENCY_KEY_SCHEMA["pattern"])
+BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
 class IdempotencyReplay(Exception):
@@ -43,20 +48,19 @@ class IdempotencyReplay(Exception):
 
 
 def describe(api_op: ApiOperation) -> Operation:
-    """The OpenAPI description of a handler operation."""
+    """The OpenAPI description of a handler operation (openapi.py adds the errors every
+    operation of its kind can answer: 400, 401, 403, 404, 413, 422, 428, 503)."""
     responses = {api_op.status: ("Success", api_op.response_schema or {"type": "object"})}
     responses.update({status: (text, schemas.ERROR) for status, text in api_op.errors.items()})
+    # Handlers check their own input (query values, bodies, business rules) with Invalid.
     responses.setdefault(422, ("Invalid input; nothing was changed", schemas.ERROR))
     if api_op.idempotent:
         responses.setdefault(409, ("Idempotency-Key reused with another body, or a conflict", schemas.ERROR))
-        responses.setdefault(428, ("Idempotency-Key header missing", schemas.ERROR))
-    if api_op.plugin or "<" in api_op.rule:
-        responses.setdefault(404, ("Not found, or the plugin is not enabled", schemas.ERROR))
-    query = list(api_op.query)
     return Operation(rule=api_op.rule, method=api_op.method, operation_id=api_op.operation_id,
                      summary=api_op.summary, tag=api_op.tag, roles=api_op.roles,
-                     request_schema=api_op.request_schema, responses=responses, query=query,
-                     idempotent=api_op.idempotent, plugin=api_op.plugin)
+                     request_schema=api_op.request_schema, responses=responses,
+                     query=list(api_op.query), idempotent=api_op.idempotent, plugin=api_op.plugin,
+                     reads_body=api_op.method in BODY_METHODS)
 
 
 @dataclass
@@ -67,12 +71,15 @@ class Outcome:
 
 
 def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: dict,
-            idempotency_key: str | None, origin: Origin | None = None) -> Outcome:
+            idempotency_key: str | None, origin: Origin | None = None,
+            check_body_schema: bool = False) -> Outcome:
     """Run one operation for ``caller`` in one transaction: roles, plugin enabled, idempotency,
     and the audit row of an audited operation (``ApiOperation.audit``) in that same transaction.
 
     Shared by the JSON API (bearer tokens) and the web pages (staff sessions), so a cashier
     screen and an API client get exactly the same rules. ``origin`` defaults to the request's.
+    ``check_body_schema`` (the API) first holds the body to the request schema the OpenAPI
+    document declares.
     """
     origin = origin or request_origin()
     if caller.role not in api_op.roles:
@@ -89,6 +96,8 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
             if api_op.plugin and not config.is_enabled(api_op.plugin):
                 raise NotFound(f"the {api_op.plugin} plugin is not enabled for this merchant",
                                code="plugin_not_enabled")
+            if check_body_schema and api_op.request_schema is not None:
+                check_documented_body(body, api_op.request_schema)
             digest = _digest(api_op, params, body)
             claim = None
             if key is not None:
@@ -153,11 +162,12 @@ def serve(app: Flask, api_op: ApiOperation) -> Operation:
     described = describe(api_op)
 
     def view(**params):
+        g.api_operation = described
         caller = authenticate()
-        body = json_body() if api_op.method in ("POST", "PUT", "PATCH") and request.get_data(cache=True) else {}
+        body = json_body(check_schema=False) if api_op.method in BODY_METHODS else {}
         key = _idempotency_key() if api_op.idempotent else None
         outcome = execute(api_op, caller, params=params, body=body, query=request.args.to_dict(),
-                          idempotency_key=key)
+                          idempotency_key=key, check_body_schema=True)
         response = jsonify(outcome.body)
         response.status_code = outcome.status
         if outcome.replayed:
@@ -171,12 +181,16 @@ def serve(app: Flask, api_op: ApiOperation) -> Operation:
 
 
 def _idempotency_key() -> str | None:
-    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-    if len(key) > MAX_KEY_LENGTH:
-        raise Invalid(f"{IDEMPOTENCY_HEADER} is at most {MAX_KEY_LENGTH} characters")
-    if text_problem(key, one_line=True):  # stored as it is; PostgreSQL refuses a NUL
-        raise Invalid(f"{IDEMPOTENCY_HEADER} holds a control character")
-    return key or None
+    """The header as sent (None when missing or empty: 428); anything else not matching
+    IDEMPOTENCY_KEY_SCHEMA is a 422, so the server accepts exactly the documented keys."""
+    key = request.headers.get(IDEMPOTENCY_HEADER, "")
+    if not key:
+        return None
+    if len(key) > MAX_KEY_LENGTH or not _KEY_PATTERN.fullmatch(key):
+        raise Invalid(f"{IDEMPOTENCY_HEADER} is 1 to {MAX_KEY_LENGTH} visible ASCII characters "
+                      "(no spaces)", details=[{"pointer": f"/headers/{IDEMPOTENCY_HEADER}",
+                                               "message": "1 to 100 visible ASCII characters"}])
+    return key
 
 
 class PreconditionRequired(HuikaError):

@@ -9,10 +9,34 @@ from core.schemas import load_registry, validate_against
 
 from . import bp, schemas
 from ..extension import huika
-from .operations import operation
+from .operations import Operation, operation
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 _PARAM_TYPES = {"int": {"type": "integer"}, None: {"type": "string"}, "string": {"type": "string"}}
+
+# Answers every operation of a kind can give, whatever it does. Declarations add their own
+# (a 409 for a taken phone …) with a more precise description, which wins.
+_BAD_REQUEST = ("The body is not JSON, not sent as application/json, or missing", schemas.ERROR)
+_TOO_LARGE = ("The body is larger than the server accepts", schemas.ERROR)
+_INVALID = ("Invalid input; details list each problem with its JSON pointer; nothing was changed",
+            schemas.ERROR)
+_NOT_FOUND = ("No such object for this merchant", schemas.ERROR)
+_PLUGIN_NOT_ENABLED = ("Not found, or the plugin is not enabled for this merchant", schemas.ERROR)
+_UNAUTHORIZED = ("Missing or unknown token", schemas.ERROR)
+_FORBIDDEN = ("The caller's role may not do this", schemas.ERROR)
+_KEY_MISSING = ("Idempotency-Key header missing or empty", schemas.ERROR)
+_BUSY = ("The database stayed busy; retry with the same Idempotency-Key", schemas.ERROR)
+_THROTTLED = ("Too many requests with a refused token from this client (webui/throttle.py); retry "
+              "after Retry-After seconds", schemas.ERROR)
+_HEADERS = {
+    401: {"WWW-Authenticate": {"description": "Bearer realm=\"huika\"", "schema": {"type": "string"}}},
+    429: {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+    503: {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+}
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key", "in": "header", "required": True,
+    "description": "a new random value per operation; the same value when retrying it",
+}
 
 
 def openapi_path(rule: str) -> str:
@@ -20,7 +44,44 @@ def openapi_path(rule: str) -> str:
     return _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", rule)
 
 
+def documented_responses(op: Operation) -> dict[int, tuple[str, dict | None]]:
+    """Every status ``op`` can answer, with its description and body schema.
+
+    The single source for the document and for the test-time response check, so the two
+    cannot disagree. 405 is not here: it belongs to a path, not to an operation (docs/api.md).
+    """
+    responses = dict(op.responses)
+    standard: list[tuple[int, tuple]] = []
+    if op.request_schema is not None or op.reads_body:
+        standard += [(400, _BAD_REQUEST), (413, _TOO_LARGE), (422, _INVALID)]
+    if op.query:
+        standard.append((422, _INVALID))
+    if "<" in op.rule:
+        standard.append((404, _NOT_FOUND))
+    if op.plugin:
+        standard.append((404, _PLUGIN_NOT_ENABLED))
+    if op.idempotent:
+        standard += [(422, _INVALID), (428, _KEY_MISSING)]
+    if not op.public:  # every authenticated call reads the database
+        standard += [(401, _UNAUTHORIZED), (403, _FORBIDDEN), (503, _BUSY)]
+    standard.append((429, _THROTTLED))  # one counter per client over the whole API
+    for status, description in standard:
+        responses.setdefault(status, description)
+    return dict(sorted(responses.items()))
+
+
+def _response_object(status: int, description: str, schema: dict | None) -> dict:
+    entry: dict = {"description": description}
+    if schema:
+        entry["content"] = {"application/json": {"schema": schema}}
+    if status in _HEADERS:
+        entry["headers"] = _HEADERS[status]
+    return entry
+
+
 def build_document() -> dict:
+    from .handlers import IDEMPOTENCY_KEY_SCHEMA
+
     paths: dict = {}
     for op in huika().operations:
         path = bp.url_prefix + openapi_path(op.rule)
@@ -30,37 +91,18 @@ def build_document() -> dict:
         ]
         parameters += [{"name": name, "in": "query", "required": False, "schema": schema,
                         "description": description} for name, schema, description in op.query]
-        responses = {
-            str(status): {"description": description,
-                          **({"content": {"application/json": {"schema": schema}}} if schema else {})}
-            for status, (description, schema) in sorted(op.responses.items())
-        }
-        if not op.public:
-            responses.setdefault("401", {"description": "Missing or unknown token",
-                                         "content": {"application/json": {"schema": schemas.ERROR}}})
-            responses.setdefault("403", {"description": "The caller's role may not do this",
-                                         "content": {"application/json": {"schema": schemas.ERROR}}})
-        for status, description in edge_responses(op).items():  # webui/guards.py, before the view
-            responses.setdefault(str(status), {"description": description,
-                                               "content": {"application/json": {"schema": schemas.ERROR}}})
-        responses.setdefault("429", {
-            "description": "Too many requests with a refused token from this client; retry after "
-                           "the Retry-After header's seconds",
-            "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
-            "content": {"application/json": {"schema": schemas.ERROR}}})
+        if op.idempotent:
+            parameters.append({**IDEMPOTENCY_PARAMETER, "schema": IDEMPOTENCY_KEY_SCHEMA})
+        responses = {str(status): _response_object(status, description, schema)
+                     for status, (description, schema) in documented_responses(op).items()}
         entry = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag],
                  "responses": responses}
         if parameters:
             entry["parameters"] = parameters
-        if op.idempotent:
-            entry["parameters"] = [*entry.get("parameters", []), {
-                "name": "Idempotency-Key", "in": "header", "required": True,
-                "schema": {"type": "string", "maxLength": 100},
-                "description": "a new random value per operation; the same value when retrying it"}]
         if op.plugin:
             entry["x-huika-plugin"] = op.plugin
         if op.request_schema is not None:
-            entry["requestBody"] = {"required": True, "content": {
+            entry["requestBody"] = {"required": op.body_required, "content": {
                 "application/json": {"schema": op.request_schema}}}
         if op.public:
             entry["security"] = []
@@ -69,7 +111,8 @@ def build_document() -> dict:
         "openapi": "3.1.0",
         "info": {"title": "Huika (会卡) API", "version": "1",
                  "description": "Membership cards, members, tiers and merchant configuration. "
-                                "Money is integer fen. Errors: {\"error\": {code, message, details}}."},
+                                "Money is integer fen. Errors: {\"error\": {code, message, details}}. "
+                                "A method a path does not offer answers 405 with an Allow header."},
         "servers": [{"url": "/"}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -79,17 +122,6 @@ def build_document() -> dict:
         "security": [{"bearer": []}],
         "paths": paths,
     }
-
-
-def edge_responses(op) -> dict:
-    """What webui/guards.py answers before ``op`` runs: 413 for a body past the limit, 422 for
-    a query parameter out of its declared range."""
-    found = {}
-    if op.request_schema is not None:
-        found[413] = "The body is larger than the server's limit (1 MB by default)"
-    if op.query:
-        found[422] = "A query parameter is out of its range or holds a control character"
-    return found
 
 
 def _meta_schemas() -> dict:
@@ -110,25 +142,27 @@ class ResponseMismatch(AssertionError):
 
 @bp.after_request
 def check_response_against_document(response):
-    """With VALIDATE_RESPONSES (the tests), every JSON answer must match its documented schema."""
+    """With VALIDATE_RESPONSES (the tests), every answer must be documented for its operation
+    (status, body schema, headers) exactly as the document says. A 500 passes through to the
+    test that caused it: it is a bug to show with its traceback, not a documentation gap."""
     if not current_app.config.get("VALIDATE_RESPONSES") or request.url_rule is None:
         return response
     endpoint = request.url_rule.endpoint.removeprefix("api.")
     op = next((o for o in huika().operations if o.operation_id == endpoint), None)
-    if op is None:
+    # OPTIONS and 405 belong to the path, not to one operation (routing.py).
+    if op is None or request.method != op.method or response.status_code in (405, 500):
         return response
-    statuses = {*op.responses, *(() if op.public else (401, 403)), *edge_responses(op), 400, 429, 500, 503}
-    if op.request_schema is not None:
-        statuses.add(422)
-    if response.status_code not in statuses:
+    documented = documented_responses(op)
+    if response.status_code not in documented:
         raise ResponseMismatch(f"{op.operation_id} answered {response.status_code}, "
-                               f"documented: {sorted(statuses)}")
-    description = op.responses.get(response.status_code)
-    schema = description[1] if description else schemas.ERROR
+                               f"documented: {sorted(documented)}")
+    for header in _HEADERS.get(response.status_code, {}):
+        if header not in response.headers:
+            raise ResponseMismatch(f"{op.operation_id} {response.status_code} without {header}")
+    schema = documented[response.status_code][1]
     if schema is None:
         return response
     problems = validate_against(response.get_json(), {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema})
     if problems:
         raise ResponseMismatch(f"{op.operation_id} {response.status_code}: {problems[:3]}")
     return response
-

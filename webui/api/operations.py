@@ -14,6 +14,7 @@ from typing import Callable
 from flask import g, request
 
 from core.errors import Forbidden, HuikaError, Invalid, problem
+from core.schemas import check_body, validate_against
 from core.tenancy import staff_for_token
 from core.text import INT64_MAX, INT64_MIN
 
@@ -51,6 +52,12 @@ class Operation:
     public: bool = False
     idempotent: bool = False
     plugin: str = ""
+    reads_body: bool = False  # parses a JSON body when one is sent, even if none is declared
+
+    @property
+    def body_required(self) -> bool:
+        """A body is optional exactly when an empty object is valid input: no body reads as {}."""
+        return self.request_schema is not None and bool(validate_against({}, self.request_schema))
 
 
 OPERATIONS: list[Operation] = []  # the core's own; plugins' are added per app
@@ -69,6 +76,7 @@ def operation(rule: str, method: str, *, operation_id: str, summary: str, tag: s
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(**kwargs):
+            g.api_operation = op
             if not op.public:
                 g.caller = authenticate()
                 if g.caller.role not in op.roles:
@@ -94,8 +102,16 @@ def authenticate() -> Caller:
                       store_id=staff.store_id, username=staff.username)
 
 
-def json_body() -> dict:
-    """The request's JSON object, or a clear 400/422 error."""
+def json_body(check_schema: bool = True) -> dict:
+    """The request's JSON object, valid against the operation's declared schema, or a clear
+    400/422 error: the server accepts exactly the bodies the OpenAPI document declares.
+
+    An empty request reads as ``{}`` when the operation's body is optional (see
+    ``Operation.body_required``).
+    """
+    operation = g.get("api_operation")
+    if not request.get_data(cache=True) and not (operation and operation.body_required):
+        return {}
     if not request.is_json:
         raise BadRequest("send a JSON body with Content-Type: application/json")
     body = request.get_json(silent=True)
@@ -103,7 +119,16 @@ def json_body() -> dict:
         raise BadRequest("the body is not valid JSON")
     if not isinstance(body, dict):
         raise Invalid("the body must be a JSON object")
+    if check_schema and operation is not None and operation.request_schema is not None:
+        check_documented_body(body, operation.request_schema)
     return body
+
+
+def check_documented_body(body: dict, schema: dict) -> None:
+    """422 naming each JSON pointer where ``body`` breaks the schema the document declares.
+    Handler operations check it once the plugin is known to be enabled (handlers.execute)."""
+    check_body(body, schema, "the body does not match the documented schema "
+                             "(see /api/v1/openapi.json); nothing was changed")
 
 
 class BadRequest(HuikaError):
