@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from .clock import local_day_bounds, now_utc
+from .clock import local_day_bounds, now_utc, parse_date
 from .models import AuditEntry, Card, Staff
 
 CHANNELS = ("api", "web", "cli")
@@ -287,7 +287,7 @@ def parse_filters(args) -> dict:
         value = (args.get(name) or "").strip()
         if value:
             try:
-                found[key] = date.fromisoformat(value)
+                found[key] = parse_date(value)
             except ValueError:
                 problems.append(problem(f"/{name}", "a date as YYYY-MM-DD (merchant's local date)"))
     for name, default, top in (("page", 1, MAX_PAGE), ("per_page", 50, 100)):

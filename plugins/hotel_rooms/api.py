@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from core.cards import get_card
 from core.checkout import usable_card
-from core.clock import local_date
+from core.clock import local_date, parse_date
 from core.errors import Conflict, Invalid, problem
 from core.models import Card, Member
 from core.operations import ApiOperation, OperationContext
@@ -200,7 +200,7 @@ def _date(context: OperationContext, name: str, default: date) -> date:
     if raw in (None, ""):
         return default
     try:
-        return date.fromisoformat(raw)
+        return parse_date(raw)
     except ValueError:
         raise Invalid(f"{name} is a date", details=[problem(f"/{name}", "YYYY-MM-DD")]) from None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from core.clock import local_date
+from core.clock import local_date, parse_date
 from core.errors import Invalid, problem
 from core.operations import ApiOperation, AuditSpec, OperationContext
 from core.schemas import check_body
@@ -136,7 +136,7 @@ def _dates(context: OperationContext) -> tuple[date, date]:
     for name, default in (("from", today.replace(day=1)), ("to", today)):
         raw = context.query.get(name)
         try:
-            found[name] = date.fromisoformat(raw) if raw else default
+            found[name] = parse_date(raw) if raw else default
         except ValueError:
             problems.append(problem(f"/{name}", "a date, YYYY-MM-DD"))
     if problems:

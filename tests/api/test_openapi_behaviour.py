@@ -133,3 +133,19 @@ def test_a_concrete_path_is_not_answered_by_a_template_beside_it(client, merchan
                                headers=merchant.headers("owner"))
         assert response.status_code == 405, method
         assert response.headers["Allow"] == "OPTIONS, POST"
+
+
+@pytest.mark.parametrize("method, path", [("PATCH", "/members/0"), ("POST", "/members/0/follow-ups"),
+                                          ("PUT", "/members/9223372036854775808/skin-profile")])
+def test_a_method_on_an_id_that_cannot_exist_is_404_not_405(client, merchant, method, path):
+    """Werkzeug matches the method before the converter: the id's 404 must win."""
+    response = client.open(f"/api/v1{path}", method=method, json={}, headers=merchant.headers("owner"))
+    assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("value", ["20261205", "2026-W49-6", "2026-12-5", "x"])
+def test_a_date_filter_takes_only_yyyy_mm_dd(client, merchant, value):
+    response = client.get(f"/api/v1/audit?to={value}", headers=merchant.headers("owner"))
+    assert response.status_code == 422 and response.json["error"]["details"][0]["pointer"] == "/to"
+    assert client.get("/api/v1/audit?to=", headers=merchant.headers("owner")).status_code == 200
+    assert client.get("/api/v1/audit?to=2026-12-05", headers=merchant.headers("owner")).status_code == 200

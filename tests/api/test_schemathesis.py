@@ -7,8 +7,8 @@ headers enforced, 405 with Allow for other methods, and authentication enforced.
 runs with VALIDATE_RESPONSES, so our own response check must agree with the document too.
 
 The app (and the document schemathesis reads from it) exists at import time, because
-schemathesis turns each documented operation into its own test item; its database is filled
-by the module fixture before the first request. ``pytest -s`` prints the request counts.
+schemathesis turns each documented operation into its own test item; its database is migrated
+then and filled by the module fixture before the first request. ``pytest -s`` prints the request counts.
 """
 from __future__ import annotations
 
@@ -38,11 +38,19 @@ REQUESTS = {"owner": 0, "cashier": 0, "no token": 0}  # answered by the app, per
 
 
 def _app():
+    from core.db import make_engine
+    from core.migrate import upgrade
     from webui import create_app
 
+    # Migrated now, not in the fixture: schemathesis reads the document through the app at
+    # collection, and every API request (that one too) passes the throttle's table.
+    registry = build_registry()
+    engine = make_engine(f"sqlite:///{DATABASE}")
+    upgrade(engine, registry=registry)
+    engine.dispose()
     return create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{DATABASE}",
                        "VALIDATE_RESPONSES": True, "SECRET_KEY": "test-secret",
-                       "PIN_PEPPER": "7e" * 32, "PLUGIN_REGISTRY": build_registry(),
+                       "PIN_PEPPER": "7e" * 32, "PLUGIN_REGISTRY": registry,
                        # The auth checks send wrong tokens on purpose, thousands of them: the
                        # per-client throttle (tested in tests/web/test_throttle.py) would
                        # otherwise answer 429 to everything after the first 30.
@@ -82,9 +90,8 @@ def _schema(role: str):
 
 
 @pytest.fixture(scope="module")
-def fuzzed_app(sqlite_template):
+def fuzzed_app():
     """The demo merchant with every plugin enabled, and the two tokens the schemas send."""
-    shutil.copyfile(sqlite_template, DATABASE)
     hk = APP.extensions["huika"]
     with hk.db.write() as session:
         demo = load_demo(session, hk.plugins, member_count=3)

@@ -35,7 +35,8 @@ AUDIT_PAGE = {
     "properties": {"audit": {"type": "array", "items": ENTRY}, "total": {"type": "integer"},
                    "page": {"type": "integer"}, "per_page": {"type": "integer"}},
 }
-DATE = {"type": "string", "format": "date"}
+# Empty means "no bound" (the editor's filter form sends empty fields).
+DATE = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]}
 
 
 @operation("/audit", "GET", operation_id="listAuditEntries", tag="audit", roles=OWNERS,

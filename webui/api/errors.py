@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as NotFoundError
+from werkzeug.routing import RequestRedirect
 
 from core.db import is_busy
 from core.errors import Busy, Conflict, Forbidden, HuikaError, Invalid, NotFound
@@ -66,6 +68,10 @@ def handle_http_error(error: HTTPException):
     """Unknown API paths and wrong methods answer JSON too (registered on the app)."""
     if not request.path.startswith(bp.url_prefix):
         return error
+    if isinstance(error, MethodNotAllowed) and not _exists_for_any(error.valid_methods or ()):
+        # Werkzeug checks the method before the converters, so PATCH /members/0 meets GET's
+        # rule by its pattern alone; no id 0 exists under any method: that is a 404.
+        error = NotFoundError()
     code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
             413: "payload_too_large"}.get(error.code, "http_error")
     response = error_response(error.code or 500, code, error.description or error.name)
@@ -76,6 +82,20 @@ def handle_http_error(error: HTTPException):
     if error.code == 405 and (allow := concrete_path_allow(request.path)) is not None:
         response.headers["Allow"] = ", ".join(allow)
     return response
+
+
+def _exists_for_any(methods) -> bool:
+    """Does the path name a resource under one of ``methods`` (converters included)?"""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in methods:
+        if method in ("HEAD", "OPTIONS"):
+            continue
+        try:
+            adapter.match(request.path, method=method)
+            return True
+        except (HTTPException, RequestRedirect):
+            continue
+    return False
 
 
 @bp.record_once
