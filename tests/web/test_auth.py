@@ -1,4 +1,6 @@
-"""Staff login with sessions: CSRF, cookie flags, session renewal, production secret key."""
+"""Staff login with sessions: CSRF, cookie flags, session renewal, production secret key.
+
+The HTTPS cookie (Secure, __Host-) is tested in tests/web/test_security.py."""
 from __future__ import annotations
 
 import re
@@ -33,16 +35,6 @@ def test_login_renews_the_session_and_sets_safe_cookie_flags(client, shop):
     assert before is None or client.get_cookie("session").value != before.value
     home = client.get("/").get_data(as_text=True)
     assert "cashier" in home and "登录测试店" in home
-
-
-def test_secure_cookie_over_https(client, shop):
-    page = client.get("/login", base_url="https://localhost").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page).group(1)
-    response = client.post("/login", base_url="https://localhost",
-                           headers={"Referer": "https://localhost/login"},
-                           data={"merchant": "登录测试店", "username": "owner", "password": "password-123",
-                                 "csrf_token": token})
-    assert response.status_code == 302 and "Secure" in response.headers["Set-Cookie"]
 
 
 def test_wrong_password_is_refused_in_chinese_and_keeps_no_session(client, shop):
