@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.pool import NullPool
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from core import backup as backups
 from core import ledger, migrate
@@ -30,9 +31,10 @@ from tests.support.backups import (command_app, contents, execute, huika, kept_n
                                    ledger_report, neighbours, pg_bin)
 from tests.support.factories import make_merchant
 from tests.support.postgres import find_pg_bin
-# The served app with the card-debit payment method, shared with the concurrency tests.
-from tests.test_concurrency import (card_debit_registry, checkout_body, live,  # noqa: F401
-                                    loaded_card, post_json, shop)
+# The card-debit shop and payment method, shared with the concurrency and fault tests.
+from tests.support.debit_shop import (card_debit_site, checkout_body, debit_app,  # noqa: F401
+                                      loaded_card, open_shop)
+from tests.support.gunicorn import http_json
 
 WRITERS = 4
 CHECKOUTS_PER_WRITER = 15
@@ -40,6 +42,35 @@ INITIAL_BALANCE = 10_000_000  # fen: every checkout can be paid
 
 
 # -- fixtures and helpers -------------------------------------------------------------
+
+@pytest.fixture
+def card_debit_registry(card_debit_site):
+    return card_debit_site[1]
+
+
+@pytest.fixture
+def live(debit_app):
+    """(app, port): the app served by werkzeug's threaded HTTP server on 127.0.0.1, so the
+    live database is held open by a running server while the backup is taken."""
+    server = make_server("127.0.0.1", 0, debit_app, threaded=True, request_handler=_Quiet)
+    thread = threading.Thread(target=server.serve_forever, name="backup-live-server", daemon=True)
+    thread.start()
+    yield debit_app, server.server_port
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+@pytest.fixture
+def shop(live):
+    app, _port = live
+    return open_shop(app.extensions["huika"])
+
 
 @pytest.fixture
 def cli_env(database_url, tmp_path, monkeypatch):
@@ -91,15 +122,15 @@ def test_backup_while_checkouts_run_restores_a_consistent_prefix(live, shop, cli
         try:
             for index in range(CHECKOUTS_PER_WRITER):
                 amount = 100 + (thread * 131 + index * 37) % 379
-                status, parsed, raw = post_json(port, "/api/v1/checkout",
-                                                checkout_body(number, amount),
-                                                {**headers, "Idempotency-Key": uuid.uuid4().hex})
+                status, parsed, _headers = http_json(port, "POST", "/api/v1/checkout",
+                                                     checkout_body(number, amount),
+                                                     {**headers, "Idempotency-Key": uuid.uuid4().hex})
                 with lock:
                     statuses.append(status)
                     if status == 201:
                         acknowledged[parsed["checkout_id"]] = amount
                     else:
-                        assert status == 503 and parsed["error"]["code"] == "busy", raw[:300]
+                        assert status == 503 and parsed["error"]["code"] == "busy", parsed
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             errors.append(error)
 
