@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from .clock import local_day_bounds, now_utc, parse_date
 from .models import AuditEntry, Card, Staff
+from .text import INT64_MAX
 
 CHANNELS = ("api", "web", "cli")
 CHANGED = "changed"
@@ -241,7 +242,7 @@ def search(session: Session, merchant_id: int, *, staff: str | None = None,
     """
     query = select(AuditEntry).where(AuditEntry.merchant_id == merchant_id)
     if staff:
-        if staff.isdigit():
+        if staff.isascii() and staff.isdigit() and int(staff) <= INT64_MAX:  # "²" is a digit too
             query = query.where(AuditEntry.staff_id == int(staff))
         else:
             query = query.where(AuditEntry.staff_username == staff)

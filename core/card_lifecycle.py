@@ -97,6 +97,10 @@ def replace(session: Session, config: MerchantConfig, card: Card, body: dict, *,
         raise Conflict(f"card number {number} is already in use", code="card_number_taken")
     new = Card(merchant_id=card.merchant_id, number=number, kind=card.kind, tier_id=card.tier_id,
                member_id=card.member_id, status=ACTIVE, pin_hash=card.pin_hash,
+               # The PIN's wrong-guess counts, lock and block go with it (C6): a new plastic
+               # is no way around "blocked until a manager resets it".
+               pin_failures=card.pin_failures, pin_failures_total=card.pin_failures_total,
+               pin_locked_until=card.pin_locked_until, pin_blocked_at=card.pin_blocked_at,
                expires_on=card.expires_on, issued_store_id=store_id, batch="replacement",
                activated_at=now, issued_at=now)
     session.add(new)

@@ -16,7 +16,7 @@ from .pins import hash_new_pin
 from .weak_pins import WEAK_PIN_MESSAGE, pin_problem
 from . import clock
 
-CARD_NUMBER_PATTERN = re.compile(r"^[0-9A-Za-z]{4,32}$")
+CARD_NUMBER_PATTERN = re.compile(r"^[0-9A-Za-z]{4,32}\Z")
 GENERATED_NUMBER_DIGITS = 16
 # Statuses in which a card still counts toward the one-person-one-card limit (M2).
 _HELD_STATUSES = (CardStatus.ACTIVE.value, CardStatus.FROZEN.value, CardStatus.LOST.value)

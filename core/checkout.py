@@ -26,7 +26,7 @@ from .pins import pin_in, refuse_unknown_card
 MAX_LINES = 200
 MAX_UNIT_PRICE_FEN = 100_000_000  # 1,000,000 yuan
 MAX_QUANTITY = 10_000
-SKU_PATTERN = re.compile(r"^[0-9A-Za-z_.\-]{1,60}$")
+SKU_PATTERN = re.compile(r"^[0-9A-Za-z_.\-]{1,60}\Z")
 
 
 @dataclass

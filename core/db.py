@@ -74,6 +74,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 PIN_PEPPERS = "huika.pin_peppers"  # Session.info key: (current, *retired) PIN peppers
+_REPEATABLE = "huika.repeatable"  # Session.info key: see Database.write
 
 
 @dataclass
@@ -117,10 +118,15 @@ class Database:
                 session.rollback()
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session in one write transaction: committed on success, rolled back on error."""
+    def write(self, *, repeatable: bool = False) -> Iterator[Session]:
+        """A session in one write transaction: committed on success, rolled back on error.
+
+        ``repeatable``: committing it again does no harm (a throttling counter), so its commit
+        does not stop a busy request from being run again (``commits_in_this_thread``).
+        """
         with self._writer_turn():
             with self._write_sessions() as session:
+                session.info[_REPEATABLE] = repeatable
                 with session.begin():
                     yield session
 
@@ -143,8 +149,9 @@ class Database:
             if turn:
                 self._writers.release()
 
-    def _count_commit(self, _session) -> None:
-        self._commits.count = self.commits_in_this_thread() + 1
+    def _count_commit(self, session) -> None:
+        if not session.info.get(_REPEATABLE):
+            self._commits.count = self.commits_in_this_thread() + 1
 
     def commits_in_this_thread(self) -> int:
         """How many transactions this thread committed so far: a request that committed

@@ -93,7 +93,7 @@ def request_login_code(session: Session, merchant_id: int, phone: str, *, sender
     """
     now = now or now_utc()
     phone = (phone or "").strip()
-    if not _PHONE.match(phone):
+    if not _PHONE.fullmatch(phone):
         raise Invalid("an 11-digit mainland mobile number, e.g. 13800138000",
                       details=[problem("/phone", "an 11-digit mainland mobile number")])
     # Lock the member row: concurrent requests for one phone replace the live code one at a

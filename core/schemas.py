@@ -129,7 +129,7 @@ def validate_against(document: Any, schema: dict) -> list[SchemaProblem]:
     return _merge(problems, list(_numbers(document, "")))
 
 
-_REQUIRED = re.compile(r"^'([^']+)' is a required property$")
+_REQUIRED = re.compile(r"^'([^']+)' is a required property\Z")
 _UNEXPECTED = re.compile(r"\((.*) (?:was|were) unexpected\)")
 
 

@@ -11,8 +11,8 @@ from .models import ApiToken, Merchant, Staff, StaffRole, Store
 from .security import hash_secret, new_token, token_digest, verify_secret
 from .text import name_problem
 
-USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,59}$")
-STORE_CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,59}\Z")
+STORE_CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}\Z")
 MIN_PASSWORD_LENGTH = 8
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import secrets
 
-PIN_PATTERN = re.compile(r"^[0-9]{6}$")
+PIN_PATTERN = re.compile(r"^[0-9]{6}\Z")
 WEAK_PIN_MESSAGE = "too easy to guess (repeated digits, a sequence or a common PIN); choose another"
 
 LISTED = frozenset({

@@ -66,3 +66,38 @@ def test_past_the_retry_deadline_the_client_gets_503_busy(short_busy_timeout, ap
     assert response.status_code == 503, response.json
     assert response.json["error"]["code"] == "busy"
     assert response.headers["Retry-After"] == "1"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_throttled_page_that_meets_a_busy_database_is_run_again_too(app, hk, client, monkeypatch):
+    """Self-registration commits a throttling hit before its own write: that commit must not
+    stop the re-run when the write then finds the database busy (it used to be a 500 page)."""
+    import re
+
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import OperationalError
+
+    from core import members as member_service
+    from core.models import Member
+    from tests.support.factories import make_merchant
+
+    shop = make_merchant(hk, "锁注册店")
+    create = member_service.create_member
+    calls = []
+
+    def busy_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(member_service, "create_member", busy_once)
+    page = client.get(f"/m/{shop.id}/register").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page).group(1)
+    response = client.post(f"/m/{shop.id}/register", data={
+        "csrf_token": token, "name": "等锁会员", "phone": "13800000066"})
+    assert response.status_code < 500, response.get_data(as_text=True)[:300]
+    assert len(calls) == 2
+    with hk.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Member).where(
+            Member.merchant_id == shop.id, Member.phone == "13800000066")) == 1

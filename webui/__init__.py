@@ -101,7 +101,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["huika"].operations = [*OPERATIONS, *described]
     app.extensions["huika"].handlers = {op.operation_id: op for op in handler_operations}
     throttle.init_app(app)  # wraps the views registered above
-    busy.retry_views_when_busy(app)  # last: it wraps every view, throttled ones included
+    # Last, around every view, throttled ones included: a throttle's counter is committed as
+    # repeatable (core.db), so it does not stop a busy request's re-run (which counts it again).
+    busy.retry_views_when_busy(app)
     return app
 
 

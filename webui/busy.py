@@ -53,6 +53,7 @@ def run_again_when_busy(work):
                      and time.monotonic() + pause < deadline)
             if not rerun:
                 raise
-            current_app.logger.info("database busy; running the request again: %s", error)
+            current_app.logger.info("database busy; running the request again: %s",
+                                    getattr(error, "orig", error))  # no SQL parameters in the log
         time.sleep(pause * random.uniform(0.5, 1.5))  # jitter: the waiters do not collide again
         pause = min(pause * 2, _LONGEST_PAUSE)

@@ -114,14 +114,21 @@ def _check_json(api: bool) -> None:
     raw = request.get_data(cache=True)  # 413 past MAX_CONTENT_LENGTH, even when chunked
     if not raw:
         return
+    try:
+        # UTF-8 only (RFC 8259 8.1): the nesting scan below reads UTF-8 bytes, and Python's
+        # parser would otherwise guess UTF-16/32, where a quote byte can hide the brackets.
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        if api:
+            raise BadRequest("the JSON body must be UTF-8") from None
+        abort(400, description="the JSON body must be UTF-8")
     limit = current_app.config.get("HUIKA_MAX_JSON_DEPTH", DEFAULT_MAX_JSON_DEPTH)
     if nested_deeper_than(raw, limit):
-        message = f"the JSON body is nested deeper than {limit} levels"
-        if api:
-            raise BadRequest(message, code="too_deep")
-        abort(400, description=message)
+        _too_deep(api, limit)
     try:
-        document = json.loads(raw, parse_constant=_no_constant)
+        document = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:  # a backstop: the scan above should have stopped it
+        _too_deep(api, limit)
     except ValueError:  # also NaN / Infinity, which Python's parser would take
         if api:
             raise BadRequest("the body is not valid JSON") from None
@@ -129,6 +136,13 @@ def _check_json(api: bool) -> None:
     details = json_problems(document)
     if details:
         _refuse(api, "the JSON body holds values Huika cannot store; nothing was changed", details)
+
+
+def _too_deep(api: bool, limit: int):
+    message = f"the JSON body is nested deeper than {limit} levels"
+    if api:
+        raise BadRequest(message, code="too_deep")
+    abort(400, description=message)
 
 
 def nested_deeper_than(raw: bytes, limit: int) -> bool:

@@ -44,7 +44,7 @@ class DatabaseStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = clock.now_utc()
-        with self.database.write() as session:
+        with self.database.write(repeatable=True) as session:
             hits = rate_limits.count_hit(session, key, timedelta(seconds=expiry), now, amount)
         self._purge_now_and_then(now)
         return hits
@@ -68,11 +68,11 @@ class DatabaseStorage(Storage):
         return True
 
     def reset(self) -> int:
-        with self.database.write() as session:
+        with self.database.write(repeatable=True) as session:
             return rate_limits.clear(session)
 
     def clear(self, key: str) -> None:
-        with self.database.write() as session:
+        with self.database.write(repeatable=True) as session:
             rate_limits.clear(session, key)
 
     def _purge_now_and_then(self, now) -> None:
@@ -81,5 +81,5 @@ class DatabaseStorage(Storage):
         if self._next_purge is not None and now < self._next_purge:
             return
         self._next_purge = now + PURGE_EVERY
-        with self.database.write() as session:
+        with self.database.write(repeatable=True) as session:
             rate_limits.purge_expired(session, now)

@@ -91,8 +91,8 @@ class MoneyError(ValueError):
     """An amount typed in yuan that is not exactly a number of fen."""
 
 
-_AMOUNT = re.compile(r"^(\d*)(?:\.(\d*))?$")
-_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
+_AMOUNT = re.compile(r"^(\d*)(?:\.(\d*))?\Z")
+_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?\Z")
 MAX_YUAN_DIGITS = 10  # 9,999,999,999.99 yuan is more than any membership card holds
 
 
@@ -539,8 +539,8 @@ def render_screen(screen: dict, values: dict | None = None, locale: str | None =
 
 # -- submissions ------------------------------------------------------------------------------
 
-_INTEGER = re.compile(r"^[+-]?\d{1,15}$")
-_REQUIRED = re.compile(r"^'([^']+)' is a required property$")
+_INTEGER = re.compile(r"^[+-]?\d{1,15}\Z")
+_REQUIRED = re.compile(r"^'([^']+)' is a required property\Z")
 
 
 def _set(data: dict, path: list[str], value: Any) -> None:

@@ -82,6 +82,10 @@ def backup(url: str, path: Path, *, pg_bin: str | None = None,
     temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     taken_at = moment.isoformat(timespec="seconds").replace("+00:00", "Z")
     try:
+        # Members' data and hashes: readable by the owner only (0600), from the first byte
+        # (sqlite3 and pg_dump keep the mode of a file that exists).
+        os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        os.chmod(temporary, 0o600)
         if kind == "sqlite":
             manifest = sqlite.dump(url, temporary, taken_at)
         else:

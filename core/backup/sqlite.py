@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 import sqlite3
 from pathlib import Path
@@ -78,6 +79,7 @@ class SqliteStage:
         self.temporary.parent.mkdir(parents=True, exist_ok=True)
         try:
             shutil.copyfile(self.backup, self.temporary)
+            _same_owner_and_mode(self.temporary, self.live)
             _check_file(self.temporary, self.backup)
             self.engine = make_engine(f"sqlite:///{self.temporary}")
         except BaseException:
@@ -191,3 +193,16 @@ def _take_offline(live: Path, *, force: bool) -> None:
         pass  # an unreadable live file is what a restore is for: it is kept aside as it is
     finally:
         connection.close()
+
+
+def _same_owner_and_mode(path: Path, live: Path) -> None:
+    """The restored file gets the live database's owner and mode (a restore run as root must
+    not leave the service a file it cannot open), or 0600 where there is no live file."""
+    try:
+        state = os.stat(live)
+    except FileNotFoundError:
+        os.chmod(path, 0o600)
+        return
+    os.chmod(path, stat.S_IMODE(state.st_mode))
+    if os.geteuid() == 0:
+        os.chown(path, state.st_uid, state.st_gid)

@@ -48,7 +48,7 @@ BONUS = "stored_value_bonus"
 PENDING = "stored_value_pending"
 CNY = "cny"
 CHANNELS = ("wechat", "alipay", "unionpay", "other")
-PIN_PATTERN = re.compile(r"^[0-9]{6}$")
+PIN_PATTERN = re.compile(r"^[0-9]{6}\Z")
 MAX_AMOUNT_FEN = 1_000_000_000  # 10 million yuan in one go: a guard against typos
 
 TX_RECHARGE = "stored_value_recharge"

@@ -198,7 +198,12 @@ class PreconditionRequired(HuikaError):
 
 
 def _digest(api_op: ApiOperation, params: dict, body: dict) -> str:
-    canonical = json.dumps([api_op.operation_id, params, body], sort_keys=True, ensure_ascii=False)
+    """What a retry must repeat. Secrets (a payment's PIN …) are left out: the stored digest
+    of a body with a 6-digit PIN would give the PIN away to whoever holds the database (the
+    pepper in core.security keeps it from the PIN hashes). A retry with another PIN replays
+    an answer that was already paid with the right one; a wrong PIN stored no answer."""
+    canonical = json.dumps([api_op.operation_id, params, audit.scrub(body, dropping=True)],
+                           sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

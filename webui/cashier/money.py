@@ -13,8 +13,8 @@ from datetime import datetime
 from core.clock import MERCHANT_TZ
 
 MAX_FEN = 100_000_000_000  # 10亿 yuan: larger is a typing mistake, whatever the operation
-_YUAN = re.compile(r"^([0-9]{1,10})(?:\.([0-9]{0,2}))?$")
-_ZHE = re.compile(r"^([0-9]{1,2})(?:\.([0-9]{1,2}))?$")
+_YUAN = re.compile(r"^([0-9]{1,10})(?:\.([0-9]{0,2}))?\Z")
+_ZHE = re.compile(r"^([0-9]{1,2})(?:\.([0-9]{1,2}))?\Z")
 
 
 class BadAmount(ValueError):

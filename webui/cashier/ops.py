@@ -39,7 +39,7 @@ SPIN = ("spinWheel", "/cards/<card_number>/wheel/spin", "POST")
 PRIZES = ("listWheelPrizes", "/points/wheel/prizes", "GET")
 HAND_WRITTEN = {RECHARGE[0], REDEEM[0], SPIN[0]}  # screens with a page of their own here
 
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,100}\Z")
 
 
 @dataclass(frozen=True)

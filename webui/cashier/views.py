@@ -51,7 +51,7 @@ from .ops import (
 )
 
 _PHONE = re.compile(PHONE_PATTERN)
-_CARD = re.compile(r"^[0-9A-Za-z]{4,32}$")
+_CARD = re.compile(r"^[0-9A-Za-z]{4,32}\Z")
 PER_PAGE = 20
 
 # action slug -> (operationId, statuses it applies to)
