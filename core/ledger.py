@@ -187,31 +187,45 @@ def _consume_lots(session: Session, transaction_id: int, account: Account, amoun
 
 def _restore_lots(session: Session, transaction_id: int, posting: Posting, source_id: int) -> None:
     """Give back to the lots ``source_id`` took from, in the order it took them."""
+    for lot, give in restore_plan(session, posting.account.id, source_id, posting.amount):
+        lot.remaining += give
+        session.add(LotMovement(lot_id=lot.id, transaction_id=transaction_id, amount=give))
+
+
+def restore_plan(session: Session, account_id: int, source_id: int, amount: int) -> list[tuple[Lot, int]]:
+    """(lot, amount) pairs that give ``amount`` back to the lots transaction ``source_id`` took
+    from on the account, in lot order, each up to what was taken and not yet given back."""
     taken = session.execute(
         select(LotMovement.lot_id, func.sum(LotMovement.amount))
         .join(Lot, Lot.id == LotMovement.lot_id)
-        .where(LotMovement.transaction_id == source_id, Lot.account_id == posting.account.id)
+        .where(LotMovement.transaction_id == source_id, Lot.account_id == account_id)
         .group_by(LotMovement.lot_id).order_by(LotMovement.lot_id)
     ).all()
-    left = posting.amount
+    plan, left = [], amount
     for lot_id, took in taken:
         restored = session.scalar(
             select(func.coalesce(func.sum(LotMovement.amount), 0))
             .join(LedgerTransaction, LedgerTransaction.id == LotMovement.transaction_id)
             .where(LotMovement.lot_id == lot_id, LotMovement.amount > 0,
                    LedgerTransaction.reverses_id == source_id))
-        room = -took - restored
-        give = min(room, left)
+        give = min(-took - restored, left)
         if give <= 0:
             continue
-        lot = session.get(Lot, lot_id)
-        lot.remaining += give
-        session.add(LotMovement(lot_id=lot_id, transaction_id=transaction_id, amount=give))
+        plan.append((session.get(Lot, lot_id), give))
         left -= give
         if left == 0:
             break
     if left:
-        raise Invalid(f"transaction {source_id} took less {posting.account.asset} than is given back")
+        raise Invalid(f"transaction {source_id} took less than is given back")
+    return plan
+
+
+def spendable(session: Session, account: Account, today: date) -> int:
+    """What a debit on ``today`` can take from a card account: its unexpired lots."""
+    return int(session.scalar(
+        select(func.coalesce(func.sum(Lot.remaining), 0))
+        .where(Lot.account_id == account.id, Lot.remaining > 0,
+               (Lot.expires_on.is_(None)) | (Lot.expires_on >= today))))
 
 
 def card_balances(session: Session, card_id: int) -> dict[str, int]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from . import ledger
 from .cards import current_card
+from .clock import local_date
 from .checkout import CheckoutState, PricedLine, earnings
 from .errors import Conflict, Invalid, NotFound, problem
 from .ledger import Posting
@@ -67,10 +68,12 @@ def return_lines(session: Session, config: MerchantConfig, merchant_id: int, che
     # checkout gives back every remaining fen), not the lines' share, so reports and tier
     # spend count exactly the money that moved.
     refund_fen = sum(payment.refunded_fen for payment in record.payments) - refunded_before
-    postings += _earning_takebacks(session, config, record, now)
+    takebacks, not_recovered = _earning_takebacks(session, config, record, now, postings)
+    postings += takebacks
+    memo = {"checkout_id": record.id, **({"not_recovered": not_recovered} if not_recovered else {})}
     posted = ledger.post(session, merchant_id, "return", postings or _nothing(session, merchant_id),
                          store_id=store_id, staff_id=staff_id, reverses_id=record.transaction_id,
-                         memo={"checkout_id": record.id}, now=now)
+                         memo=memo, now=now)
     entry = CheckoutReturn(checkout_id=record.id, transaction_id=posted.id, refund_fen=refund_fen,
                            lines=[{"line_no": line.line_no, "quantity": quantity,
                                    "paid_fen": _line_share(line, quantity)}
@@ -84,6 +87,7 @@ def return_lines(session: Session, config: MerchantConfig, merchant_id: int, che
             "lines": entry.lines,
             "refunds": [{"asset": p.account.asset, "amount": p.amount} for p in postings
                         if p.account.owner == "card"],
+            "not_recovered": not_recovered,
             "balances": ledger.card_balances(session, card.id) if card else {}}
 
 
@@ -150,10 +154,17 @@ def _signed_share(amount: int, part: int, whole: int) -> int:
     return share if amount >= 0 else -share
 
 
-def _earning_takebacks(session: Session, config: MerchantConfig, record: Checkout, now) -> list[Posting]:
-    """Recompute what the kept lines earn; take back the difference from the card (P8)."""
+def _earning_takebacks(session: Session, config: MerchantConfig, record: Checkout, now,
+                       refunds: list[Posting]) -> tuple[list[Posting], dict[str, int]]:
+    """Recompute what the kept lines earn; take back the difference from the card (P8).
+
+    Points never block a return (G3): what the card no longer holds (spent, or expired) cannot
+    come back, so the return takes what the card can give once this return's refunds are in,
+    and the rest is not recovered (returned in ``not_recovered``, kept in the memo). Either
+    way the amount counts as settled, so a later return of the same checkout does not ask again.
+    """
     if record.card_id is None or not record.earned:
-        return []
+        return [], {}
     card = session.get(Card, record.card_id)
     holder = current_card(session, card)  # points earned then live on the replacement now
     config = _config_at_checkout(session, config, record)
@@ -175,18 +186,37 @@ def _earning_takebacks(session: Session, config: MerchantConfig, record: Checkou
                           lines=kept)
     still_earned = {e.asset: e.amount for e in earnings(state, kept)} if kept else {}
     taken_back = dict(record.receipt.get("taken_back", {}))
-    postings = []
+    postings, not_recovered = [], {}
     for asset, amount in record.earned.items():
         due_back = amount - still_earned.get(asset, 0) - taken_back.get(asset, 0)
         if due_back <= 0:
             continue
         card_account = ledger.card_account(session, record.merchant_id, holder.id, asset)
-        issued = _earning_counter_account(session, record, asset)
-        postings += [Posting(card_account, -due_back, prefer_lots_of=record.transaction_id),
-                     Posting(issued, due_back)]
+        taking = min(due_back, _available_after(session, card_account, refunds, local_date(now)))
+        if taking:
+            issued = _earning_counter_account(session, record, asset)
+            postings += [Posting(card_account, -taking, prefer_lots_of=record.transaction_id),
+                         Posting(issued, taking)]
+        if taking < due_back:
+            not_recovered[asset] = due_back - taking
         taken_back[asset] = taken_back.get(asset, 0) + due_back
     record.receipt = {**record.receipt, "taken_back": taken_back}
-    return postings
+    return postings, not_recovered
+
+
+def _available_after(session: Session, account: Account, refunds: list[Posting], today) -> int:
+    """What a debit on ``today`` can take from ``account`` once ``refunds`` are posted: its
+    unexpired lots, plus what the refunds give back into unexpired lots or new ones."""
+    available = ledger.spendable(session, account, today)
+    for posting in refunds:
+        if posting.account.id != account.id or posting.amount <= 0:
+            continue
+        if posting.restore_from is None:
+            available += posting.amount  # a new lot
+            continue
+        plan = ledger.restore_plan(session, account.id, posting.restore_from, posting.amount)
+        available += sum(give for lot, give in plan if lot.expires_on is None or lot.expires_on >= today)
+    return available
 
 
 def _config_at_checkout(session: Session, config: MerchantConfig, record: Checkout) -> MerchantConfig:

@@ -215,7 +215,11 @@ RETURN_INPUT = {
 RETURN = {"type": "object", "required": ["return_id", "checkout_id", "refund_fen", "lines"],
           "properties": {"return_id": {"type": "integer"}, "checkout_id": {"type": "integer"},
                          "refund_fen": {"type": "integer"}, "lines": {"type": "array"},
-                         "refunds": {"type": "array"}, "balances": {"type": "object"}}}
+                         "refunds": {"type": "array"}, "balances": {"type": "object"},
+                         "not_recovered": {
+                             "type": "object", "additionalProperties": {"type": "integer"},
+                             "description": "Earned points (P8) the card no longer held (spent or "
+                                            "expired): not taken back; the return still goes through"}}}
 REPLACED = {"type": "object", "required": ["old_card", "new_card"],
             "properties": {"old_card": schemas.CARD_SUMMARY, "new_card": schemas.CARD_SUMMARY}}
 STATUS_409 = {409: "The card's status does not allow this"}

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import key
+from .conftest import key, make_shop
+from .test_mall import new_item, redeem
 
 
 def give_back(shop, checkout_id, lines, headers=None):
@@ -116,4 +117,51 @@ def test_p8_partial_return_gives_back_points_spent_proportionally(shop):
     assert shop.points(card) == 10 + 40 - 4
     give_back(shop, receipt["checkout_id"], [{"line_no": 1, "quantity": 1}])
     assert shop.points(card) == 100
+    shop.verify()
+
+
+def test_p8_points_already_spent_do_not_block_the_return(shop):
+    """G3: the goods and the money go back although the points they earned were spent in the
+    mall; what the card no longer holds is not recovered (and not asked for again)."""
+    card = shop.card()
+    receipt = shop.buy(card, 500)  # 50 points
+    item = new_item(shop, points_cost=30, stock=5).json
+    assert redeem(shop, card, item["id"]).status_code == 201  # 20 points left
+    response = give_back(shop, receipt["checkout_id"], [{"line_no": 1, "quantity": 1}])
+    assert response.status_code == 201, response.json
+    assert response.json["refund_fen"] == 50000
+    assert response.json["not_recovered"] == {"points": 30}
+    assert shop.points(card) == 0
+    assert shop.merchant_points("issued") == -30 and shop.merchant_points("redeemed") == 30
+    shop.verify()
+
+
+def test_p8_earned_points_that_expired_do_not_block_the_return(client, hk, clock):
+    shop = make_shop(client, hk, expiry_mode="days_after_earning", expiry_days=3,
+                     expiry_notice_days=1)
+    card = shop.card()
+    clock.at("2026-03-01 10:00")
+    receipt = shop.buy(card, 500)  # 50 points until 2026-03-04
+    clock.at("2026-03-05 10:00")
+    response = give_back(shop, receipt["checkout_id"], [{"line_no": 1, "quantity": 1}])
+    assert response.status_code == 201, response.json
+    assert response.json["not_recovered"] == {"points": 50}
+    assert shop.points(card) == 50  # still on the card until the expiry job takes them
+    shop.verify()
+
+
+def test_p8_points_given_back_by_the_return_pay_its_take_back(shop):
+    """The return restores the 100 points spent before it takes back the 10 earned, so the
+    take-back is whole although the card held nothing just before."""
+    card = shop.card()
+    shop.buy(card, 1000)  # 100 points
+    receipt = shop.checkout(card, [{"sku": "BAG", "unit_price_fen": 20000}],
+                            [{"method": "points", "points": 100},
+                             {"method": "cash", "amount_fen": 19000}]).json
+    item = new_item(shop, points_cost=20, stock=5).json  # spend the 20 earned
+    assert redeem(shop, card, item["id"]).status_code == 201 and shop.points(card) == 0
+    response = give_back(shop, receipt["checkout_id"], [{"line_no": 1, "quantity": 1}])
+    assert response.status_code == 201, response.json
+    assert response.json["not_recovered"] == {}
+    assert shop.points(card) == 100 - 20
     shop.verify()
