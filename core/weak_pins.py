@@ -37,7 +37,10 @@ def _run(pin: str) -> bool:
 
 
 def pattern_of(pin: str) -> str | None:
-    """Which weak pattern ``pin`` (6 digits) follows, or None if it follows none."""
+    """Which weak pattern ``pin`` (6 digits) follows, or None if it follows none (or is not
+    6 digits at all: that is another refusal, ``pin_problem``'s)."""
+    if not isinstance(pin, str) or not PIN_PATTERN.match(pin):
+        return None
     if len(set(pin)) == 1:
         return "repeated"
     if _run(pin):

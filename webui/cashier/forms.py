@@ -162,7 +162,7 @@ def new_pin_fields(pin_label):
     """The new PIN, typed twice, as the holder chooses it (issue, reset)."""
     pin = PasswordField(pin_label, validators=[
         InputRequired(message=_l("Set the card's 6-digit PIN.")),
-        Regexp(r"^[0-9]{6}$", message=_l("The PIN is 6 digits.")), _not_weak],
+        Regexp(r"^[0-9]{6}\Z", message=_l("The PIN is 6 digits.")), _not_weak],
         render_kw={"autocomplete": "off", "inputmode": "numeric"})
     pin_again = PasswordField(_l("PIN again"), validators=[
         InputRequired(message=_l("Type the PIN a second time.")),
@@ -173,7 +173,7 @@ def new_pin_fields(pin_label):
 
 class IssueCardForm(FlaskForm):
     number = StringField(_l("Card number"), filters=[_swiped], validators=[Optional(), Regexp(
-        r"^[0-9A-Za-z]{4,32}$", message=_l("4 to 32 letters or digits"))],
+        r"^[0-9A-Za-z]{4,32}\Z", message=_l("4 to 32 letters or digits"))],
         description=_l("Swipe a card from stock, or leave empty to give a new number."))
     kind = SelectField(_l("Card kind"), choices=[])
     tier = SelectField(_l("Tier"), choices=[])
