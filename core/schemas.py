@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
@@ -113,6 +113,24 @@ def validate_document(document: Any, kind: str) -> list[SchemaProblem]:
     return _merge(problems, extra)
 
 
+@functools.cache
+def _ecma_regex(pattern: str) -> re.Pattern:
+    """``pattern`` with ECMA-262's ``$``: the very end of the text only. Python's ``$`` also
+    matches before a final newline, so ``"8001\\n"`` passed ``^[0-9]{4}$`` and a key or card
+    number could be stored with a newline no later lookup finds."""
+    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
+
+
+def _ecma_pattern(validator, pattern: str, instance: Any, _schema: dict):
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+# JSON Schema's patterns are ECMA-262 regular expressions (2020-12, 6.3.3): one validator
+# class that reads them so, for every document the core checks.
+Validator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
+
+
 def validate_against(document: Any, schema: dict) -> list[SchemaProblem]:
     """Every problem of ``document`` against an arbitrary ``schema``, sorted by pointer.
 
@@ -122,7 +140,7 @@ def validate_against(document: Any, schema: dict) -> list[SchemaProblem]:
     Floats are refused anywhere in ``document``: Huika counts in integers only; and so are
     integers beyond the signed 64 bits every integer column holds.
     """
-    validator = Draft202012Validator(
+    validator = Validator(
         schema, registry=load_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
     )
     problems = [_problem(error, document) for error in validator.iter_errors(document)]
@@ -177,7 +195,7 @@ def apply_defaults(schema: dict, data: dict) -> dict:
 def _meta_validator(kind: str) -> Draft202012Validator:
     registry = load_registry()
     schema = registry.contents(meta_schema_id(kind))
-    return Draft202012Validator(
+    return Validator(
         schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
     )
 
@@ -423,7 +441,7 @@ def _check_default(schema: dict, pointer: str) -> Iterator[SchemaProblem]:
     """The default must satisfy the schema it is the default of."""
     try:
         Draft202012Validator.check_schema(schema)
-        validator = Draft202012Validator(
+        validator = Validator(
             schema, registry=load_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
         )
         errors = list(validator.iter_errors(schema["default"]))

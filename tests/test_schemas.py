@@ -601,3 +601,13 @@ def test_check_body_names_every_unknown_property_even_an_odd_one():
             assert [d["pointer"] for d in refused.details] == pointers
         else:
             raise AssertionError(f"{body} was accepted")
+
+
+@pytest.mark.parametrize("text, valid", [("8001", True), ("8001\n", False), ("8001\r\n", False),
+                                         ("x8001", False)])
+def test_patterns_end_where_ecma_262_ends_them(text, valid):
+    """JSON Schema patterns are ECMA-262: ``$`` is the end of the text, not "before a final
+    newline" as in Python, so an identifier cannot be stored with a newline."""
+    from core.schemas import validate_against
+
+    assert (validate_against(text, {"type": "string", "pattern": "^[0-9]{4}$"}) == []) is valid
