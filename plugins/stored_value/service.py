@@ -23,7 +23,6 @@ Transactions that load principal (the S3 new-card day) are recharges and cheque 
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,6 +40,7 @@ from core.models import Account, AccountOwner, Card, Entry, LedgerTransaction, L
 from core.operations import OperationContext
 from core.pins import verify_pin
 from core.tiers import upgrade_card_tier
+from core.weak_pins import PIN_PATTERN
 
 PLUGIN_ID = "stored_value"
 PRINCIPAL = "stored_value_principal"
@@ -48,7 +48,6 @@ BONUS = "stored_value_bonus"
 PENDING = "stored_value_pending"
 CNY = "cny"
 CHANNELS = ("wechat", "alipay", "unionpay", "other")
-PIN_PATTERN = re.compile(r"^[0-9]{6}\Z")
 MAX_AMOUNT_FEN = 1_000_000_000  # 10 million yuan in one go: a guard against typos
 
 TX_RECHARGE = "stored_value_recharge"

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from core import cards as card_service
 from core import members as member_service
 from core import pins
+from core.cards import CARD_NUMBER_PATTERN
 from core.config_versions import published_config
 from core.errors import Conflict, HuikaError, Invalid, NotFound
 from core.fields import PHONE_PATTERN
@@ -51,7 +52,6 @@ from .ops import (
 )
 
 _PHONE = re.compile(PHONE_PATTERN)
-_CARD = re.compile(r"^[0-9A-Za-z]{4,32}\Z")
 PER_PAGE = 20
 
 # action slug -> (operationId, statuses it applies to)
@@ -97,7 +97,7 @@ def index():
             page = 1
         with huika().db.read() as session:
             card = session.scalar(select(Card).where(Card.merchant_id == staff.merchant_id,
-                                                     Card.number == query)) if _CARD.match(query) else None
+                                                     Card.number == query)) if CARD_NUMBER_PATTERN.match(query) else None
             if card is not None:
                 return redirect(card_target(card))
             if _PHONE.match(query):
