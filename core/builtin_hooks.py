@@ -4,12 +4,12 @@ Registered first and always called, whatever the merchant enables.
 """
 from __future__ import annotations
 
-from .checkout import PaymentResult
+from .checkout_types import PaymentResult
 from .errors import Invalid, problem
 from .hookspecs import hookimpl
 from .ledger import Posting, merchant_account
 from .pricing import line_price
-from .tiers import upgrade_card_tier
+from .tiers import record_spend, upgrade_card_tier
 
 # Member columns a custom field may not shadow.
 RESERVED_FIELD_KEYS = frozenset({
@@ -112,9 +112,11 @@ def checkout_payment(session, checkout, payment, config):
 
 @hookimpl
 def after_checkout(session, checkout, record, config):
-    """C4: move the card up to the highest tier whose condition this checkout meets (next time)."""
+    """C4: count the sale in the card's running spend, and move the card up to the highest
+    tier whose condition this checkout meets (from the next checkout)."""
     if checkout.card is None:
         return
+    record_spend(session, checkout.card.id, checkout.today, record.due_total_fen)
     upgrade_card_tier(session, checkout.card, config, single_purchase_fen=record.due_total_fen,
                       now=checkout.now)
 

@@ -8,107 +8,27 @@ and plugins add payment methods (stored value, points as cash) and earning rules
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.orm import Session, contains_eager, make_transient_to_detached
 
 from . import ledger
+from .accounts import card_balances_known, load_card_accounts, remember_card_accounts
+from .db import WRITING
 from .clock import local_date, now_utc
 from .errors import Conflict, Invalid, NotFound, problem
 from .faults import fault_point
 from .ledger import Posting
+from .checkout_types import CheckoutState, Earning, PaymentResult, PricedLine  # noqa: F401 (API)
 from .merchant_config import MerchantConfig
-from .models import Card, CardStatus, Checkout, CheckoutLine, CheckoutPayment, Member, Tier
+from .models import Account, Card, CardStatus, Checkout, CheckoutLine, CheckoutPayment, Member, Tier
 from .pins import pin_in, refuse_unknown_card
 
 MAX_LINES = 200
 MAX_UNIT_PRICE_FEN = 100_000_000  # 1,000,000 yuan
 MAX_QUANTITY = 10_000
 SKU_PATTERN = re.compile(r"^[0-9A-Za-z_.\-]{1,60}\Z")
-
-
-@dataclass
-class PricedLine:
-    line_no: int
-    sku: str
-    name: str
-    category: str
-    quantity: int
-    unit_price_fen: int
-    special_price: bool
-    promotion_permille: int
-    tier_permille: int = 1000
-    paid_fen: int = 0
-
-    @property
-    def list_fen(self) -> int:
-        return self.unit_price_fen * self.quantity
-
-    def json(self) -> dict:
-        return {"line_no": self.line_no, "sku": self.sku, "name": self.name,
-                "category": self.category, "quantity": self.quantity,
-                "unit_price_fen": self.unit_price_fen, "special_price": self.special_price,
-                "promotion_permille": self.promotion_permille, "tier_permille": self.tier_permille,
-                "list_fen": self.list_fen, "paid_fen": self.paid_fen}
-
-
-@dataclass
-class PaymentResult:
-    """What a payment method did: the fen it covers, its ledger postings, a receipt line."""
-
-    amount_fen: int
-    postings: list[Posting]
-    receipt: dict = field(default_factory=dict)
-
-
-@dataclass
-class Earning:
-    """What an earning rule gives the card: ``amount`` of ``asset`` via ``postings``."""
-
-    plugin: str
-    asset: str
-    amount: int
-    postings: list[Posting]
-    receipt: dict = field(default_factory=dict)
-
-
-@dataclass
-class CheckoutState:
-    """Everything the hooks see about the checkout being built."""
-
-    session: Session
-    config: MerchantConfig
-    merchant_id: int
-    store_id: int | None
-    staff_id: int | None
-    now: datetime
-    card: Card | None
-    member: Member | None
-    tier: Tier | None
-    lines: list[PricedLine]
-
-    @property
-    def walk_in(self) -> bool:
-        """散客: no card presented, so no member price and no earning (C7)."""
-        return self.card is None
-
-    @property
-    def card_kind(self) -> dict | None:
-        return self.config.card_kind(self.card.kind) if self.card else None
-
-    @property
-    def list_total_fen(self) -> int:
-        return sum(line.list_fen for line in self.lines)
-
-    @property
-    def due_fen(self) -> int:
-        return sum(line.paid_fen for line in self.lines)
-
-    @property
-    def today(self):
-        return local_date(self.now)
 
 
 def usable_card(session: Session, merchant_id: int, number: str, now: datetime, *,
@@ -119,6 +39,10 @@ def usable_card(session: Session, merchant_id: int, number: str, now: datetime, 
     answer instead of a 404, so a PIN route does not tell which numbers exist (C6).
     """
     card = session.scalar(select(Card).where(Card.merchant_id == merchant_id, Card.number == number))
+    return _usable(card, number, now, pin)
+
+
+def _usable(card: Card | None, number: str, now: datetime, pin: str | None) -> Card:
     if card is None:
         if pin is not None:
             refuse_unknown_card(pin)
@@ -130,6 +54,32 @@ def usable_card(session: Session, merchant_id: int, number: str, now: datetime, 
     return card
 
 
+_accounts = Account.__table__
+# The card, its member and tier, and every account of the card, in one statement. A write
+# transaction holds the card from here (FOR UPDATE OF cards on PostgreSQL; SQLite's write
+# lock is already the whole database's), as every writer of card accounts does first.
+_CARD_WITH_ACCOUNTS = (
+    select(Card, _accounts.c.id.label("account_id"), _accounts.c.merchant_id,
+           _accounts.c.purpose, _accounts.c.asset, _accounts.c.balance)
+    .outerjoin(Card.member).outerjoin(Card.tier)
+    .options(contains_eager(Card.member), contains_eager(Card.tier))
+    .outerjoin(_accounts, _accounts.c.card_id == Card.id)
+    .where(Card.merchant_id == bindparam("merchant"), Card.number == bindparam("number")))
+_CARD_WITH_ACCOUNTS_HELD = _CARD_WITH_ACCOUNTS.with_for_update(of=Card)
+
+
+def _card_for_checkout(session: Session, merchant_id: int, number: str, now: datetime,
+                       pin: str | None) -> tuple[Card, bool]:
+    """The usable card with member, tier and accounts loaded; whether the card is held."""
+    holding = bool(session.info.get(WRITING))
+    statement = _CARD_WITH_ACCOUNTS_HELD if holding else _CARD_WITH_ACCOUNTS
+    rows = session.execute(statement, {"merchant": merchant_id, "number": number}).all()
+    card = _usable(rows[0].Card if rows else None, number, now, pin)
+    remember_card_accounts(session, card.id, [row for row in rows if row.account_id is not None],
+                           id_column="account_id")
+    return card, holding
+
+
 def build(session: Session, config: MerchantConfig, merchant_id: int, body: dict, *,
           store_id: int | None, staff_id: int | None, now: datetime | None = None) -> CheckoutState:
     """Identify the card and price the lines (no writes): the quote."""
@@ -138,16 +88,17 @@ def build(session: Session, config: MerchantConfig, merchant_id: int, body: dict
     now = now or now_utc()
     lines = _parse_lines(body.get("lines"))
     card = member = tier = None
+    held = False
     number = body.get("card_number")
     if number is not None:
         if not isinstance(number, str) or not number.strip():
             raise Invalid("card_number must be text", details=[problem("/card_number", "a card number")])
-        card = usable_card(session, merchant_id, number.strip(), now, pin=pin_in(body))
+        card, held = _card_for_checkout(session, merchant_id, number.strip(), now, pin_in(body))
         member = card.member
         tier = card.tier
     state = CheckoutState(session=session, config=config, merchant_id=merchant_id,
                           store_id=store_id, staff_id=staff_id, now=now, card=card, member=member,
-                          tier=tier, lines=lines)
+                          tier=tier, lines=lines, card_held=held)
     config.hook("checkout_price_lines")(checkout=state)
     return state
 
@@ -175,24 +126,25 @@ def quote(state: CheckoutState) -> dict:
     }
 
 
+_checkouts = Checkout.__table__
+_NEW_CHECKOUT = insert(_checkouts).returning(_checkouts.c.id)
+_NEW_LINES = insert(CheckoutLine.__table__)
+_NEW_PAYMENTS = insert(CheckoutPayment.__table__)
+
+
 def commit(state: CheckoutState, payments: list, *, idempotency_key: str | None = None) -> Checkout:
     """Take the payments, earn, post one ledger transaction and record the checkout."""
     session, config = state.session, state.config
-    if state.card is not None:
-        # Lock the card row first, as every plugin does before touching its accounts, so two
-        # checkouts on one card queue instead of deadlocking (PostgreSQL; SQLite has one writer).
-        session.execute(select(Card.id).where(Card.id == state.card.id).with_for_update())
-        session.refresh(state.card)
-        # Reported lost or replaced while we priced? Check again now that we hold the lock.
-        usable_card(session, state.merchant_id, state.card.number, state.now)
+    if state.card is not None and not state.card_held:
+        _hold_card(state)
     if not isinstance(payments, list) or not payments:
         raise Invalid("at least one payment is needed", details=[problem("/payments", "a list of payments")])
     taken: list[tuple[dict, PaymentResult]] = []
+    pay = config.hook("checkout_payment")
     for index, payment in enumerate(payments):
         if not isinstance(payment, dict) or not isinstance(payment.get("method"), str):
             raise Invalid("each payment needs a method", details=[problem(f"/payments/{index}/method", "a payment method")])
-        result = config.hook("checkout_payment")(session=session, checkout=state,
-                                                 payment=payment, config=config)
+        result = pay(session=session, checkout=state, payment=payment, config=config)
         if result is None:
             raise Invalid(f"payment method {payment['method']!r} is not available",
                           details=[problem(f"/payments/{index}/method", "cash, external, or a method of an enabled plugin")])
@@ -204,40 +156,72 @@ def commit(state: CheckoutState, payments: list, *, idempotency_key: str | None 
     earned = earnings(state, state.lines)
     postings = [p for _payment, result in taken for p in result.postings]
     postings += [p for earning in earned for p in earning.postings]
-    transaction = ledger.post(
+    # Not atomic: any error from here on rolls the caller's whole transaction back.
+    posted = ledger.post(
         session, state.merchant_id, "checkout",
         postings or _zero_postings(state),  # a free basket still leaves a ledger trace
         store_id=state.store_id, staff_id=state.staff_id, idempotency_key=idempotency_key,
-        memo={"card_number": state.card.number if state.card else None}, now=state.now)
-    record = Checkout(
-        merchant_id=state.merchant_id, transaction_id=transaction.id,
+        memo={"card_number": state.card.number if state.card else None}, now=state.now,
+        atomic=False)
+    record = _record(state, posted.id, taken, earned)
+    posts_before, tier_before = ledger.posts_in(session), state.card and state.card.tier_id
+    config.hook("after_checkout")(session=session, checkout=state, record=record, config=config)
+    if ledger.posts_in(session) != posts_before or (state.card and state.card.tier_id != tier_before):
+        # A plugin moved money or the card's tier after the sale: the receipt shows the result.
+        record.receipt = _receipt(state, None, taken, earned, fresh_balances=True)
+        session.flush()
+    if earned:
+        fault_point("after_points")  # testing only: core/faults.py
+    return record
+
+
+def _hold_card(state: CheckoutState) -> None:
+    """Lock the card built in another transaction, and check it again now that we hold it."""
+    session = state.session
+    session.execute(select(Card.id).where(Card.id == state.card.id).with_for_update())
+    session.refresh(state.card)
+    _usable(state.card, state.card.number, state.now, None)
+    load_card_accounts(session, state.card.id)
+    state.card_held = True
+
+
+def _record(state: CheckoutState, transaction_id: int, taken, earned) -> Checkout:
+    """Insert the checkout, its lines and payments with Core; return it as an ORM object."""
+    session = state.session
+    connection = session.connection()
+    values = dict(
+        merchant_id=state.merchant_id, transaction_id=transaction_id,
         card_id=state.card.id if state.card else None,
         member_id=state.member.id if state.member else None,
         store_id=state.store_id, staff_id=state.staff_id,
         tier_key=state.tier.key if state.tier else None,
         list_total_fen=state.list_total_fen, due_total_fen=state.due_fen,
         earned={e.asset: e.amount for e in earned}, created_at=state.now)
+    # The receipt names the checkout's own id and time when it is read (receipt_of).
+    receipt = _receipt(state, None, taken, earned)
+    checkout_id = connection.execute(_NEW_CHECKOUT, {**values, "receipt": receipt}).scalar_one()
+    connection.execute(_NEW_LINES, [
+        {"checkout_id": checkout_id, "line_no": line.line_no, "sku": line.sku, "name": line.name,
+         "category": line.category, "quantity": line.quantity,
+         "unit_price_fen": line.unit_price_fen, "special_price": line.special_price,
+         "promotion_permille": line.promotion_permille, "tier_permille": line.tier_permille,
+         "list_fen": line.list_fen, "paid_fen": line.paid_fen, "returned_quantity": 0}
+        for line in state.lines])
+    connection.execute(_NEW_PAYMENTS, [
+        {"checkout_id": checkout_id, "method": payment["method"], "amount_fen": result.amount_fen,
+         "postings": [{"account_id": p.account.id, "amount": p.amount} for p in result.postings],
+         "refunded_fen": 0}
+        for payment, result in taken])
+    record = Checkout(id=checkout_id, receipt=receipt, **values)
+    make_transient_to_detached(record)  # it is in the database: attach it without an INSERT
     session.add(record)
-    session.flush()
-    for line in state.lines:
-        session.add(CheckoutLine(checkout_id=record.id, line_no=line.line_no, sku=line.sku,
-                                 name=line.name, category=line.category, quantity=line.quantity,
-                                 unit_price_fen=line.unit_price_fen, special_price=line.special_price,
-                                 promotion_permille=line.promotion_permille,
-                                 tier_permille=line.tier_permille, list_fen=line.list_fen,
-                                 paid_fen=line.paid_fen))
-    for payment, result in taken:
-        session.add(CheckoutPayment(
-            checkout_id=record.id, method=payment["method"], amount_fen=result.amount_fen,
-            postings=[{"account_id": p.account.id, "amount": p.amount} for p in result.postings]))
-    session.flush()
-    tier_before = state.tier.key if state.tier else None
-    config.hook("after_checkout")(session=session, checkout=state, record=record, config=config)
-    record.receipt = _receipt(state, record, taken, earned, tier_before)
-    session.flush()
-    if earned:
-        fault_point("after_points")  # testing only: core/faults.py
     return record
+
+
+def receipt_of(record: Checkout) -> dict:
+    """The receipt as stored, with the checkout's own id and time."""
+    return {"checkout_id": record.id, "created_at": record.created_at.isoformat(),
+            **(record.receipt or {})}
 
 
 def _zero_postings(state: CheckoutState) -> list[Posting]:
@@ -245,15 +229,21 @@ def _zero_postings(state: CheckoutState) -> list[Posting]:
     return [Posting(account, 0)]
 
 
-def _receipt(state, record, taken, earned, tier_before) -> dict:
+def _receipt(state, checkout_id: int | None, taken, earned, *, fresh_balances: bool = False) -> dict:
+    """What the customer's receipt shows (``checkout_id`` None: added by receipt_of)."""
     card = state.card
+    if card is None:
+        balances = {}
+    elif fresh_balances:
+        balances = ledger.card_balances(state.session, card.id)
+    else:
+        balances = card_balances_known(state.session, card.id)
     return {
-        "checkout_id": record.id,
-        "created_at": record.created_at.isoformat(),
+        **({"checkout_id": checkout_id} if checkout_id is not None else {}),
         "card_number": card.number if card else None,
         "config_version": state.config.version,
         "member_name": state.member.name if state.member else None,
-        "tier": tier_before,
+        "tier": state.tier.key if state.tier else None,
         "tier_after": card.tier.key if card and card.tier else None,
         "lines": [line.json() for line in state.lines],
         "list_total_fen": state.list_total_fen,
@@ -263,7 +253,7 @@ def _receipt(state, record, taken, earned, tier_before) -> dict:
                      for payment, result in taken],
         "earned": [{"plugin": e.plugin, "asset": e.asset, "amount": e.amount, **e.receipt}
                    for e in earned],
-        "balances": ledger.card_balances(state.session, card.id) if card else {},
+        "balances": balances,
     }
 
 

@@ -75,6 +75,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
 PIN_PEPPERS = "huika.pin_peppers"  # Session.info key: (current, *retired) PIN peppers
 _REPEATABLE = "huika.repeatable"  # Session.info key: see Database.write
+WRITING = "huika.writing"  # Session.info key: True in a write transaction (Database.write)
+SHARED = "huika.shared"  # Session.info key: a dict shared by the Database's sessions (caches)
 
 
 @dataclass
@@ -91,11 +93,14 @@ class Database:
     _writers: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def __post_init__(self) -> None:
-        info = {PIN_PEPPERS: self.pin_peppers}
+        # Caches of facts that never change once committed (account ids, published
+        # configurations), shared by this Database's sessions; keyed by what they cache.
+        self.shared: dict = {}
+        info = {PIN_PEPPERS: self.pin_peppers, SHARED: self.shared}
         self._read_sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self._write_sessions = sessionmaker(
             self.engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False,
-            info=info,
+            info={**info, WRITING: True},
         )
         # Counted once the COMMIT succeeded: a COMMIT that fails busy leaves nothing behind.
         event.listen(self._write_sessions, "after_commit", self._count_commit)

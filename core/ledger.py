@@ -11,62 +11,88 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import date, datetime
 
-from sqlalchemy import case, func, literal, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .errors import Conflict, Invalid
 from .clock import local_date, now_utc
 from .faults import fault_point
+from .accounts import CARD, AccountRef, card_account, merchant_account  # noqa: F401 (API)
 from .models import Account, AccountOwner, Card, Entry, LedgerTransaction, Lot, LotMovement
 
 
 @dataclass(frozen=True)
 class Posting:
     """``amount`` on ``account``. A credit to a card opens a lot expiring on ``expires_on``;
-    a credit with ``restore_from`` instead gives back lots that transaction consumed."""
+    a credit with ``restore_from`` instead gives back lots that transaction consumed.
 
-    account: Account
+    ``account``: an ``AccountRef`` (core.accounts) or an ORM ``Account``.
+    """
+
+    account: AccountRef | Account
     amount: int
     expires_on: date | None = None
     restore_from: int | None = None
     prefer_lots_of: int | None = None  # a debit takes this transaction's lots first
 
 
+class Posted(NamedTuple):
+    """A transaction just posted (its row is written with Core: no ORM object to return)."""
+
+    id: int
+    created_at: datetime
+
+
 class InsufficientBalance(Conflict):
     code = "insufficient_balance"
-
-
-def card_account(session: Session, merchant_id: int, card_id: int, asset: str) -> Account:
-    return _get_or_create(session, merchant_id=merchant_id, owner=AccountOwner.CARD.value,
-                          card_id=card_id, purpose="", asset=asset)
-
-
-def merchant_account(session: Session, merchant_id: int, purpose: str, asset: str) -> Account:
-    return _get_or_create(session, merchant_id=merchant_id, owner=AccountOwner.MERCHANT.value,
-                          card_id=None, purpose=purpose, asset=asset)
-
-
-def _get_or_create(session: Session, **key) -> Account:
-    query = select(Account).filter_by(**key)
-    account = session.scalar(query)
-    if account is not None:
-        return account
-    try:
-        with session.begin_nested():
-            account = Account(balance=0, **key)
-            session.add(account)
-            session.flush()
-    except IntegrityError:  # created meanwhile by a concurrent request
-        account = session.scalar(query)
-    return account
 
 
 def find_by_idempotency_key(session: Session, merchant_id: int, key: str) -> LedgerTransaction | None:
     return session.scalar(select(LedgerTransaction).where(
         LedgerTransaction.merchant_id == merchant_id, LedgerTransaction.idempotency_key == key))
+
+
+_POSTS = "huika.posts"  # session.info: transactions posted in this session
+
+# The statements of a post, built once (building one costs more than running it).
+_transactions, _accounts, _entries = LedgerTransaction.__table__, Account.__table__, Entry.__table__
+_lots, _movements = Lot.__table__, LotMovement.__table__
+_NEW_TRANSACTION = {
+    "sqlite": sqlite.insert(_transactions).on_conflict_do_nothing().returning(_transactions.c.id),
+    "postgresql": postgresql.insert(_transactions).on_conflict_do_nothing()
+    .returning(_transactions.c.id),
+}
+_MOVE = (update(_accounts).where(_accounts.c.id == bindparam("account_id"))
+         .values(balance=_accounts.c.balance + bindparam("amount")))
+# The guard of every card debit: the balance never goes below zero (also a CHECK constraint).
+_GUARDED_MOVE = (update(_accounts).where(_accounts.c.id == bindparam("account_id"),
+                                          _accounts.c.balance + bindparam("amount") >= 0)
+                 .values(balance=_accounts.c.balance + bindparam("amount"))
+                 .returning(_accounts.c.balance))
+_MOVE_RETURNING = _MOVE.returning(_accounts.c.balance)
+_NEW_ENTRIES = insert(_entries)
+_NEW_LOTS = insert(_lots)
+_NEW_MOVEMENTS = insert(_movements)
+_OPEN_LOTS_ORDER = (case((_lots.c.transaction_id == bindparam("prefer"), 0), else_=1),
+                    _lots.c.expires_on.is_(None), _lots.c.expires_on, _lots.c.id)
+_OPEN_LOTS = (select(_lots.c.id, _lots.c.remaining)
+              .where(_lots.c.account_id == bindparam("lots_of"), _lots.c.remaining > 0,
+                     _lots.c.expires_on.is_(None) | (_lots.c.expires_on >= bindparam("today")))
+              .order_by(*_OPEN_LOTS_ORDER))
+# Most debits fit in the first open lot: take it in one statement, else walk the lots.
+_TAKE_FROM_FIRST_LOT = (
+    update(_lots)
+    .where(_lots.c.id == _OPEN_LOTS.with_only_columns(_lots.c.id).limit(1).scalar_subquery(),
+           _lots.c.remaining >= bindparam("take"))
+    .values(remaining=_lots.c.remaining - bindparam("take"))
+    .returning(_lots.c.id))
+_LOT_CHANGE = (update(_lots).where(_lots.c.id == bindparam("lot_id"))
+               .values(remaining=_lots.c.remaining + bindparam("change")))
 
 
 def post(
@@ -83,40 +109,105 @@ def post(
     memo: dict | None = None,
     now: datetime | None = None,
     lots_as_of: date | None = None,
-) -> LedgerTransaction:
-    """Post one balanced transaction; raises InsufficientBalance and changes nothing on failure.
+    atomic: bool = True,
+) -> Posted:
+    """Post one balanced transaction; raises InsufficientBalance.
 
     The transaction is dated ``now``. Card debits consume lots unexpired on ``lots_as_of``
     (default: the merchant's date at ``now``), soonest expiry first; card credits open a lot
-    or restore the lots of ``Posting.restore_from``.
+    or restore the lots of ``Posting.restore_from``. ``atomic``: a failed post changes
+    nothing (a savepoint); a caller whose whole transaction is rolled back on any error
+    (the checkout) passes False and saves the savepoint.
     """
     now = now or now_utc()
     today = lots_as_of or local_date(now)
     _check_balanced(merchant_id, postings)
-    transaction = LedgerTransaction(
-        merchant_id=merchant_id, type=type, store_id=store_id, staff_id=staff_id,
-        idempotency_key=idempotency_key, request_digest=request_digest,
-        reverses_id=reverses_id, memo=memo or {}, created_at=now,
-    )
-    try:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # what the ORM holds must be in the database before Core statements
+    connection = session.connection()
+    transaction_id = connection.execute(_NEW_TRANSACTION[connection.dialect.name], {
+        "merchant_id": merchant_id, "type": type, "store_id": store_id, "staff_id": staff_id,
+        "idempotency_key": idempotency_key, "request_digest": request_digest,
+        "reverses_id": reverses_id, "memo": memo or {}, "created_at": now}).scalar()
+    if transaction_id is None:
+        raise Conflict("this idempotency key was already used", code="idempotency_key_reused")
+    session.info[_POSTS] = session.info.get(_POSTS, 0) + 1
+    if atomic:
         with session.begin_nested():
-            session.add(transaction)
-            session.flush()
-    except IntegrityError:
-        raise Conflict("this idempotency key was already used", code="idempotency_key_reused") from None
-    with session.begin_nested():
-        for posting in sorted(postings, key=lambda p: p.account.id):
-            _apply(session, posting)
-            session.add(Entry(transaction_id=transaction.id, account_id=posting.account.id,
-                              asset=posting.account.asset, amount=posting.amount))
-            if posting.account.owner == AccountOwner.CARD.value:
-                _move_lots(session, transaction, posting, today)
-                if posting.amount < 0:
-                    fault_point("after_debit")  # testing only: core/faults.py
-        session.flush()
+            balances = _apply(connection, transaction_id, postings, today, now)
+    else:
+        balances = _apply(connection, transaction_id, postings, today, now)
     for posting in postings:
-        session.refresh(posting.account, ["balance"])
-    return transaction
+        _record_balance(session, posting.account, balances.get(posting.account.id))
+    return Posted(transaction_id, now)
+
+
+def posts_in(session: Session) -> int:
+    """How many transactions this session posted so far (to see whether a hook moved money)."""
+    return session.info.get(_POSTS, 0)
+
+
+def _apply(connection, transaction_id: int, postings: list[Posting], today: date,
+           now: datetime) -> dict[int, int]:
+    """The postings' writes; returns the new balance of each card account.
+
+    Lock order, so concurrent posts cannot deadlock: card accounts (their card row is locked
+    first by every writer) in id order, then merchant accounts in id order.
+    """
+    balances: dict[int, int] = {}
+    card_postings = sorted((p for p in postings if p.account.owner == CARD), key=_account_id)
+    for posting in card_postings:
+        account = posting.account
+        statement = _GUARDED_MOVE if posting.amount < 0 else _MOVE_RETURNING
+        balance = connection.execute(statement, {"account_id": account.id,
+                                                 "amount": posting.amount}).scalar()
+        if balance is None:
+            raise InsufficientBalance(
+                f"not enough {account.asset} on the card",
+                details={"asset": account.asset, "needed": -posting.amount})
+        balances[account.id] = balance
+    merchant_moves = {}
+    for posting in postings:
+        if posting.account.owner != CARD:
+            merchant_moves[posting.account.id] = (merchant_moves.get(posting.account.id, 0)
+                                                  + posting.amount)
+    if merchant_moves:
+        connection.execute(_MOVE, [{"account_id": account_id, "amount": amount}
+                                   for account_id, amount in sorted(merchant_moves.items())])
+    connection.execute(_NEW_ENTRIES, [
+        {"transaction_id": transaction_id, "account_id": p.account.id, "asset": p.account.asset,
+         "amount": p.amount} for p in sorted(postings, key=_account_id)])
+    new_lots, movements = [], []
+    for posting in card_postings:
+        if posting.amount < 0:
+            movements += _consume_lots(connection, transaction_id, posting.account,
+                                       -posting.amount, today, posting.prefer_lots_of)
+            fault_point("after_debit")  # testing only: core/faults.py
+        elif posting.restore_from is not None:
+            movements += _restore_lots(connection, transaction_id, posting, posting.restore_from)
+        elif posting.amount > 0:
+            new_lots.append({"account_id": posting.account.id, "transaction_id": transaction_id,
+                             "amount": posting.amount, "remaining": posting.amount,
+                             "expires_on": posting.expires_on, "created_at": now})
+    if movements:
+        connection.execute(_NEW_MOVEMENTS, movements)
+    if new_lots:
+        connection.execute(_NEW_LOTS, new_lots)
+    return balances
+
+
+def _account_id(posting: Posting) -> int:
+    return posting.account.id
+
+
+def _record_balance(session: Session, account, balance: int | None) -> None:
+    """Tell the account object what the post did to its balance (None: read it on use)."""
+    if isinstance(account, AccountRef):
+        account.known_balance(balance)
+    elif balance is not None:
+        set_committed_value(account, "balance", balance)
+    else:
+        session.expire(account, ["balance"])
 
 
 def _check_balanced(merchant_id: int, postings: list[Posting]) -> None:
@@ -134,68 +225,48 @@ def _check_balanced(merchant_id: int, postings: list[Posting]) -> None:
         raise Invalid(f"entries must sum to zero per asset, got {unbalanced}")
 
 
-def _apply(session: Session, posting: Posting) -> None:
-    account = posting.account
-    guard = Account.id == account.id
-    if account.owner == AccountOwner.CARD.value and posting.amount < 0:
-        guard = guard & (Account.balance + posting.amount >= 0)
-    result = session.execute(
-        update(Account).where(guard).values(balance=Account.balance + posting.amount)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise InsufficientBalance(
-            f"not enough {account.asset} on the card", details={"asset": account.asset,
-                                                                "needed": -posting.amount})
-
-
-def _move_lots(session: Session, transaction: LedgerTransaction, posting: Posting,
-               today: date) -> None:
-    if posting.amount < 0:
-        _consume_lots(session, transaction.id, posting.account, -posting.amount, today,
-                      posting.prefer_lots_of)
-    elif posting.restore_from is not None:
-        _restore_lots(session, transaction.id, posting, posting.restore_from)
-    elif posting.amount > 0:
-        session.add(Lot(account_id=posting.account.id, transaction_id=transaction.id,
-                        amount=posting.amount, remaining=posting.amount,
-                        expires_on=posting.expires_on, created_at=transaction.created_at))
-
-
-def _consume_lots(session: Session, transaction_id: int, account: Account, amount: int,
-                  today: date, prefer: int | None = None) -> None:
-    preferred = case((Lot.transaction_id == prefer, 0), else_=1) if prefer else literal(1)
-    lots = session.scalars(
-        select(Lot)
-        .where(Lot.account_id == account.id, Lot.remaining > 0,
-               (Lot.expires_on.is_(None)) | (Lot.expires_on >= today))
-        .order_by(preferred, Lot.expires_on.is_(None), Lot.expires_on, Lot.id)
-    ).all()
-    left = amount
-    for lot in lots:
+def _consume_lots(connection, transaction_id: int, account, amount: int, today: date,
+                  prefer: int | None = None) -> list[dict]:
+    """Take ``amount`` from the account's unexpired lots, soonest expiry first; the movements."""
+    lot_id = connection.execute(_TAKE_FROM_FIRST_LOT, {
+        "lots_of": account.id, "today": today, "prefer": prefer, "take": amount}).scalar()
+    if lot_id is not None:
+        return [{"lot_id": lot_id, "transaction_id": transaction_id, "amount": -amount}]
+    lots = connection.execute(_OPEN_LOTS, {"lots_of": account.id, "today": today,
+                                           "prefer": prefer}).all()
+    left, movements = amount, []
+    for lot_id, remaining in lots:
         if left == 0:
             break
-        take = min(lot.remaining, left)
-        lot.remaining -= take
-        session.add(LotMovement(lot_id=lot.id, transaction_id=transaction_id, amount=-take))
+        take = min(remaining, left)
+        connection.execute(_LOT_CHANGE, {"lot_id": lot_id, "change": -take})
+        movements.append({"lot_id": lot_id, "transaction_id": transaction_id, "amount": -take})
         left -= take
     if left:
         raise InsufficientBalance(
             f"not enough unexpired {account.asset} on the card",
             details={"asset": account.asset, "needed": amount, "available": amount - left})
+    return movements
 
 
-def _restore_lots(session: Session, transaction_id: int, posting: Posting, source_id: int) -> None:
+def _restore_lots(connection, transaction_id: int, posting: Posting, source_id: int) -> list[dict]:
     """Give back to the lots ``source_id`` took from, in the order it took them."""
-    for lot, give in restore_plan(session, posting.account.id, source_id, posting.amount):
-        lot.remaining += give
-        session.add(LotMovement(lot_id=lot.id, transaction_id=transaction_id, amount=give))
+    movements = []
+    for lot_id, give in _restore_plan(connection, posting.account.id, source_id, posting.amount):
+        connection.execute(_LOT_CHANGE, {"lot_id": lot_id, "change": give})
+        movements.append({"lot_id": lot_id, "transaction_id": transaction_id, "amount": give})
+    return movements
 
 
 def restore_plan(session: Session, account_id: int, source_id: int, amount: int) -> list[tuple[Lot, int]]:
     """(lot, amount) pairs that give ``amount`` back to the lots transaction ``source_id`` took
     from on the account, in lot order, each up to what was taken and not yet given back."""
-    taken = session.execute(
+    return [(session.get(Lot, lot_id), give)
+            for lot_id, give in _restore_plan(session.connection(), account_id, source_id, amount)]
+
+
+def _restore_plan(connection, account_id: int, source_id: int, amount: int) -> list[tuple[int, int]]:
+    taken = connection.execute(
         select(LotMovement.lot_id, func.sum(LotMovement.amount))
         .join(Lot, Lot.id == LotMovement.lot_id)
         .where(LotMovement.transaction_id == source_id, Lot.account_id == account_id)
@@ -203,7 +274,7 @@ def restore_plan(session: Session, account_id: int, source_id: int, amount: int)
     ).all()
     plan, left = [], amount
     for lot_id, took in taken:
-        restored = session.scalar(
+        restored = connection.scalar(
             select(func.coalesce(func.sum(LotMovement.amount), 0))
             .join(LedgerTransaction, LedgerTransaction.id == LotMovement.transaction_id)
             .where(LotMovement.lot_id == lot_id, LotMovement.amount > 0,
@@ -211,7 +282,7 @@ def restore_plan(session: Session, account_id: int, source_id: int, amount: int)
         give = min(-took - restored, left)
         if give <= 0:
             continue
-        plan.append((session.get(Lot, lot_id), give))
+        plan.append((lot_id, give))
         left -= give
         if left == 0:
             break

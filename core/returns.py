@@ -22,6 +22,7 @@ from .ledger import Posting
 from .merchant_config import MerchantConfig
 from .models import Account, Card, Checkout, CheckoutLine, CheckoutReturn, Entry, Tier
 from .pricing import proportional_share
+from .tiers import record_spend
 
 
 def get_checkout(session: Session, merchant_id: int, checkout_id: int, *,
@@ -80,6 +81,8 @@ def return_lines(session: Session, config: MerchantConfig, merchant_id: int, che
                                   for line, quantity in returned_now], created_at=now)
     session.add(entry)
     session.flush()
+    if record.card_id is not None:  # C4: a refund counts against the day of its sale
+        record_spend(session, record.card_id, local_date(record.created_at), -refund_fen)
     config.hook("after_checkout_return")(session=session, checkout=record, returned=returned_now,
                                          config=config)
     card = current_card(session, session.get(Card, record.card_id)) if record.card_id else None

@@ -2,39 +2,77 @@
 
 The new tier applies from the next transaction: the checkout that qualifies was already
 priced at the old tier. Cards never move down here.
+
+Cumulative spend is kept as a running total per card and merchant day (card_spend_days):
+qualifying sums at most one period's days of the member's cards, however long their history.
+The period counts whole days: ``period_days`` 365 means from the same date a year ago.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .merchant_config import MerchantConfig
-from .models import Card, Checkout, CheckoutReturn, Tier
+from .clock import local_date
+from .models import Card, CardSpendDay, Tier
+
+if TYPE_CHECKING:
+    from .merchant_config import MerchantConfig
+
+_days, _cards = CardSpendDay.__table__, Card.__table__
 
 
-def spend_since(session: Session, card_ids: list[int], since: datetime) -> int:
-    """Net spend (due minus refunds) on these cards since ``since``."""
-    spent = session.scalar(select(func.coalesce(func.sum(Checkout.due_total_fen), 0)).where(
-        Checkout.card_id.in_(card_ids), Checkout.created_at >= since)) or 0
-    refunded = session.scalar(
-        select(func.coalesce(func.sum(CheckoutReturn.refund_fen), 0))
-        .join(Checkout, Checkout.id == CheckoutReturn.checkout_id)
-        .where(Checkout.card_id.in_(card_ids), Checkout.created_at >= since)) or 0
-    return int(spent) - int(refunded)
+def _add_statement(dialect):
+    statement = dialect.insert(_days)
+    return statement.on_conflict_do_update(
+        index_elements=[_days.c.card_id, _days.c.day],
+        set_={"net_fen": _days.c.net_fen + statement.excluded.net_fen})
+
+
+_ADD = {"sqlite": _add_statement(sqlite), "postgresql": _add_statement(postgresql)}
+_SPENT_BY_CARD = select(func.coalesce(func.sum(_days.c.net_fen), 0)).where(
+    _days.c.card_id == bindparam("card"), _days.c.day >= bindparam("since"))
+_SPENT_BY_MEMBER = select(func.coalesce(func.sum(_days.c.net_fen), 0)).where(
+    _days.c.card_id.in_(select(_cards.c.id).where(_cards.c.member_id == bindparam("member"))
+                        .scalar_subquery()),
+    _days.c.day >= bindparam("since"))
+_TIER_BY_KEY = select(Tier).where(Tier.merchant_id == bindparam("merchant"),
+                                  Tier.key == bindparam("key"))
+
+
+def record_spend(session: Session, card_id: int, day: date, net_fen: int) -> None:
+    """Add ``net_fen`` (negative for a refund) to the card's spend on ``day``."""
+    if net_fen:
+        connection = session.connection()
+        connection.execute(_ADD[connection.dialect.name],
+                           {"card_id": card_id, "day": day, "net_fen": net_fen})
+
+
+def spend_since(session: Session, card: Card, since: date) -> int:
+    """Net spend (due minus refunds) on the card, or all of its member's cards, from ``since``."""
+    if card.member_id is None:
+        statement, params = _SPENT_BY_CARD, {"card": card.id, "since": since}
+    else:
+        statement, params = _SPENT_BY_MEMBER, {"member": card.member_id, "since": since}
+    return int(session.connection().execute(statement, params).scalar())
 
 
 def qualifies(session: Session, card: Card, condition: dict, *, single_purchase_fen: int | None,
-              stored_amount_fen: int | None, channel: str | None, now: datetime) -> bool:
+              stored_amount_fen: int | None, channel: str | None, now: datetime,
+              spent: dict | None = None) -> bool:
+    """Whether ``condition`` holds; ``spent`` caches cumulative spend per start day."""
     kind = condition["kind"]
     if kind == "single_purchase":
         return single_purchase_fen is not None and single_purchase_fen >= condition["amount_fen"]
     if kind == "cumulative_spend":
-        since = now - timedelta(days=condition.get("period_days", 365))
-        card_ids = [card.id] if card.member_id is None else list(session.scalars(
-            select(Card.id).where(Card.member_id == card.member_id)))
-        return spend_since(session, card_ids, since) >= condition["amount_fen"]
+        since = local_date(now) - timedelta(days=condition.get("period_days", 365))
+        spent = {} if spent is None else spent
+        if since not in spent:
+            spent[since] = spend_since(session, card, since)
+        return spent[since] >= condition["amount_fen"]
     if kind == "stored_amount":
         return stored_amount_fen is not None and stored_amount_fen >= condition["amount_fen"]
     if kind == "channel":
@@ -47,14 +85,16 @@ def upgrade_card_tier(session: Session, card: Card, config: MerchantConfig, *,
                       channel: str | None = None, now: datetime) -> Tier | None:
     """Move ``card`` to the highest-ranked tier with a met condition; return it if it moved."""
     current_rank = card.tier.rank if card.tier else -1
+    spent: dict = {}
     for definition in reversed(config.tiers):  # highest rank first
         if definition["rank"] <= current_rank:
             break
         if any(qualifies(session, card, condition, single_purchase_fen=single_purchase_fen,
-                         stored_amount_fen=stored_amount_fen, channel=channel, now=now)
+                         stored_amount_fen=stored_amount_fen, channel=channel, now=now,
+                         spent=spent)
                for condition in definition.get("upgrade", [])):
-            tier = session.scalar(select(Tier).where(Tier.merchant_id == card.merchant_id,
-                                                     Tier.key == definition["key"]))
+            tier = session.execute(_TIER_BY_KEY, {"merchant": card.merchant_id,
+                                                  "key": definition["key"]}).scalar_one()
             card.tier = tier
             session.flush()
             return tier

@@ -11,7 +11,7 @@ from .ledger import (
     Lot,
     LotMovement,
 )
-from .checkout import Checkout, CheckoutLine, CheckoutPayment, CheckoutReturn
+from .checkout import CardSpendDay, Checkout, CheckoutLine, CheckoutPayment, CheckoutReturn
 from .config import ConfigDraft, ConfigVersion
 from .jobs import JobRun
 from .audit import AuditEntry
@@ -29,6 +29,7 @@ __all__ = [
     "CheckoutLine",
     "CheckoutPayment",
     "CheckoutReturn",
+    "CardSpendDay",
     "CardStatus",
     "ConfigDraft",
     "ConfigVersion",

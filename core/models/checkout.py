@@ -1,9 +1,9 @@
 """Checkouts (sales) with their priced lines, payments and returns (C2, G3)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, BigId, JsonDocument, UtcDateTime, utcnow
@@ -77,3 +77,17 @@ class CheckoutReturn(Base):
     lines: Mapped[list] = mapped_column(JsonDocument)  # [{"line_no", "quantity", "paid_fen"}]
     refund_fen: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class CardSpendDay(Base):
+    """Net spend (due minus refunds) of one card on one of the merchant's days (C4).
+
+    A running total per day, so qualifying for a tier sums at most a period's days instead
+    of the member's whole history. A refund counts on the day of the sale it refunds.
+    """
+
+    __tablename__ = "card_spend_days"
+
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    net_fen: Mapped[int] = mapped_column(BigInteger)

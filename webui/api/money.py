@@ -105,7 +105,7 @@ def checkout(context: OperationContext) -> dict:
                                    context.body, store_id=context.store_id,
                                    staff_id=context.staff_id, now=context.now)
     record = checkout_service.commit(state, context.body.get("payments"))
-    return record.receipt
+    return checkout_service.receipt_of(record)
 
 
 def get_checkout(context: OperationContext) -> dict:
@@ -115,7 +115,7 @@ def get_checkout(context: OperationContext) -> dict:
         raise NotFound(f"checkout {context.params['checkout_id']} does not exist")
     from core.returns import returns_of
 
-    return {**record.receipt, "returns": returns_of(context.session, record)}
+    return {**checkout_service.receipt_of(record), "returns": returns_of(context.session, record)}
 
 
 def balances(context: OperationContext) -> dict:

@@ -1,0 +1,180 @@
+"""Ledger accounts as plain values, looked up or created once.
+
+A posting needs an account's id, owner and asset, not an ORM object with a unit of work:
+the checkout's hot path works on ``AccountRef`` values and SQLAlchemy Core statements built
+once at import. Refs are kept per session (one lookup per account and transaction), and the
+ids of *committed* merchant accounts per Database (``Database.shared``): they never change, so a checkout looks none of them up. Account rows are never deleted; a
+database restored from a backup needs the server restarted (docs/operations.md).
+"""
+from __future__ import annotations
+
+from sqlalchemy import bindparam, event, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .db import SHARED
+from .models import Account, AccountOwner
+
+_REFS = "huika.account_refs"  # session.info: {key: AccountRef} seen in this session
+_CARDS_LOADED = "huika.card_accounts_loaded"  # session.info: card ids whose accounts are all in _REFS
+
+CARD = AccountOwner.CARD.value
+MERCHANT = AccountOwner.MERCHANT.value
+
+accounts = Account.__table__
+_FIND_CARD = select(accounts.c.id, accounts.c.balance).where(
+    accounts.c.card_id == bindparam("card_id"), accounts.c.owner == CARD,
+    accounts.c.merchant_id == bindparam("merchant_id"), accounts.c.purpose == bindparam("purpose"),
+    accounts.c.asset == bindparam("asset"))
+_FIND_MERCHANT = select(accounts.c.id, accounts.c.balance).where(
+    accounts.c.merchant_id == bindparam("merchant_id"), accounts.c.owner == MERCHANT,
+    accounts.c.purpose == bindparam("purpose"), accounts.c.asset == bindparam("asset"))
+_BALANCE = select(accounts.c.balance).where(accounts.c.id == bindparam("account_id"))
+_CARD_ACCOUNTS = select(accounts.c.id, accounts.c.merchant_id, accounts.c.purpose,
+                        accounts.c.asset, accounts.c.balance).where(
+    accounts.c.card_id == bindparam("card_id"))
+# ON CONFLICT DO NOTHING with no target covers both unique rules (card and merchant accounts):
+# a concurrent request that created the account first wins, and we read its row.
+_CREATE = {
+    "sqlite": sqlite.insert(accounts).on_conflict_do_nothing().returning(accounts.c.id),
+    "postgresql": postgresql.insert(accounts).on_conflict_do_nothing().returning(accounts.c.id),
+}
+
+
+class AccountRef:
+    """One ledger account: identity plus its balance as this transaction last saw it.
+
+    ``balance`` is exact after a post touched the account with RETURNING; otherwise it is
+    read from the database on first use.
+    """
+
+    __slots__ = ("id", "merchant_id", "owner", "card_id", "purpose", "asset", "_balance",
+                 "_session")
+
+    def __init__(self, session: Session | None, id: int, merchant_id: int, owner: str,
+                 card_id: int | None, purpose: str, asset: str, balance: int | None = None) -> None:
+        self._session = session
+        self.id, self.merchant_id, self.owner, self.card_id = id, merchant_id, owner, card_id
+        self.purpose, self.asset, self._balance = purpose, asset, balance
+
+    @property
+    def balance(self) -> int:
+        if self._balance is None:
+            self._balance = int(self._session.connection().execute(
+                _BALANCE, {"account_id": self.id}).scalar_one())
+        return self._balance
+
+    def known_balance(self, value: int | None) -> None:
+        """Record the balance a statement returned (None: read it again when asked)."""
+        self._balance = value
+
+    def __repr__(self) -> str:
+        return f"<AccountRef {self.id} {self.owner} {self.purpose or self.card_id} {self.asset}>"
+
+
+def _key(merchant_id: int, owner: str, card_id: int | None, purpose: str, asset: str) -> tuple:
+    return (merchant_id, owner, card_id, purpose, asset)
+
+
+def _shared_ids(session: Session) -> dict | None:
+    shared = session.info.get(SHARED)
+    return None if shared is None else shared.setdefault("merchant_account_ids", {})
+
+
+def _refs(session: Session) -> dict:
+    refs = session.info.get(_REFS)
+    if refs is None:
+        refs = session.info[_REFS] = {}
+    return refs
+
+
+def card_account(session: Session, merchant_id: int, card_id: int, asset: str) -> AccountRef:
+    """The card's account for ``asset``, created on first use."""
+    return account(session, merchant_id, CARD, card_id, "", asset)
+
+
+def merchant_account(session: Session, merchant_id: int, purpose: str, asset: str) -> AccountRef:
+    """The merchant's ``purpose`` account for ``asset`` (sales, issued, cash drawer …)."""
+    return account(session, merchant_id, MERCHANT, None, purpose, asset)
+
+
+def account(session: Session, merchant_id: int, owner: str, card_id: int | None, purpose: str,
+            asset: str) -> AccountRef:
+    key = _key(merchant_id, owner, card_id, purpose, asset)
+    refs = _refs(session)
+    ref = refs.get(key)
+    if ref is not None:
+        return ref
+    shared = _shared_ids(session)
+    if owner == MERCHANT and shared is not None and key in shared:
+        ref = refs[key] = AccountRef(session, shared[key], *key)
+        return ref
+    if owner == CARD and card_id in session.info.get(_CARDS_LOADED, ()):
+        ref = _create(session, key)  # the card's accounts were all read: this one is new
+    else:
+        ref = _find(session, key) or _create(session, key)
+    refs[key] = ref
+    return ref
+
+
+def _find(session: Session, key: tuple) -> AccountRef | None:
+    merchant_id, owner, card_id, purpose, asset = key
+    row = session.connection().execute(_FIND_CARD if owner == CARD else _FIND_MERCHANT, {
+        "merchant_id": merchant_id, "card_id": card_id, "purpose": purpose,
+        "asset": asset}).first()
+    if row is None:
+        return None
+    shared = _shared_ids(session)
+    if owner == MERCHANT and shared is not None:
+        # Rows this transaction created are in _REFS already, so this one is committed.
+        shared[key] = row.id
+    return AccountRef(session, row.id, *key, balance=row.balance)
+
+
+def _create(session: Session, key: tuple) -> AccountRef:
+    merchant_id, owner, card_id, purpose, asset = key
+    statement = _CREATE[session.get_bind().dialect.name]
+    created = session.connection().execute(statement, {
+        "merchant_id": merchant_id, "owner": owner, "card_id": card_id, "purpose": purpose,
+        "asset": asset, "balance": 0}).scalar()
+    if created is None:  # created meanwhile by a concurrent request
+        return _find(session, key)
+    return AccountRef(session, created, *key, balance=0)
+
+
+def load_card_accounts(session: Session, card_id: int) -> None:
+    """Read every account of one card in one statement (its balances current from here on:
+    the caller holds the card, and every writer of card accounts holds the card first)."""
+    rows = session.connection().execute(_CARD_ACCOUNTS, {"card_id": card_id}).all()
+    remember_card_accounts(session, card_id, rows)
+
+
+def remember_card_accounts(session: Session, card_id: int, rows, *, id_column: str = "id") -> None:
+    """Keep ``rows`` (id, merchant_id, purpose, asset, balance), all accounts of the card."""
+    refs = _refs(session)
+    for row in rows:
+        key = _key(row.merchant_id, CARD, card_id, row.purpose, row.asset)
+        ref = refs.get(key)
+        if ref is None:
+            refs[key] = AccountRef(session, getattr(row, id_column), *key, balance=row.balance)
+        else:
+            ref.known_balance(row.balance)
+    loaded = session.info.get(_CARDS_LOADED)
+    if loaded is None:
+        loaded = session.info[_CARDS_LOADED] = set()
+    loaded.add(card_id)
+
+
+def card_balances_known(session: Session, card_id: int) -> dict[str, int]:
+    """Balance per asset of one card from this session's refs (after load_card_accounts)."""
+    return {ref.asset: ref.balance for key, ref in _refs(session).items()
+            if key[1] == CARD and key[2] == card_id}
+
+
+@event.listens_for(Session, "after_soft_rollback")
+@event.listens_for(Session, "after_commit")
+def forget(session: Session, *_args) -> None:
+    """Drop this session's refs when its transaction (or a savepoint) ends: an account created
+    in a rolled-back savepoint is gone, and balances seen are only current inside it."""
+    session.info.pop(_REFS, None)
+    session.info.pop(_CARDS_LOADED, None)
