@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import copy
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .db import SHARED
 from .errors import Conflict, Invalid, NotFound
 from .merchant_config import MerchantConfig, empty_document, validate_config
 from .models import ConfigDraft, ConfigVersion, Tier
@@ -27,12 +28,33 @@ def latest_version(session: Session, merchant_id: int) -> ConfigVersion | None:
     ).first()
 
 
+_versions = ConfigVersion.__table__
+_LATEST_STAMP = (select(_versions.c.version, _versions.c.id, _versions.c.published_at)
+                 .where(_versions.c.merchant_id == bindparam("merchant"))
+                 .order_by(_versions.c.version.desc()).limit(1))
+
+
 def published_config(session: Session, merchant_id: int, registry: PluginRegistry) -> MerchantConfig:
-    """The configuration cashiers work with; an empty one before the first publish."""
-    version = latest_version(session, merchant_id)
-    if version is None:
+    """The configuration cashiers work with; an empty one before the first publish.
+
+    A published version never changes: its MerchantConfig (with its worked-out settings and
+    hook callers) is kept per Database and merchant, and only the latest version's stamp is
+    read per call. The stamp includes the row id and time, so a version number reused after
+    a rolled-back publish is not mistaken for the cached one.
+    """
+    stamp = session.connection().execute(_LATEST_STAMP, {"merchant": merchant_id}).first()
+    if stamp is None:
         return MerchantConfig(empty_document(), registry, version=None)
-    return MerchantConfig(version.document, registry, version=version.version)
+    shared = session.info.get(SHARED)
+    cache = shared.setdefault("published_configs", {}) if shared is not None else {}
+    cached = cache.get(merchant_id)
+    if cached is not None and cached[0] == tuple(stamp) and cached[1].registry is registry:
+        return cached[1]
+    document = session.connection().execute(
+        select(_versions.c.document).where(_versions.c.id == stamp.id)).scalar_one()
+    config = MerchantConfig(document, registry, version=stamp.version)
+    cache[merchant_id] = (tuple(stamp), config)
+    return config
 
 
 def get_version(session: Session, merchant_id: int, number: int) -> ConfigVersion:

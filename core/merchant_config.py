@@ -57,7 +57,19 @@ class MerchantConfig:
         return plugin_id in self.enabled_plugins
 
     def settings_for(self, plugin_id: str) -> dict:
-        """The plugin's settings with schema defaults filled in ({} if not enabled)."""
+        """The plugin's settings with schema defaults filled in ({} if not enabled).
+
+        A published version never changes, so its settings are worked out once (treat the
+        result as read-only); a draft's are worked out on every call.
+        """
+        if self.version is None:
+            return self._settings(plugin_id)
+        cache = self.__dict__.setdefault("_settings_cache", {})
+        if plugin_id not in cache:
+            cache[plugin_id] = self._settings(plugin_id)
+        return cache[plugin_id]
+
+    def _settings(self, plugin_id: str) -> dict:
         info = self.registry.get(plugin_id)
         for entry in self.document.get("plugins", []):
             if entry["id"] == plugin_id and info is not None:
@@ -99,7 +111,12 @@ class MerchantConfig:
 
     def hook(self, name: str):
         """Call hook ``name`` on the built-ins and this merchant's enabled plugins."""
-        return self.registry.hook(name, self.enabled_plugins)
+        if self.version is None:
+            return self.registry.hook(name, self.enabled_plugins)
+        callers = self.__dict__.setdefault("_hook_cache", {})
+        if name not in callers:  # a subset hook caller costs more to build than to call
+            callers[name] = self.registry.hook(name, self.enabled_plugins)
+        return callers[name]
 
 
 def validate_config(document, registry: "PluginRegistry") -> list[dict]:
