@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select
-from sqlalchemy.orm import Session, contains_eager, make_transient_to_detached
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session, contains_eager
 
 from . import ledger
 from .accounts import card_balances_known, load_card_accounts, remember_card_accounts
@@ -20,7 +20,8 @@ from .clock import local_date, now_utc
 from .errors import Conflict, Invalid, NotFound, problem
 from .faults import fault_point
 from .ledger import Posting
-from .checkout_types import CheckoutState, Earning, PaymentResult, PricedLine  # noqa: F401 (API)
+from .checkout_types import (CheckoutRecord, CheckoutState, Earning, PaymentResult,  # noqa: F401 (API)
+                             PricedLine)
 from .merchant_config import MerchantConfig
 from .models import Account, Card, CardStatus, Checkout, CheckoutLine, CheckoutPayment, Member, Tier
 from .pins import pin_in, refuse_unknown_card
@@ -130,9 +131,11 @@ _checkouts = Checkout.__table__
 _NEW_CHECKOUT = insert(_checkouts).returning(_checkouts.c.id)
 _NEW_LINES = insert(CheckoutLine.__table__)
 _NEW_PAYMENTS = insert(CheckoutPayment.__table__)
+_NEW_RECEIPT = (update(_checkouts).where(_checkouts.c.id == bindparam("checkout"))
+                .values(receipt=bindparam("receipt")))
 
 
-def commit(state: CheckoutState, payments: list, *, idempotency_key: str | None = None) -> Checkout:
+def commit(state: CheckoutState, payments: list, *, idempotency_key: str | None = None) -> CheckoutRecord:
     """Take the payments, earn, post one ledger transaction and record the checkout."""
     session, config = state.session, state.config
     if state.card is not None and not state.card_held:
@@ -169,7 +172,7 @@ def commit(state: CheckoutState, payments: list, *, idempotency_key: str | None 
     if ledger.posts_in(session) != posts_before or (state.card and state.card.tier_id != tier_before):
         # A plugin moved money or the card's tier after the sale: the receipt shows the result.
         record.receipt = _receipt(state, None, taken, earned, fresh_balances=True)
-        session.flush()
+        session.connection().execute(_NEW_RECEIPT, {"checkout": record.id, "receipt": record.receipt})
     if earned:
         fault_point("after_points")  # testing only: core/faults.py
     return record
@@ -185,8 +188,8 @@ def _hold_card(state: CheckoutState) -> None:
     state.card_held = True
 
 
-def _record(state: CheckoutState, transaction_id: int, taken, earned) -> Checkout:
-    """Insert the checkout, its lines and payments with Core; return it as an ORM object."""
+def _record(state: CheckoutState, transaction_id: int, taken, earned) -> CheckoutRecord:
+    """Insert the checkout, its lines and payments with Core."""
     session = state.session
     connection = session.connection()
     values = dict(
@@ -212,13 +215,10 @@ def _record(state: CheckoutState, transaction_id: int, taken, earned) -> Checkou
          "postings": [{"account_id": p.account.id, "amount": p.amount} for p in result.postings],
          "refunded_fen": 0}
         for payment, result in taken])
-    record = Checkout(id=checkout_id, receipt=receipt, **values)
-    make_transient_to_detached(record)  # it is in the database: attach it without an INSERT
-    session.add(record)
-    return record
+    return CheckoutRecord(id=checkout_id, receipt=receipt, **values)
 
 
-def receipt_of(record: Checkout) -> dict:
+def receipt_of(record: Checkout | CheckoutRecord) -> dict:
     """The receipt as stored, with the checkout's own id and time."""
     return {"checkout_id": record.id, "created_at": record.created_at.isoformat(),
             **(record.receipt or {})}

@@ -101,3 +101,23 @@ class CheckoutState:
     @property
     def today(self):
         return local_date(self.now)
+
+
+@dataclass
+class CheckoutRecord:
+    """The checkout row just written, as the after_checkout hooks see it (the columns of
+    core.models.Checkout; the pipeline writes the row with Core and builds no ORM object)."""
+
+    id: int
+    merchant_id: int
+    transaction_id: int
+    card_id: int | None
+    member_id: int | None
+    store_id: int | None
+    staff_id: int | None
+    tier_key: str | None
+    list_total_fen: int
+    due_total_fen: int
+    earned: dict
+    receipt: dict
+    created_at: datetime

@@ -62,7 +62,7 @@ def checkout_earn(session, checkout, lines, config):
 
 @hookspec
 def after_checkout(session, checkout, record, config):
-    """Called after a checkout is posted, in its transaction (tier upgrades C4, commissions)."""
+    """Called after a checkout is posted, in its transaction, with its row as a core.checkout_types.CheckoutRecord (C4 tiers)."""
 
 
 @hookspec
