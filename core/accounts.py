@@ -44,18 +44,52 @@ _CREATE = {
 class AccountRef:
     """One ledger account: identity plus its balance as this transaction last saw it.
 
-    ``balance`` is exact after a post touched the account with RETURNING; otherwise it is
-    read from the database on first use.
+    A new account is only named at first (``pending``): the first post to it inserts the
+    row with the posted amount as its balance, one statement instead of two.
+
+    ``balance`` is exact after a post touched the account; otherwise it is read from the
+    database on first use. ``held_balance``: the balance when it was read or written while
+    this transaction held the account (its card locked, or the row written by us), so a
+    credit can be added to it without reading the row back; None when not known so.
     """
 
-    __slots__ = ("id", "merchant_id", "owner", "card_id", "purpose", "asset", "_balance",
-                 "_session")
+    __slots__ = ("_id", "merchant_id", "owner", "card_id", "purpose", "asset", "_balance",
+                 "_session", "held_balance")
 
-    def __init__(self, session: Session | None, id: int, merchant_id: int, owner: str,
-                 card_id: int | None, purpose: str, asset: str, balance: int | None = None) -> None:
+    def __init__(self, session: Session | None, id: int | None, merchant_id: int, owner: str,
+                 card_id: int | None, purpose: str, asset: str, balance: int | None = None,
+                 *, held: bool = False) -> None:
         self._session = session
-        self.id, self.merchant_id, self.owner, self.card_id = id, merchant_id, owner, card_id
+        self._id, self.merchant_id, self.owner, self.card_id = id, merchant_id, owner, card_id
         self.purpose, self.asset, self._balance = purpose, asset, balance
+        self.held_balance = balance if held else None
+
+    @property
+    def pending(self) -> bool:
+        """Not in the database yet: the first post to it creates the row with its amount."""
+        return self._id is None
+
+    @property
+    def id(self) -> int:
+        if self._id is None:
+            self.create(0)
+        return self._id
+
+    def create(self, balance: int) -> bool:
+        """Insert the account's row holding ``balance``; False if a concurrent request
+        created it first (then this ref names that row, its balance untouched)."""
+        key = _key(self.merchant_id, self.owner, self.card_id, self.purpose, self.asset)
+        connection = self._session.connection()
+        created = connection.execute(_CREATE[connection.dialect.name], {
+            "merchant_id": self.merchant_id, "owner": self.owner, "card_id": self.card_id,
+            "purpose": self.purpose, "asset": self.asset, "balance": balance}).scalar()
+        if created is not None:
+            self._id = created
+            self.known_balance(balance)  # ours until we commit
+            return True
+        found = _find(self._session, key)
+        self._id, self._balance, self.held_balance = found._id, found._balance, None
+        return False
 
     @property
     def balance(self) -> int:
@@ -65,8 +99,9 @@ class AccountRef:
         return self._balance
 
     def known_balance(self, value: int | None) -> None:
-        """Record the balance a statement returned (None: read it again when asked)."""
-        self._balance = value
+        """Record the balance a statement of this transaction wrote (None: read it again
+        when asked)."""
+        self._balance = self.held_balance = value
 
     def __repr__(self) -> str:
         return f"<AccountRef {self.id} {self.owner} {self.purpose or self.card_id} {self.asset}>"
@@ -110,9 +145,11 @@ def account(session: Session, merchant_id: int, owner: str, card_id: int | None,
         ref = refs[key] = AccountRef(session, shared[key], *key)
         return ref
     if owner == CARD and card_id in session.info.get(_CARDS_LOADED, ()):
-        ref = _create(session, key)  # the card's accounts were all read: this one is new
+        ref = None  # the card's accounts were all read: this one is new
     else:
-        ref = _find(session, key) or _create(session, key)
+        ref = _find(session, key)
+    if ref is None:  # created by its first post (core.ledger), or when its id is first asked
+        ref = AccountRef(session, None, *key, balance=0, held=True)
     refs[key] = ref
     return ref
 
@@ -131,17 +168,6 @@ def _find(session: Session, key: tuple) -> AccountRef | None:
     return AccountRef(session, row.id, *key, balance=row.balance)
 
 
-def _create(session: Session, key: tuple) -> AccountRef:
-    merchant_id, owner, card_id, purpose, asset = key
-    statement = _CREATE[session.get_bind().dialect.name]
-    created = session.connection().execute(statement, {
-        "merchant_id": merchant_id, "owner": owner, "card_id": card_id, "purpose": purpose,
-        "asset": asset, "balance": 0}).scalar()
-    if created is None:  # created meanwhile by a concurrent request
-        return _find(session, key)
-    return AccountRef(session, created, *key, balance=0)
-
-
 def load_card_accounts(session: Session, card_id: int) -> None:
     """Read every account of one card in one statement (its balances current from here on:
     the caller holds the card, and every writer of card accounts holds the card first)."""
@@ -150,13 +176,15 @@ def load_card_accounts(session: Session, card_id: int) -> None:
 
 
 def remember_card_accounts(session: Session, card_id: int, rows, *, id_column: str = "id") -> None:
-    """Keep ``rows`` (id, merchant_id, purpose, asset, balance), all accounts of the card."""
+    """Keep ``rows`` (id, merchant_id, purpose, asset, balance), all accounts of the card,
+    read while this transaction holds the card."""
     refs = _refs(session)
     for row in rows:
         key = _key(row.merchant_id, CARD, card_id, row.purpose, row.asset)
         ref = refs.get(key)
         if ref is None:
-            refs[key] = AccountRef(session, getattr(row, id_column), *key, balance=row.balance)
+            refs[key] = AccountRef(session, getattr(row, id_column), *key, balance=row.balance,
+                                   held=True)
         else:
             ref.known_balance(row.balance)
     loaded = session.info.get(_CARDS_LOADED)
@@ -169,6 +197,13 @@ def card_balances_known(session: Session, card_id: int) -> dict[str, int]:
     """Balance per asset of one card from this session's refs (after load_card_accounts)."""
     return {ref.asset: ref.balance for key, ref in _refs(session).items()
             if key[1] == CARD and key[2] == card_id}
+
+
+def forget_balance(session: Session, account_id: int) -> None:
+    """An ORM Account object moved this account: the ref's balance must be read again."""
+    for ref in _refs(session).values():
+        if ref._id == account_id:
+            ref.known_balance(None)
 
 
 @event.listens_for(Session, "after_soft_rollback")

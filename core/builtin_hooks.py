@@ -117,8 +117,11 @@ def after_checkout(session, checkout, record, config):
     if checkout.card is None:
         return
     record_spend(session, checkout.card.id, checkout.today, record.due_total_fen)
+    spent = None
+    if checkout.card_held and checkout.spent_before is not None:  # read with the held card
+        spent = {start: fen + record.due_total_fen for start, fen in checkout.spent_before.items()}
     upgrade_card_tier(session, checkout.card, config, single_purchase_fen=record.due_total_fen,
-                      now=checkout.now)
+                      now=checkout.now, spent=spent)
 
 
 @hookimpl

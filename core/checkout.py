@@ -7,6 +7,7 @@ and plugins add payment methods (stored value, points as cash) and earning rules
 """
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime
 
@@ -25,6 +26,7 @@ from .checkout_types import (CheckoutRecord, CheckoutState, Earning, PaymentResu
 from .merchant_config import MerchantConfig
 from .models import Account, Card, CardStatus, Checkout, CheckoutLine, CheckoutPayment, Member, Tier
 from .pins import pin_in, refuse_unknown_card
+from .tiers import period_start, spend_periods, spent_columns
 
 MAX_LINES = 200
 MAX_UNIT_PRICE_FEN = 100_000_000  # 1,000,000 yuan
@@ -56,29 +58,41 @@ def _usable(card: Card | None, number: str, now: datetime, pin: str | None) -> C
 
 
 _accounts = Account.__table__
-# The card, its member and tier, and every account of the card, in one statement. A write
-# transaction holds the card from here (FOR UPDATE OF cards on PostgreSQL; SQLite's write
-# lock is already the whole database's), as every writer of card accounts does first.
-_CARD_WITH_ACCOUNTS = (
-    select(Card, _accounts.c.id.label("account_id"), _accounts.c.merchant_id,
-           _accounts.c.purpose, _accounts.c.asset, _accounts.c.balance)
-    .outerjoin(Card.member).outerjoin(Card.tier)
-    .options(contains_eager(Card.member), contains_eager(Card.tier))
-    .outerjoin(_accounts, _accounts.c.card_id == Card.id)
-    .where(Card.merchant_id == bindparam("merchant"), Card.number == bindparam("number")))
-_CARD_WITH_ACCOUNTS_HELD = _CARD_WITH_ACCOUNTS.with_for_update(of=Card)
+_cards = Card.__table__
 
 
-def _card_for_checkout(session: Session, merchant_id: int, number: str, now: datetime,
-                       pin: str | None) -> tuple[Card, bool]:
-    """The usable card with member, tier and accounts loaded; whether the card is held."""
+@functools.cache
+def _card_statement(periods: int, held: bool):
+    """The card, its member and tier, every account of the card and its net spend in each
+    of ``periods`` tier periods (C4), in one statement. A write transaction holds the card
+    from here (FOR UPDATE OF cards on PostgreSQL; SQLite's write lock is already the whole
+    database's), as every writer of card accounts does first."""
+    statement = (
+        select(Card, _accounts.c.id.label("account_id"), _accounts.c.merchant_id,
+               _accounts.c.purpose, _accounts.c.asset, _accounts.c.balance,
+               *spent_columns(_cards, periods))
+        .outerjoin(Card.member).outerjoin(Card.tier)
+        .options(contains_eager(Card.member), contains_eager(Card.tier))
+        .outerjoin(_accounts, _accounts.c.card_id == Card.id)
+        .where(Card.merchant_id == bindparam("merchant"), Card.number == bindparam("number")))
+    return statement.with_for_update(of=Card) if held else statement
+
+
+def _card_for_checkout(session: Session, config: MerchantConfig, merchant_id: int, number: str,
+                       now: datetime, pin: str | None) -> tuple[Card, bool, dict]:
+    """The usable card with member, tier and accounts loaded; whether the card is held; its
+    spend per tier period start."""
     holding = bool(session.info.get(WRITING))
-    statement = _CARD_WITH_ACCOUNTS_HELD if holding else _CARD_WITH_ACCOUNTS
-    rows = session.execute(statement, {"merchant": merchant_id, "number": number}).all()
+    periods = spend_periods(config)
+    params = {"merchant": merchant_id, "number": number}
+    starts = [period_start(now, days) for days in periods]
+    params.update({f"since_{index}": start for index, start in enumerate(starts)})
+    rows = session.execute(_card_statement(len(periods), holding), params).all()
     card = _usable(rows[0].Card if rows else None, number, now, pin)
     remember_card_accounts(session, card.id, [row for row in rows if row.account_id is not None],
                            id_column="account_id")
-    return card, holding
+    spent = {start: int(rows[0]._mapping[f"spent_{index}"]) for index, start in enumerate(starts)}
+    return card, holding, spent
 
 
 def build(session: Session, config: MerchantConfig, merchant_id: int, body: dict, *,
@@ -89,17 +103,18 @@ def build(session: Session, config: MerchantConfig, merchant_id: int, body: dict
     now = now or now_utc()
     lines = _parse_lines(body.get("lines"))
     card = member = tier = None
-    held = False
+    held, spent = False, None
     number = body.get("card_number")
     if number is not None:
         if not isinstance(number, str) or not number.strip():
             raise Invalid("card_number must be text", details=[problem("/card_number", "a card number")])
-        card, held = _card_for_checkout(session, merchant_id, number.strip(), now, pin_in(body))
+        card, held, spent = _card_for_checkout(session, config, merchant_id, number.strip(), now,
+                                               pin_in(body))
         member = card.member
         tier = card.tier
     state = CheckoutState(session=session, config=config, merchant_id=merchant_id,
                           store_id=store_id, staff_id=staff_id, now=now, card=card, member=member,
-                          tier=tier, lines=lines, card_held=held)
+                          tier=tier, lines=lines, card_held=held, spent_before=spent)
     config.hook("checkout_price_lines")(checkout=state)
     return state
 

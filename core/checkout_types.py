@@ -80,6 +80,8 @@ class CheckoutState:
     tier: Tier | None
     lines: list[PricedLine]
     card_held: bool = False  # this transaction holds the card (locked, accounts loaded)
+    # C4: the card's (member's) net spend per tier period start, read with the held card
+    spent_before: dict | None = None
 
     @property
     def walk_in(self) -> bool:

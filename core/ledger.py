@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .errors import Conflict, Invalid
 from .clock import local_date, now_utc
 from .faults import fault_point
-from .accounts import CARD, AccountRef, card_account, merchant_account  # noqa: F401 (API)
+from .accounts import CARD, AccountRef, card_account, forget_balance, merchant_account  # noqa: F401 (API)
 from .models import Account, AccountOwner, Card, Entry, LedgerTransaction, Lot, LotMovement
 
 
@@ -155,9 +155,28 @@ def _apply(connection, transaction_id: int, postings: list[Posting], today: date
     first by every writer) in id order, then merchant accounts in id order.
     """
     balances: dict[int, int] = {}
-    card_postings = sorted((p for p in postings if p.account.owner == CARD), key=_account_id)
-    for posting in card_postings:
+    done = set()  # postings whose amount a new account row was created with
+    for index, posting in enumerate(postings):
         account = posting.account
+        if getattr(account, "pending", False) and (account.owner != CARD or posting.amount >= 0):
+            if account.create(posting.amount):
+                done.add(index)
+                if account.owner == CARD:
+                    balances[account.id] = posting.amount
+    card_postings = sorted((p for p in postings if p.account.owner == CARD), key=_account_id)
+    moved = sorted((p for i, p in enumerate(postings) if p.account.owner == CARD and i not in done),
+                   key=_account_id)
+    batched: dict[int, int] = {}  # account id -> amount: one executemany, no balance read back
+    debited = {p.account.id for p in moved if p.amount < 0}
+    for posting in moved:
+        account = posting.account
+        held = getattr(account, "held_balance", None)
+        if posting.amount >= 0 and held is not None and account.id not in debited:
+            # A credit to a card account whose balance we hold (and that no debit of this
+            # post reads): its new balance is known without RETURNING.
+            batched[account.id] = batched.get(account.id, 0) + posting.amount
+            balances[account.id] = held + batched[account.id]
+            continue
         statement = _GUARDED_MOVE if posting.amount < 0 else _MOVE_RETURNING
         balance = connection.execute(statement, {"account_id": account.id,
                                                  "amount": posting.amount}).scalar()
@@ -165,15 +184,14 @@ def _apply(connection, transaction_id: int, postings: list[Posting], today: date
             raise InsufficientBalance(
                 f"not enough {account.asset} on the card",
                 details={"asset": account.asset, "needed": -posting.amount})
-        balances[account.id] = balance
-    merchant_moves = {}
-    for posting in postings:
-        if posting.account.owner != CARD:
-            merchant_moves[posting.account.id] = (merchant_moves.get(posting.account.id, 0)
-                                                  + posting.amount)
-    if merchant_moves:
+        balances[account.id] = balance + batched.get(account.id, 0)
+    for index, posting in enumerate(postings):
+        if posting.account.owner != CARD and index not in done:
+            batched[posting.account.id] = batched.get(posting.account.id, 0) + posting.amount
+    if batched:
+        # Card accounts are held through their card, merchant accounts are locked in id order.
         connection.execute(_MOVE, [{"account_id": account_id, "amount": amount}
-                                   for account_id, amount in sorted(merchant_moves.items())])
+                                   for account_id, amount in sorted(batched.items())])
     connection.execute(_NEW_ENTRIES, [
         {"transaction_id": transaction_id, "account_id": p.account.id, "asset": p.account.asset,
          "amount": p.amount} for p in sorted(postings, key=_account_id)])
@@ -204,10 +222,12 @@ def _record_balance(session: Session, account, balance: int | None) -> None:
     """Tell the account object what the post did to its balance (None: read it on use)."""
     if isinstance(account, AccountRef):
         account.known_balance(balance)
-    elif balance is not None:
+        return
+    if balance is not None:
         set_committed_value(account, "balance", balance)
     else:
         session.expire(account, ["balance"])
+    forget_balance(session, account.id)
 
 
 def _check_balanced(merchant_id: int, postings: list[Posting]) -> None:

@@ -43,6 +43,30 @@ _TIER_BY_KEY = select(Tier).where(Tier.merchant_id == bindparam("merchant"),
                                   Tier.key == bindparam("key"))
 
 
+def spend_periods(config: MerchantConfig) -> tuple[int, ...]:
+    """The distinct ``period_days`` of the configuration's cumulative-spend conditions."""
+    return tuple(sorted({condition.get("period_days", 365) for tier in config.tiers
+                         for condition in tier.get("upgrade", [])
+                         if condition["kind"] == "cumulative_spend"}))
+
+
+def period_start(now: datetime, period_days: int) -> date:
+    """The first merchant day counted in a period of ``period_days`` ending on ``now``'s day."""
+    return local_date(now) - timedelta(days=period_days)
+
+
+def spent_columns(card_table, count: int) -> list:
+    """``count`` scalar subqueries ``spent_<i>``: the net spend of the card (or all its
+    member's cards) from bound date ``since_<i>``, to read with the card in one statement."""
+    member_cards = _cards.alias("member_cards")
+    cards_counted = select(member_cards.c.id).where(
+        (member_cards.c.member_id == card_table.c.member_id) | (member_cards.c.id == card_table.c.id))
+    return [select(func.coalesce(func.sum(_days.c.net_fen), 0))
+            .where(_days.c.card_id.in_(cards_counted.scalar_subquery()),
+                   _days.c.day >= bindparam(f"since_{index}"))
+            .scalar_subquery().label(f"spent_{index}") for index in range(count)]
+
+
 def record_spend(session: Session, card_id: int, day: date, net_fen: int) -> None:
     """Add ``net_fen`` (negative for a refund) to the card's spend on ``day``."""
     if net_fen:
@@ -68,7 +92,7 @@ def qualifies(session: Session, card: Card, condition: dict, *, single_purchase_
     if kind == "single_purchase":
         return single_purchase_fen is not None and single_purchase_fen >= condition["amount_fen"]
     if kind == "cumulative_spend":
-        since = local_date(now) - timedelta(days=condition.get("period_days", 365))
+        since = period_start(now, condition.get("period_days", 365))
         spent = {} if spent is None else spent
         if since not in spent:
             spent[since] = spend_since(session, card, since)
@@ -82,10 +106,14 @@ def qualifies(session: Session, card: Card, condition: dict, *, single_purchase_
 
 def upgrade_card_tier(session: Session, card: Card, config: MerchantConfig, *,
                       single_purchase_fen: int | None = None, stored_amount_fen: int | None = None,
-                      channel: str | None = None, now: datetime) -> Tier | None:
-    """Move ``card`` to the highest-ranked tier with a met condition; return it if it moved."""
+                      channel: str | None = None, now: datetime,
+                      spent: dict | None = None) -> Tier | None:
+    """Move ``card`` to the highest-ranked tier with a met condition; return it if it moved.
+
+    ``spent``: cumulative spend per period start already known (read with the card).
+    """
     current_rank = card.tier.rank if card.tier else -1
-    spent: dict = {}
+    spent = dict(spent or {})
     for definition in reversed(config.tiers):  # highest rank first
         if definition["rank"] <= current_rank:
             break
