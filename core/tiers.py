@@ -60,7 +60,8 @@ def spent_columns(card_table, count: int) -> list:
     member's cards) from bound date ``since_<i>``, to read with the card in one statement."""
     member_cards = _cards.alias("member_cards")
     cards_counted = select(member_cards.c.id).where(
-        (member_cards.c.member_id == card_table.c.member_id) | (member_cards.c.id == card_table.c.id))
+        (member_cards.c.member_id == card_table.c.member_id) | (member_cards.c.id == card_table.c.id)
+    ).correlate(card_table)  # two levels down: the checkout's card, not every card
     return [select(func.coalesce(func.sum(_days.c.net_fen), 0))
             .where(_days.c.card_id.in_(cards_counted.scalar_subquery()),
                    _days.c.day >= bindparam(f"since_{index}"))

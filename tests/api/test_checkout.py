@@ -183,6 +183,37 @@ def test_c4_cumulative_spend_upgrade(client, shop):
     assert receipt["tier_after"] == "diamond"  # 3 x 100,001 fen paid within 30 days
 
 
+def test_c4_cumulative_spend_counts_only_this_members_cards(client, shop):
+    """The running spend is per member: another member's purchases never lift this card, and
+    the member's other card counts. Two members with 2 x 100,001 fen each stay gold; a third
+    purchase on the first member's second card makes 300,003 fen and diamond."""
+    first = member_card(client, shop, tier="gold", phone="13800138001")
+    second = member_card(client, shop, tier="gold", phone="13800138002")
+    line = [{"sku": "A", "unit_price_fen": 113637}]  # 100,001 fen at gold's 8.8折
+    for card in (first, second, first, second):
+        assert pay(client, shop, line, card=card).json["tier_after"] == "gold"
+    member_id = client.get(f"/api/v1/cards/{first}", headers=shop.headers()).json["member_id"]
+    extra = client.post("/api/v1/cards", json={"member_id": member_id, "tier": "gold"},
+                        headers=shop.headers())
+    if extra.status_code == 201:  # the document allows a second card per member
+        assert pay(client, shop, line, card=extra.json["number"]).json["tier_after"] == "diamond"
+    else:
+        assert pay(client, shop, line, card=first).json["tier_after"] == "diamond"
+
+
+def test_c4_a_refund_takes_its_sale_out_of_the_cumulative_spend(client, shop):
+    card = member_card(client, shop, tier="gold")
+    line = [{"sku": "A", "unit_price_fen": 113637}]
+    sold = [pay(client, shop, line, card=card).json for _ in range(2)]
+    returned = client.post(f"/api/v1/checkouts/{sold[0]['checkout_id']}/returns",
+                           json={"lines": [{"line_no": 1, "quantity": 1}]},
+                           headers={**shop.headers(), **key()})
+    assert returned.status_code == 201, returned.json
+    # 100,001 + 100,001 - 100,001 + 100,001 = 200,002 fen < 300,000: still gold.
+    assert pay(client, shop, line, card=card).json["tier_after"] == "gold"
+    assert pay(client, shop, line, card=card).json["tier_after"] == "diamond"
+
+
 @pytest.mark.parametrize("action, status", [("report-lost", "lost"), ("freeze", "frozen")])
 def test_c5_lost_or_frozen_card_cannot_pay(client, shop, action, status):
     card = member_card(client, shop)
