@@ -10,13 +10,23 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import Any, Iterable, Protocol
 
 from .fields import fields_schema
 from .schemas import apply_defaults, validate_against, validate_document
 
-if TYPE_CHECKING:  # the registry imports the built-in hooks, which use this module
-    from .plugins import PluginRegistry
+
+class PluginSource(Protocol):
+    """What a configuration reads of the plugin registry (core.plugins.PluginRegistry). A
+    protocol, not an import: the registry loads the built-in hooks, which read configurations."""
+
+    plugins: dict[str, Any]
+    refused: dict[str, Any]
+
+    def get(self, plugin_id: str) -> Any: ...
+
+    def hook(self, name: str, enabled: Iterable[str]) -> Any: ...
+
 
 SCHEMA_VERSION = 1
 
@@ -44,7 +54,7 @@ class MerchantConfig:
     """A (published or draft) configuration document read against the installed plugins."""
 
     document: dict
-    registry: "PluginRegistry"
+    registry: PluginSource
     version: int | None = None
 
     @property
@@ -119,7 +129,7 @@ class MerchantConfig:
         return callers[name]
 
 
-def validate_config(document, registry: "PluginRegistry") -> list[dict]:
+def validate_config(document, registry: PluginSource) -> list[dict]:
     """Every problem that stops ``document`` from being published, as {"pointer", "message"}."""
     problems = [
         {"pointer": p.pointer, "message": p.message}
