@@ -8,7 +8,7 @@ database restored from a backup needs the server restarted (docs/operations.md).
 """
 from __future__ import annotations
 
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from .models import Account, AccountOwner
 
 _REFS = "huika.account_refs"  # session.info: {key: AccountRef} seen in this session
 _CARDS_LOADED = "huika.card_accounts_loaded"  # session.info: card ids whose accounts are all in _REFS
+_PENDING = "huika.pending_moves"  # session.info: balance updates left for apply_pending
 
 CARD = AccountOwner.CARD.value
 MERCHANT = AccountOwner.MERCHANT.value
@@ -29,6 +30,9 @@ _FIND_CARD = select(accounts.c.id, accounts.c.balance).where(
 _FIND_MERCHANT = select(accounts.c.id, accounts.c.balance).where(
     accounts.c.merchant_id == bindparam("merchant_id"), accounts.c.owner == MERCHANT,
     accounts.c.purpose == bindparam("purpose"), accounts.c.asset == bindparam("asset"))
+# Moves an account's balance by ``amount``: the unguarded update (merchant accounts, credits).
+MOVE_BALANCE = (update(accounts).where(accounts.c.id == bindparam("account_id"))
+                .values(balance=accounts.c.balance + bindparam("amount")))
 _BALANCE = select(accounts.c.balance).where(accounts.c.id == bindparam("account_id"))
 _CARD_ACCOUNTS = select(accounts.c.id, accounts.c.merchant_id, accounts.c.purpose,
                         accounts.c.asset, accounts.c.balance).where(
@@ -94,6 +98,7 @@ class AccountRef:
     @property
     def balance(self) -> int:
         if self._balance is None:
+            apply_pending(self._session)
             self._balance = int(self._session.connection().execute(
                 _BALANCE, {"account_id": self.id}).scalar_one())
         return self._balance
@@ -206,10 +211,35 @@ def forget_balance(session: Session, account_id: int) -> None:
             ref.known_balance(None)
 
 
+def pending_moves(session: Session) -> list[dict]:
+    """Balance updates ({account_id, amount}) a post left to run late (core.ledger.post's
+    ``shared_rows_last``): they run before any read could miss them."""
+    return session.info.setdefault(_PENDING, [])
+
+
+def apply_pending(session: Session) -> None:
+    """Run the balance updates left for later, in account id order (the lock order)."""
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        session.connection().execute(MOVE_BALANCE, sorted(pending, key=lambda m: m["account_id"]))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _pending_before_queries(orm_execute_state) -> None:
+    apply_pending(orm_execute_state.session)  # an ORM query must see every balance
+
+
+@event.listens_for(Session, "before_commit")
+def _pending_before_commit(session: Session) -> None:
+    apply_pending(session)
+
+
 @event.listens_for(Session, "after_soft_rollback")
 @event.listens_for(Session, "after_commit")
 def forget(session: Session, *_args) -> None:
     """Drop this session's refs when its transaction (or a savepoint) ends: an account created
-    in a rolled-back savepoint is gone, and balances seen are only current inside it."""
+    in a rolled-back savepoint is gone, balances seen are only current inside it, and
+    updates left for later were rolled back with it."""
     session.info.pop(_REFS, None)
     session.info.pop(_CARDS_LOADED, None)
+    session.info.pop(_PENDING, None)

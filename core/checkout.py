@@ -180,8 +180,9 @@ def commit(state: CheckoutState, payments: list, *, idempotency_key: str | None 
         postings or _zero_postings(state),  # a free basket still leaves a ledger trace
         store_id=state.store_id, staff_id=state.staff_id, idempotency_key=idempotency_key,
         memo={"card_number": state.card.number if state.card else None}, now=state.now,
-        atomic=False)
+        atomic=False, shared_rows_last=True)
     record = _record(state, posted.id, taken, earned)
+    ledger.apply_pending(session)  # the merchant's rows, locked from here to COMMIT
     posts_before, tier_before = ledger.posts_in(session), state.card and state.card.tier_id
     config.hook("after_checkout")(session=session, checkout=state, record=record, config=config)
     if ledger.posts_in(session) != posts_before or (state.card and state.card.tier_id != tier_before):

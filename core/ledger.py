@@ -22,7 +22,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .errors import Conflict, Invalid
 from .clock import local_date, now_utc
 from .faults import fault_point
-from .accounts import CARD, AccountRef, card_account, forget_balance, merchant_account  # noqa: F401 (API)
+from .accounts import (CARD, AccountRef, apply_pending, card_account,  # noqa: F401 (API)
+                       MOVE_BALANCE, forget_balance, merchant_account, pending_moves)
 from .models import Account, AccountOwner, Card, Entry, LedgerTransaction, Lot, LotMovement
 
 
@@ -67,14 +68,13 @@ _NEW_TRANSACTION = {
     "postgresql": postgresql.insert(_transactions).on_conflict_do_nothing()
     .returning(_transactions.c.id),
 }
-_MOVE = (update(_accounts).where(_accounts.c.id == bindparam("account_id"))
-         .values(balance=_accounts.c.balance + bindparam("amount")))
+_MOVE = MOVE_BALANCE
 # The guard of every card debit: the balance never goes below zero (also a CHECK constraint).
 _GUARDED_MOVE = (update(_accounts).where(_accounts.c.id == bindparam("account_id"),
                                           _accounts.c.balance + bindparam("amount") >= 0)
                  .values(balance=_accounts.c.balance + bindparam("amount"))
                  .returning(_accounts.c.balance))
-_MOVE_RETURNING = _MOVE.returning(_accounts.c.balance)
+_MOVE_RETURNING = MOVE_BALANCE.returning(_accounts.c.balance)
 _NEW_ENTRIES = insert(_entries)
 _NEW_LOTS = insert(_lots)
 _NEW_MOVEMENTS = insert(_movements)
@@ -110,6 +110,7 @@ def post(
     now: datetime | None = None,
     lots_as_of: date | None = None,
     atomic: bool = True,
+    shared_rows_last: bool = False,
 ) -> Posted:
     """Post one balanced transaction; raises InsufficientBalance.
 
@@ -118,10 +119,17 @@ def post(
     or restore the lots of ``Posting.restore_from``. ``atomic``: a failed post changes
     nothing (a savepoint); a caller whose whole transaction is rolled back on any error
     (the checkout) passes False and saves the savepoint.
+
+    ``shared_rows_last`` (with ``atomic`` False): the unguarded balance updates (merchant
+    accounts, which every sale of the merchant updates, and credits to a held card) wait in
+    the session until ``apply_pending`` (or the next post, or any ORM query, or the commit),
+    so that on PostgreSQL concurrent checkouts queue on the merchant's rows only for the
+    end of each transaction instead of all of it.
     """
     now = now or now_utc()
     today = lots_as_of or local_date(now)
     _check_balanced(merchant_id, postings)
+    apply_pending(session)
     if session.new or session.dirty or session.deleted:
         session.flush()  # what the ORM holds must be in the database before Core statements
     connection = session.connection()
@@ -136,7 +144,8 @@ def post(
         with session.begin_nested():
             balances = _apply(connection, transaction_id, postings, today, now)
     else:
-        balances = _apply(connection, transaction_id, postings, today, now)
+        later = pending_moves(session) if shared_rows_last else None
+        balances = _apply(connection, transaction_id, postings, today, now, later)
     for posting in postings:
         _record_balance(session, posting.account, balances.get(posting.account.id))
     return Posted(transaction_id, now)
@@ -148,8 +157,9 @@ def posts_in(session: Session) -> int:
 
 
 def _apply(connection, transaction_id: int, postings: list[Posting], today: date,
-           now: datetime) -> dict[int, int]:
-    """The postings' writes; returns the new balance of each card account.
+           now: datetime, later: list | None = None) -> dict[int, int]:
+    """The postings' writes; returns the new balance of each card account. ``later``: where
+    to leave the unguarded balance updates instead of running them (apply_pending).
 
     Lock order, so concurrent posts cannot deadlock: card accounts (their card row is locked
     first by every writer) in id order, then merchant accounts in id order.
@@ -188,10 +198,13 @@ def _apply(connection, transaction_id: int, postings: list[Posting], today: date
     for index, posting in enumerate(postings):
         if posting.account.owner != CARD and index not in done:
             batched[posting.account.id] = batched.get(posting.account.id, 0) + posting.amount
-    if batched:
+    moves = [{"account_id": account_id, "amount": amount}
+             for account_id, amount in sorted(batched.items())]
+    if later is not None:
+        later += moves
+    elif moves:
         # Card accounts are held through their card, merchant accounts are locked in id order.
-        connection.execute(_MOVE, [{"account_id": account_id, "amount": amount}
-                                   for account_id, amount in sorted(batched.items())])
+        connection.execute(_MOVE, moves)
     connection.execute(_NEW_ENTRIES, [
         {"transaction_id": transaction_id, "account_id": p.account.id, "asset": p.account.asset,
          "amount": p.amount} for p in sorted(postings, key=_account_id)])

@@ -116,3 +116,50 @@ def test_verify_reports_drift(hk, setup):
         assert any("balance 6 != entries 5" in p for p in problems)
         assert any("open lots 5" in p for p in problems)
         session.rollback()
+
+
+def test_a_new_account_is_created_by_its_first_post_holding_the_amount(hk, setup):
+    with hk.db.write() as session:
+        card, issued = accounts(session, setup, asset="stamps")
+        assert card.pending and issued.pending  # named, not written yet
+        ledger.post(session, setup["merchant"], "t", [Posting(card, 7), Posting(issued, -7)])
+        assert not card.pending and card.balance == 7
+    with hk.db.read() as session:
+        card, issued = accounts(session, setup, asset="stamps")
+        assert (card.balance, issued.balance) == (7, -7)
+        assert ledger.verify(session, setup["merchant"]) == []
+
+
+def test_updates_left_for_later_are_seen_by_every_read_and_dropped_on_rollback(hk, setup):
+    """post(shared_rows_last=True) leaves the unguarded updates in the session: an ORM query,
+    a ref's balance and the commit run them first; a rollback drops them with the rest."""
+    from core.models import Account
+    from sqlalchemy import select
+
+    with hk.db.write() as session:
+        card, issued = accounts(session, setup)
+        ledger.post(session, setup["merchant"], "t", [Posting(card, 50), Posting(issued, -50)])
+    with hk.db.write() as session:
+        card, issued = accounts(session, setup)
+        ledger.post(session, setup["merchant"], "t", [Posting(card, 5), Posting(issued, -5)],
+                    atomic=False, shared_rows_last=True)
+        assert session.scalar(select(Account.balance).where(Account.id == issued.id)) == -55
+    with hk.db.write() as session:
+        card, issued = accounts(session, setup)
+        ledger.post(session, setup["merchant"], "t", [Posting(card, 5), Posting(issued, -5)],
+                    atomic=False, shared_rows_last=True)
+        assert issued.balance == -60
+    with pytest.raises(RuntimeError):
+        with hk.db.write() as session:
+            card, issued = accounts(session, setup)
+            ledger.post(session, setup["merchant"], "t", [Posting(card, 5), Posting(issued, -5)],
+                        atomic=False, shared_rows_last=True)
+            raise RuntimeError("the sale failed after its post")
+    with hk.db.write() as session:  # committed with the updates left for later
+        card, issued = accounts(session, setup)
+        ledger.post(session, setup["merchant"], "t", [Posting(card, 1), Posting(issued, -1)],
+                    atomic=False, shared_rows_last=True)
+    with hk.db.read() as session:
+        card, issued = accounts(session, setup)
+        assert (card.balance, issued.balance) == (61, -61)
+        assert ledger.verify(session, setup["merchant"]) == []
