@@ -61,19 +61,20 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="a PostgreSQL server to use (the bench creates and drops its own "
                              "database there); implies --postgres")
     parser.add_argument("--pg-seconds", type=float, default=None,
-                        help="each PostgreSQL run (default: --seconds)")
+                        help="each PostgreSQL run (default: --seconds, and --http-seconds for "
+                             "its HTTP run)")
     parser.add_argument("--json", action="store_true",
                         help="print the figures as one JSON object on the last line")
     parser.add_argument("--quick", action="store_true", help="smoke run: small and short")
     args = parser.parse_args(argv)
     if args.quick:
         args.members, args.lookup_members = 2_000, 20_000
-        args.seconds, args.http_seconds, args.lookup_seconds = 1.0, 3.0, 2.0
-        args.paced_seconds = 2.0
+        args.seconds, args.http_seconds, args.lookup_seconds = 0.75, 2.5, 1.5
+        args.paced_seconds = 1.5
     if args.postgres_url:
         args.postgres = True
-    if args.pg_seconds is None:
-        args.pg_seconds = args.seconds
+    args.pg_http_seconds = args.pg_seconds or args.http_seconds
+    args.pg_seconds = args.pg_seconds or args.seconds
     return args
 
 
@@ -135,7 +136,8 @@ def http_checkouts(seeded, workdir: Path, site: Path, args):
 
     return http_checkout.run(seeded, workdir, site, threads=args.threads, workers=args.workers,
                              seconds=args.http_seconds, paced_rate=args.paced_rate,
-                             paced_seconds=args.paced_seconds)
+                             paced_seconds=args.paced_seconds,
+                             warmup_seconds=1.0 if args.quick else 2.0)
 
 
 def lookups(seeded, workdir: Path, site: Path, args) -> dict:
@@ -288,34 +290,41 @@ def _run(args, workdir: Path, started: float) -> int:
     print(f"\nseeding {args.members:,} members with cards and balances ...", flush=True)
     seeded = seed.create(workdir / "checkout.sqlite", args.members, with_balances=True)
     print(f"  done in {seeded.seconds:.1f} s; enabled plugins: {', '.join(seeded.enabled_plugins)}")
+    def phase(what: str) -> None:
+        print(f"  [{time.perf_counter() - started:4.0f} s] {what}", flush=True)
+
     amount = due_fen(seeded.tier_permille)
     basket = raw.Basket(LINES, amount, seeded.tier_key, seeded.tier_permille)
+    phase("row-set check: one API, one in-process, one raw full checkout ...")
     rows = rowset.check(seeded, workdir, checkout_body(seeded.card_number(0), "card_debit", amount),
                         basket)
     basket.earnings = rows.earnings
     raw_path = workdir / "raw.sqlite"
     shutil.copyfile(seeded.path, raw_path)
 
-    print("measuring ...", flush=True)
-    short = args.seconds < 1
-    probe = fsync_probe(workdir, min(2.0, args.seconds))
+    phase("measuring: fsync ceiling, PIN checks ...")
+    short = args.quick or args.seconds < 1
+    probe = fsync_probe(workdir, min(2.0, args.seconds) if short else 2.0)
     pin = pin_probe(keyed=True, count=200 if short else 2000)
-    pin_scrypt = pin_probe(keyed=False, count=3 if short else 20)
+    pin_scrypt = pin_probe(keyed=False, count=5 if short else 20)
 
     def raw_run(variant: str, threads: int = 1):
         return raw.run(lambda: raw.connect_sqlite(raw_path), "sqlite", seeded.merchant_id,
                        seeded.store_id, seeded.staff_id, seeded.members, basket, args.seconds,
                        variant, threads)
 
+    phase("raw sqlite3 ...")
     reference = raw_run("minimal")
     raw_full = raw_run("full")
     raw_threads = raw_run("minimal", args.threads)
+    phase("in-process ...")
     core_card = in_process(seeded, "card_debit", args.seconds, count_statements=True)
     core_cash = in_process(seeded, "cash", args.seconds)
     http = None
     if args.skip_http:
         print("  HTTP runs skipped (--skip-http)")
     elif httpload.gunicorn_available():
+        phase("HTTP ...")
         http = http_checkouts(seeded, workdir, site, args)
     else:
         print("  gunicorn is not installed: HTTP runs skipped (pip install gunicorn)")
@@ -326,20 +335,21 @@ def _run(args, workdir: Path, started: float) -> int:
         from tests.bench_support import pg
 
         if pg.available(args.postgres_url):
-            print(f"PostgreSQL: {args.threads} clients, raw psycopg, in-process, "
-                  f"{'HTTP' if http is not None else 'no HTTP'} ...", flush=True)
+            phase(f"PostgreSQL: {args.threads} clients, raw psycopg, in-process"
+                  f"{', HTTP' if http is not None else ''} ...")
             postgres = pg.run(seeded, workdir, site, basket, url=args.postgres_url,
                               clients=args.threads, workers=args.workers,
-                              seconds=args.pg_seconds, http_seconds=args.pg_seconds,
+                              seconds=args.pg_seconds, http_seconds=args.pg_http_seconds,
                               with_http=http is not None)
         else:
             print("  PostgreSQL skipped: no server binaries (initdb) and no --postgres-url")
 
     lookup = {}
     if not args.skip_lookup and http is not None:
-        print(f"seeding {args.lookup_members:,} members with cards for lookups ...", flush=True)
+        phase(f"seeding {args.lookup_members:,} members with cards for lookups ...")
         big = seed.create(workdir / "lookup.sqlite", args.lookup_members, with_balances=False)
         print(f"  done in {big.seconds:.1f} s ({big.path.stat().st_size / 2**20:.0f} MiB)")
+        phase("HTTP lookups ...")
         lookup = lookups(big, workdir, site, args)
 
     header = (f"| {'what':<46} | {'clients':>7} | {'ok/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | "

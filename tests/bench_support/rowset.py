@@ -50,7 +50,7 @@ def new_rows(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
             if after[table] != before.get(table, 0)}
 
 
-def _mismatches(what: str, huika: dict[str, int], reference: dict[str, int]) -> list[str]:
+def mismatches(what: str, huika: dict[str, int], reference: dict[str, int]) -> list[str]:
     return [f"{what}: {table} huika {huika.get(table, 0)}, raw {reference.get(table, 0)}"
             for table in sorted(set(huika) | set(reference))
             if huika.get(table, 0) != reference.get(table, 0)]
@@ -120,6 +120,6 @@ def check(seeded, workdir: Path, body: dict, basket: raw.Basket) -> RowSetCheck:
     raw_rows = new_rows(before, table_counts(raw_db.path))
 
     core_expected = {t: n for t, n in raw_rows.items() if t not in API_ONLY_TABLES}
-    mismatches = (_mismatches("API", api_rows, raw_rows)
-                  + _mismatches("in-process", core_rows, core_expected))
-    return RowSetCheck(api_rows, core_rows, raw_rows, earnings, mismatches)
+    found = (mismatches("API", api_rows, raw_rows)
+             + mismatches("in-process", core_rows, core_expected))
+    return RowSetCheck(api_rows, core_rows, raw_rows, earnings, found)
