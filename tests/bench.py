@@ -406,6 +406,7 @@ def _run(args, workdir: Path, started: float) -> int:
     for mismatch in rows.mismatches:
         print(f"ROW SET MISMATCH  {mismatch}")
     if postgres:
+        print(postgres.pop("facts"))
         db_cpu = {name: _per_op_ms(t.db_cpu, t) for name, t in postgres.items() if t is not None}
         print("PostgreSQL server CPU ms/op (postmaster + backends): "
               + ", ".join(f"{name} {value:.2f}" if value is not None else f"{name} -"

@@ -70,6 +70,18 @@ def server(url: str | None):
             throwaway.stop()
 
 
+def facts(pg: Server) -> str:
+    import psycopg
+
+    with psycopg.connect(pg.url) as connection:
+        settings = {name: connection.execute(f"SHOW {name}").fetchone()[0] for name in (
+            "server_version", "fsync", "synchronous_commit", "shared_buffers")}
+    version = settings.pop("server_version").split()[0]
+    where = "throwaway server started by the bench" if pg.postmaster_pid else "--postgres-url"
+    return (f"PostgreSQL {version} ({where}; "
+            + ", ".join(f"{name}={value}" for name, value in settings.items()) + ")")
+
+
 def copy_seed(seeded, url: str):
     """Huika's schema on ``url`` and every row of the seeded SQLite database: a Seeded for
     PostgreSQL (same merchant, token, members, cards and balances)."""
@@ -113,10 +125,12 @@ def copy_seed(seeded, url: str):
 
 def run(seeded, workdir: Path, site: Path, basket: raw.Basket, *, url: str | None, clients: int,
         workers: int, seconds: float, http_seconds: float, with_http: bool) -> dict:
-    """{"raw": Timings, "in_process": Timings, "http": Timings or None}, each with ``db_cpu``."""
+    """{"raw": Timings, "in_process": Timings, "http": Timings or None}, each with ``db_cpu``,
+    and "facts": the server's version and settings that matter here."""
     results: dict = {}
     with server(url) as pg:
         pg_seeded = copy_seed(seeded, pg.url)
+        results["facts"] = facts(pg)
 
         probe = pg.cpu_seconds if pg.postmaster_pid else None
         results["raw"] = raw.run(
