@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import shutil
 import sqlite3
@@ -168,60 +166,22 @@ def lookups(seeded, workdir: Path, site: Path, args) -> dict:
     return results
 
 
-def check_ledger(seeded) -> tuple[list[str], int]:
+def check_ledger(seeded, url: str | None = None) -> tuple[list[str], int]:
+    """core.ledger.verify's problems and the number of checkout rows (of ``url``, by default
+    the seeded database)."""
     from sqlalchemy import func, select
 
     from core import ledger
     from core.db import Database
     from core.models import Checkout
 
-    db = Database.from_url(seeded.url)
+    db = Database.from_url(url or seeded.url)
     try:
         with db.read() as session:
             return (ledger.verify(session, seeded.merchant_id),
                     session.scalar(select(func.count()).select_from(Checkout)))
     finally:
         db.dispose()
-
-
-# -- output --------------------------------------------------------------------------
-
-def row(what: str, clients, timings) -> str:
-    cpu = timings.cpu_ms_per_op
-    cpu_text = f"{cpu:.2f}" if cpu is not None else "-"
-    return (f"| {what:<46} | {clients:>7} | {timings.rate:>8.1f} | {timings.p50:>7.2f} | "
-            f"{timings.p99:>7.2f} | {timings.max_ms:>8.2f} | {cpu_text:>10} | "
-            f"{timings.status_text()} |")
-
-
-def load_average() -> str:
-    try:
-        return " ".join(f"{value:.2f}" for value in os.getloadavg())
-    except OSError:
-        return "unknown"
-
-
-def machine_facts() -> list[str]:
-    import sqlalchemy
-
-    model = "unknown"
-    try:
-        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                     if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    facts = [f"cores (nproc): {os.cpu_count()} ({model})",
-             f"python: {platform.python_version()} ({platform.python_implementation()})",
-             f"sqlite: {sqlite3.sqlite_version} (journal_mode=WAL, synchronous=FULL)",
-             f"sqlalchemy: {sqlalchemy.__version__}",
-             f"platform: {platform.platform()}"]
-    try:
-        import gunicorn
-
-        facts.append(f"gunicorn: {gunicorn.__version__}")
-    except ImportError:
-        facts.append("gunicorn: not installed")
-    return facts
 
 
 def main(argv=None) -> int:
@@ -237,52 +197,13 @@ def main(argv=None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _per_op_ms(seconds, timings):
-    return seconds / timings.ok * 1000 if seconds is not None and timings.ok else None
-
-
-def _lookup_figures(lookup: dict) -> dict:
-    """The worst kind's figures (the goal holds for every kind) and each kind's."""
-    kinds = {kind: {"ok_per_s": t.rate, "p99_ms": t.p99, "cpu_ms": t.cpu_ms_per_op}
-             for kind, t in lookup.items()}
-    if not kinds:
-        return {"lookup_ok_per_s": None, "lookup_p99_ms": None, "lookup_cpu_ms": None,
-                "lookups": None}
-    cpus = [k["cpu_ms"] for k in kinds.values() if k["cpu_ms"] is not None]
-    return {"lookup_ok_per_s": min(k["ok_per_s"] for k in kinds.values()),
-            "lookup_p99_ms": max(k["p99_ms"] for k in kinds.values()),
-            "lookup_cpu_ms": max(cpus) if cpus else None,
-            "lookups": {kind: {key: report.rounded(value) for key, value in k.items()}
-                        for kind, k in kinds.items()}}
-
-
-def _postgres_figures(pg: dict | None, clients: int) -> dict:
-    figures = {f"pg_{name}": None for name in (
-        "clients", "raw_ok_per_s", "raw_cpu_ms", "raw_db_cpu_ms", "inprocess_ok_per_s",
-        "inprocess_cpu_ms", "inprocess_db_cpu_ms", "inprocess_ratio", "http_ok_per_s",
-        "http_cpu_ms", "http_db_cpu_ms", "http_ratio")}
-    if not pg:
-        return figures
-    figures["pg_clients"] = clients
-    for key, name in (("raw", "raw"), ("in_process", "inprocess"), ("http", "http")):
-        timings = pg.get(key)
-        if timings is None:
-            continue
-        figures[f"pg_{name}_ok_per_s"] = timings.rate
-        figures[f"pg_{name}_cpu_ms"] = timings.cpu_ms_per_op
-        figures[f"pg_{name}_db_cpu_ms"] = _per_op_ms(timings.db_cpu, timings)
-        if key != "raw":
-            figures[f"pg_{name}_ratio"] = report.ratio(timings.rate, pg["raw"].rate)
-    return figures
-
-
 def _run(args, workdir: Path, started: float) -> int:
     from tests.bench_support import card_debit, httpload, raw, rowset, seed
 
     print("Huika benchmark")
-    for fact in machine_facts():
+    for fact in report.machine_facts():
         print("  " + fact)
-    print(f"  load average (1, 5, 15 min) at start: {load_average()}")
+    print(f"  load average (1, 5, 15 min) at start: {report.load_average()}")
     print(f"  work folder: {workdir}")
     site = workdir / "site"
     card_debit.install(site)
@@ -299,8 +220,9 @@ def _run(args, workdir: Path, started: float) -> int:
     rows = rowset.check(seeded, workdir, checkout_body(seeded.card_number(0), "card_debit", amount),
                         basket)
     basket.earnings = rows.earnings
-    raw_path = workdir / "raw.sqlite"
+    raw_path, raw_full_path = workdir / "raw.sqlite", workdir / "raw-full.sqlite"
     shutil.copyfile(seeded.path, raw_path)
+    shutil.copyfile(seeded.path, raw_full_path)  # its own copy: checked by ledger.verify
 
     phase("measuring: fsync ceiling, PIN checks ...")
     short = args.quick or args.seconds < 1
@@ -309,7 +231,8 @@ def _run(args, workdir: Path, started: float) -> int:
     pin_scrypt = pin_probe(keyed=False, count=5 if short else 20)
 
     def raw_run(variant: str, threads: int = 1):
-        return raw.run(lambda: raw.connect_sqlite(raw_path), "sqlite", seeded.merchant_id,
+        path = raw_full_path if variant == "full" else raw_path
+        return raw.run(lambda: raw.connect_sqlite(path), "sqlite", seeded.merchant_id,
                        seeded.store_id, seeded.staff_id, seeded.members, basket, args.seconds,
                        variant, threads)
 
@@ -329,6 +252,10 @@ def _run(args, workdir: Path, started: float) -> int:
     else:
         print("  gunicorn is not installed: HTTP runs skipped (pip install gunicorn)")
     problems, checkout_rows = check_ledger(seeded)
+    raw_problems, raw_rows = check_ledger(seeded, f"sqlite:///{raw_full_path}")
+    problems += [f"raw full: {problem}" for problem in raw_problems]
+    if raw_rows != raw_full.ok:
+        problems.append(f"raw full: {raw_rows} checkout rows for {raw_full.ok} checkouts")
 
     postgres = None
     if args.postgres:
@@ -356,27 +283,27 @@ def _run(args, workdir: Path, started: float) -> int:
               f"{'max ms':>8} | {'CPU ms/op':>10} | statuses |")
     print("\n" + header)
     print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
-    print(row("fsync ceiling: 1-row commit, raw sqlite3", 1, probe))
-    print(row("PIN check, HMAC-SHA256 + pepper (each payment)", 1, pin))
-    print(row("    PIN check, scrypt (before; upgraded on use)", 1, pin_scrypt))
-    print(row("(c) raw sqlite3 checkout, minimal", 1, reference))
-    print(row("    raw sqlite3 checkout, full row set [ref.]", 1, raw_full))
-    print(row(f"    raw sqlite3 checkout, minimal, {args.threads} threads", args.threads,
+    print(report.row("fsync ceiling: 1-row commit, raw sqlite3", 1, probe))
+    print(report.row("PIN check, HMAC-SHA256 + pepper (each payment)", 1, pin))
+    print(report.row("    PIN check, scrypt (before; upgraded on use)", 1, pin_scrypt))
+    print(report.row("(c) raw sqlite3 checkout, minimal", 1, reference))
+    print(report.row("    raw sqlite3 checkout, full row set [ref.]", 1, raw_full))
+    print(report.row(f"    raw sqlite3 checkout, minimal, {args.threads} threads", args.threads,
               raw_threads))
-    print(row("(a) in-process core.checkout, card debit", 1, core_card))
-    print(row("    in-process core.checkout, cash + card", 1, core_cash))
+    print(report.row("(a) in-process core.checkout, card debit", 1, core_card))
+    print(report.row("    in-process core.checkout, cash + card", 1, core_cash))
     if http is not None:
-        print(row(f"(b) HTTP checkout, gunicorn -w {args.workers}, card debit", args.threads, http))
+        print(report.row(f"(b) HTTP checkout, gunicorn -w {args.workers}, card debit", args.threads, http))
         if http.paced is not None:
-            print(row(f"    same, open loop at {args.paced_rate:g} checkouts/s", args.threads,
+            print(report.row(f"    same, open loop at {args.paced_rate:g} checkouts/s", args.threads,
                       http.paced))
     for kind, timings in lookup.items():
-        print(row(f"(d) HTTP GET /members?{kind}= ({args.lookup_members:,})", args.threads, timings))
+        print(report.row(f"(d) HTTP GET /members?{kind}= ({args.lookup_members:,})", args.threads, timings))
     if postgres:
-        print(row("(p) PostgreSQL: raw psycopg, full row set", args.threads, postgres["raw"]))
-        print(row("    PostgreSQL: in-process core.checkout", args.threads, postgres["in_process"]))
+        print(report.row("(p) PostgreSQL: raw psycopg, full row set", args.threads, postgres["raw"]))
+        print(report.row("    PostgreSQL: in-process core.checkout", args.threads, postgres["in_process"]))
         if postgres["http"] is not None:
-            print(row(f"    PostgreSQL: HTTP, gunicorn -w {args.workers}", args.threads,
+            print(report.row(f"    PostgreSQL: HTTP, gunicorn -w {args.workers}", args.threads,
                       postgres["http"]))
 
     figures = {
@@ -393,8 +320,8 @@ def _run(args, workdir: Path, started: float) -> int:
         "http_p50_ms": http.p50 if http else None, "http_p99_ms": http.p99 if http else None,
         "http_clients": args.threads if http else None,
         "http_ratio": report.ratio(http.cpu_ms_per_op, raw_full.cpu_ms_per_op) if http else None,
-        **_lookup_figures(lookup),
-        **_postgres_figures(postgres, args.threads),
+        **report.lookup_figures(lookup),
+        **report.postgres_figures(postgres, args.threads),
         "pin_check_cpu_ms": pin.cpu_ms_per_op,
         "rowset_ok": rows.ok, "rowset_mismatches": rows.mismatches,
         "members": args.members, "quick": args.quick,
@@ -407,7 +334,8 @@ def _run(args, workdir: Path, started: float) -> int:
         print(f"ROW SET MISMATCH  {mismatch}")
     if postgres:
         print(postgres.pop("facts"))
-        db_cpu = {name: _per_op_ms(t.db_cpu, t) for name, t in postgres.items() if t is not None}
+        problems += postgres.pop("ledger_problems")
+        db_cpu = {name: report.per_op_ms(t.db_cpu, t) for name, t in postgres.items() if t is not None}
         print("PostgreSQL server CPU ms/op (postmaster + backends): "
               + ", ".join(f"{name} {value:.2f}" if value is not None else f"{name} -"
                           for name, value in db_cpu.items()))
@@ -416,23 +344,23 @@ def _run(args, workdir: Path, started: float) -> int:
     expected_rows = core_ok + http_ok
     print(f"after the runs: {checkout_rows:,} checkout rows for {expected_rows:,} successful "
           f"checkouts (in-process {core_ok:,}, HTTP {http_ok:,}, both incl. warm-up); "
-          f"core.ledger.verify: "
+          f"core.ledger.verify (Huika, raw full{', PostgreSQL' if postgres else ''}): "
           f"{'[] (all invariants hold)' if not problems else problems[:5]}")
     for kind, timings in lookup.items():
         if getattr(timings, "wrong", None):
             print(f"LOOKUP PROBLEM ({kind}): {len(timings.wrong)} answers without exactly one member")
     if http is not None and http.server_errors:
         print(f"SERVER ERRORS: {http.server_errors}")
-    print(f"statements per checkout: in-process card debit {report._text(core_card.statements)}, "
-          f"raw full row set {report._text(raw_full.statements)}, raw minimal "
-          f"{report._text(reference.statements)} (BEGIN IMMEDIATE to COMMIT, both counted)")
+    print(f"statements per checkout: in-process card debit {report.figure_text(core_card.statements)}, "
+          f"raw full row set {report.figure_text(raw_full.statements)}, raw minimal "
+          f"{report.figure_text(reference.statements)} (BEGIN IMMEDIATE to COMMIT, both counted)")
     print()
     for line in report.goal_lines(figures):
         print(line)
     ledger_ok = not problems and checkout_rows == expected_rows
     figures["ledger_ok"] = ledger_ok
     print(f"\nwhole bench: {time.perf_counter() - started:.0f} s")
-    print(f"load average at the end: {load_average()} (others' work on the machine skews figures)")
+    print(f"load average at the end: {report.load_average()} (others' work on the machine skews figures)")
     if args.json:
         print(json.dumps(report.finish(figures), ensure_ascii=False, sort_keys=False))
     return 0 if ledger_ok and rows.ok else 1

@@ -70,6 +70,18 @@ def server(url: str | None):
             throwaway.stop()
 
 
+def _verify(seeded) -> list[str]:
+    from core import ledger
+    from core.db import Database
+
+    db = Database.from_url(seeded.url)
+    try:
+        with db.read() as session:
+            return [f"PostgreSQL: {problem}" for problem in ledger.verify(session, seeded.merchant_id)]
+    finally:
+        db.dispose()
+
+
 def facts(pg: Server) -> str:
     import psycopg
 
@@ -126,7 +138,8 @@ def copy_seed(seeded, url: str):
 def run(seeded, workdir: Path, site: Path, basket: raw.Basket, *, url: str | None, clients: int,
         workers: int, seconds: float, http_seconds: float, with_http: bool) -> dict:
     """{"raw": Timings, "in_process": Timings, "http": Timings or None}, each with ``db_cpu``,
-    and "facts": the server's version and settings that matter here."""
+    "facts": the server's version and settings that matter here, and "ledger_problems":
+    core.ledger.verify's findings afterwards (raw and Huika wrote to the same database)."""
     results: dict = {}
     with server(url) as pg:
         pg_seeded = copy_seed(seeded, pg.url)
@@ -147,4 +160,5 @@ def run(seeded, workdir: Path, site: Path, basket: raw.Basket, *, url: str | Non
             results["http"] = http_checkout.run(
                 pg_seeded, workdir, site, threads=clients, workers=workers, seconds=http_seconds,
                 warmup_seconds=1.0, db_cpu=probe)
+        results["ledger_problems"] = _verify(pg_seeded)
     return results

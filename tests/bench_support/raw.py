@@ -148,6 +148,8 @@ class RawCheckout:
              now))[0]
 
     def _full(self, number: str) -> bool:
+        """The card's rows first, the rows every checkout shares (the merchant's accounts)
+        last, so that on PostgreSQL their row locks are held only for the last statements."""
         basket, amount, now = self.basket, self.basket.due, self._now()
         card_id, member_id, member_name, account = self._card(number)
         transaction = self._transaction(number, now)
@@ -156,14 +158,10 @@ class RawCheckout:
         if debited is None:
             return False
         balances = {ASSET: debited[0]}
-        self.execute("UPDATE accounts SET balance = balance + ? WHERE id = ?", (amount, self.issued))
-        entries = [(transaction, account, ASSET, -amount), (transaction, self.issued, ASSET, amount)]
+        entries = [(transaction, account, ASSET, -amount)]
         self._take_from_lots(account, transaction, amount)
         for earning in basket.earnings:
             balances[earning.asset] = self._earn(card_id, transaction, earning, now, entries)
-        self.execute("INSERT INTO entries (transaction_id, account_id, asset, amount) VALUES "
-                     + ", ".join(["(?,?,?,?)"] * len(entries)),
-                     tuple(value for entry in entries for value in entry))
         lines = self._priced_lines()
         list_total = sum(line["list_fen"] for line in lines)
         earned = {earning.asset: earning.amount for earning in basket.earnings}
@@ -200,6 +198,15 @@ class RawCheckout:
         self.execute("INSERT INTO idempotency_records (merchant_id, key, request_digest, status, "
                      "response, created_at) VALUES (?,?,?,201,?,?)",
                      (self.merchant_id, uuid.uuid4().hex, "0" * 64, receipt, now))
+        # The shared rows, always in the same order (no deadlock between clients).
+        self.execute("UPDATE accounts SET balance = balance + ? WHERE id = ?", (amount, self.issued))
+        entries.append((transaction, self.issued, ASSET, amount))
+        for earning in basket.earnings:
+            entries.append((transaction, self._merchant_issue(earning), earning.asset,
+                            -earning.amount))
+        self.execute("INSERT INTO entries (transaction_id, account_id, asset, amount) VALUES "
+                     + ", ".join(["(?,?,?,?)"] * len(entries)),
+                     tuple(value for entry in entries for value in entry))
         return True
 
     def _take_from_lots(self, account: int, transaction: int, amount: int) -> None:
@@ -217,26 +224,29 @@ class RawCheckout:
                 return
 
     def _earn(self, card_id: int, transaction: int, earning: Earning, now, entries: list) -> int:
-        """Credit the card's points account (created on first use) from the merchant's."""
+        """Credit the card's points account (created on first use) and open its lot; the
+        merchant's side is ``_merchant_issue``. Returns the card's new balance."""
         account, balance = self._one(
             "INSERT INTO accounts (merchant_id, owner, card_id, purpose, asset, balance) "
             "VALUES (?, 'card', ?, '', ?, ?) "
             "ON CONFLICT (merchant_id, owner, card_id, purpose, asset) "
             "DO UPDATE SET balance = accounts.balance + excluded.balance RETURNING id, balance",
             (self.merchant_id, card_id, earning.asset, earning.amount))
-        issued = self._one(
+        self.execute("INSERT INTO lots (account_id, transaction_id, amount, remaining, expires_on, "
+                      "created_at) VALUES (?,?,?,?,?,?)",
+                      (account, transaction, earning.amount, earning.amount, earning.expires_on,
+                       now))
+        entries.append((transaction, account, earning.asset, earning.amount))
+        return balance
+
+    def _merchant_issue(self, earning: Earning) -> int:
+        """Debit the merchant's 'issued' account of the earned asset (created on first use)."""
+        return self._one(
             "INSERT INTO accounts (merchant_id, owner, card_id, purpose, asset, balance) "
             "VALUES (?, 'merchant', NULL, 'issued', ?, ?) "
             "ON CONFLICT (merchant_id, purpose, asset) WHERE owner = 'merchant' "
             "DO UPDATE SET balance = accounts.balance + excluded.balance RETURNING id",
             (self.merchant_id, earning.asset, -earning.amount))[0]
-        self.execute("INSERT INTO lots (account_id, transaction_id, amount, remaining, expires_on, "
-                      "created_at) VALUES (?,?,?,?,?,?)",
-                      (account, transaction, earning.amount, earning.amount, earning.expires_on,
-                       now))
-        entries += [(transaction, account, earning.asset, earning.amount),
-                    (transaction, issued, earning.asset, -earning.amount)]
-        return balance
 
     def _priced_lines(self) -> list[dict]:
         lines = []
