@@ -67,8 +67,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.members, args.lookup_members = 2_000, 20_000
-        args.seconds, args.http_seconds, args.lookup_seconds = 0.75, 2.5, 1.5
-        args.paced_seconds = 1.5
+        args.seconds, args.http_seconds, args.lookup_seconds = 0.75, 2.0, 1.5
+        args.paced_seconds = 1.0
     if args.postgres_url:
         args.postgres = True
     args.pg_http_seconds = args.pg_seconds or args.http_seconds
