@@ -51,7 +51,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument("--skip-lookup", action="store_true", help="skip (d), the 1M-member seed")
-    parser.add_argument("--skip-http", action="store_true", help="skip (b) (and (d), PostgreSQL HTTP)")
+    parser.add_argument("--skip-http", action="store_true",
+                        help="skip (b), and with it (d) and PostgreSQL's HTTP run")
     parser.add_argument("--postgres", action="store_true",
                         help="also measure PostgreSQL (a throwaway server from the system's "
                              "binaries, unless --postgres-url)")
@@ -211,6 +212,7 @@ def _run(args, workdir: Path, started: float) -> int:
     print(f"\nseeding {args.members:,} members with cards and balances ...", flush=True)
     seeded = seed.create(workdir / "checkout.sqlite", args.members, with_balances=True)
     print(f"  done in {seeded.seconds:.1f} s; enabled plugins: {', '.join(seeded.enabled_plugins)}")
+
     def phase(what: str) -> None:
         print(f"  [{time.perf_counter() - started:4.0f} s] {what}", flush=True)
 
@@ -279,32 +281,36 @@ def _run(args, workdir: Path, started: float) -> int:
         phase("HTTP lookups ...")
         lookup = lookups(big, workdir, site, args)
 
+    table = [
+        ("fsync ceiling: 1-row commit, raw sqlite3", 1, probe),
+        ("PIN check, HMAC-SHA256 + pepper (each payment)", 1, pin),
+        ("    PIN check, scrypt (before; upgraded on use)", 1, pin_scrypt),
+        ("(c) raw sqlite3 checkout, minimal", 1, reference),
+        ("    raw sqlite3 checkout, full row set [ref.]", 1, raw_full),
+        (f"    raw sqlite3 checkout, minimal, {args.threads} threads", args.threads, raw_threads),
+        ("(a) in-process core.checkout, card debit", 1, core_card),
+        ("    in-process core.checkout, cash + card", 1, core_cash)]
+    if http is not None:
+        table.append((f"(b) HTTP checkout, gunicorn -w {args.workers}, card debit", args.threads,
+                      http))
+        if http.paced is not None:
+            table.append((f"    same, open loop at {args.paced_rate:g} checkouts/s", args.threads,
+                          http.paced))
+    table += [(f"(d) HTTP GET /members?{kind}= ({args.lookup_members:,})", args.threads, timings)
+              for kind, timings in lookup.items()]
+    if postgres:
+        table += [("(p) PostgreSQL: raw psycopg, full row set", args.threads, postgres["raw"]),
+                  ("    PostgreSQL: in-process core.checkout", args.threads,
+                   postgres["in_process"])]
+        if postgres["http"] is not None:
+            table.append((f"    PostgreSQL: HTTP, gunicorn -w {args.workers}", args.threads,
+                          postgres["http"]))
     header = (f"| {'what':<46} | {'clients':>7} | {'ok/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | "
               f"{'max ms':>8} | {'CPU ms/op':>10} | statuses |")
     print("\n" + header)
     print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
-    print(report.row("fsync ceiling: 1-row commit, raw sqlite3", 1, probe))
-    print(report.row("PIN check, HMAC-SHA256 + pepper (each payment)", 1, pin))
-    print(report.row("    PIN check, scrypt (before; upgraded on use)", 1, pin_scrypt))
-    print(report.row("(c) raw sqlite3 checkout, minimal", 1, reference))
-    print(report.row("    raw sqlite3 checkout, full row set [ref.]", 1, raw_full))
-    print(report.row(f"    raw sqlite3 checkout, minimal, {args.threads} threads", args.threads,
-              raw_threads))
-    print(report.row("(a) in-process core.checkout, card debit", 1, core_card))
-    print(report.row("    in-process core.checkout, cash + card", 1, core_cash))
-    if http is not None:
-        print(report.row(f"(b) HTTP checkout, gunicorn -w {args.workers}, card debit", args.threads, http))
-        if http.paced is not None:
-            print(report.row(f"    same, open loop at {args.paced_rate:g} checkouts/s", args.threads,
-                      http.paced))
-    for kind, timings in lookup.items():
-        print(report.row(f"(d) HTTP GET /members?{kind}= ({args.lookup_members:,})", args.threads, timings))
-    if postgres:
-        print(report.row("(p) PostgreSQL: raw psycopg, full row set", args.threads, postgres["raw"]))
-        print(report.row("    PostgreSQL: in-process core.checkout", args.threads, postgres["in_process"]))
-        if postgres["http"] is not None:
-            print(report.row(f"    PostgreSQL: HTTP, gunicorn -w {args.workers}", args.threads,
-                      postgres["http"]))
+    for what, clients, timings in table:
+        print(report.row(what, clients, timings))
 
     figures = {
         "fsync_per_s": probe.rate,
@@ -335,7 +341,8 @@ def _run(args, workdir: Path, started: float) -> int:
     if postgres:
         print(postgres.pop("facts"))
         problems += postgres.pop("ledger_problems")
-        db_cpu = {name: report.per_op_ms(t.db_cpu, t) for name, t in postgres.items() if t is not None}
+        db_cpu = {name: report.per_op_ms(t.db_cpu, t)
+                  for name, t in postgres.items() if t is not None}
         print("PostgreSQL server CPU ms/op (postmaster + backends): "
               + ", ".join(f"{name} {value:.2f}" if value is not None else f"{name} -"
                           for name, value in db_cpu.items()))
@@ -351,7 +358,8 @@ def _run(args, workdir: Path, started: float) -> int:
             print(f"LOOKUP PROBLEM ({kind}): {len(timings.wrong)} answers without exactly one member")
     if http is not None and http.server_errors:
         print(f"SERVER ERRORS: {http.server_errors}")
-    print(f"statements per checkout: in-process card debit {report.figure_text(core_card.statements)}, "
+    print("statements per checkout: in-process card debit "
+          f"{report.figure_text(core_card.statements)}, "
           f"raw full row set {report.figure_text(raw_full.statements)}, raw minimal "
           f"{report.figure_text(reference.statements)} (BEGIN IMMEDIATE to COMMIT, both counted)")
     print()
@@ -360,7 +368,8 @@ def _run(args, workdir: Path, started: float) -> int:
     ledger_ok = not problems and checkout_rows == expected_rows
     figures["ledger_ok"] = ledger_ok
     print(f"\nwhole bench: {time.perf_counter() - started:.0f} s")
-    print(f"load average at the end: {report.load_average()} (others' work on the machine skews figures)")
+    print(f"load average at the end: {report.load_average()} "
+          "(others' work on the machine skews figures)")
     if args.json:
         print(json.dumps(report.finish(figures), ensure_ascii=False, sort_keys=False))
     return 0 if ledger_ok and rows.ok else 1
