@@ -119,7 +119,8 @@ def pin_probe(keyed: bool, count: int):
     return timings
 
 
-def in_process(seeded, method: str, seconds: float, *, count_statements: bool = False):
+def in_process(seeded, method: str, seconds: float, *, count_statements: bool = False,
+               warmup: int = 20):
     """Checkouts through core.checkout, one write transaction each, back to back."""
     from tests.bench_support import inprocess
 
@@ -127,7 +128,8 @@ def in_process(seeded, method: str, seconds: float, *, count_statements: bool = 
     return inprocess.run(
         seeded, lambda rng: checkout_body(seeded.card_number(rng.randrange(seeded.members)),
                                           method, amount),
-        seconds, count_statements=count_statements, seed=11 if method == "cash" else 12)
+        seconds, count_statements=count_statements, seed=11 if method == "cash" else 12,
+        warmup=warmup)
 
 
 def http_checkouts(seeded, workdir: Path, site: Path, args):
@@ -243,8 +245,10 @@ def _run(args, workdir: Path, started: float) -> int:
     raw_full = raw_run("full")
     raw_threads = raw_run("minimal", args.threads)
     phase("in-process ...")
-    core_card = in_process(seeded, "card_debit", args.seconds, count_statements=True)
-    core_cash = in_process(seeded, "cash", args.seconds)
+    warmup = 10 if short else 20  # SQLAlchemy's statement caches are warm after a few
+    core_card = in_process(seeded, "card_debit", args.seconds, count_statements=True,
+                           warmup=warmup)
+    core_cash = in_process(seeded, "cash", args.seconds, warmup=warmup)
     http = None
     if args.skip_http:
         print("  HTTP runs skipped (--skip-http)")

@@ -66,7 +66,8 @@ def checkout_once(db, config, seeded, body: dict) -> tuple[int, dict]:
 
 
 def run(seeded, make_body: Callable[[random.Random], dict], seconds: float, *, threads: int = 1,
-        count_statements: bool = False, seed: int = 12, db_cpu=None) -> Timings:
+        count_statements: bool = False, seed: int = 12, db_cpu=None,
+        warmup: int = WARMUP_CHECKOUTS) -> Timings:
     """Checkouts back to back for ``seconds`` from ``threads`` threads sharing one Database,
     after a warm-up. Sets ``cpu``, ``earned``, ``warmup_ok`` and ``statements`` (per
     checkout attempt, or None when not counted) and, given ``db_cpu`` (the database server's
@@ -77,7 +78,7 @@ def run(seeded, make_body: Callable[[random.Random], dict], seconds: float, *, t
     earned: dict = {}
     try:
         rng = random.Random(seed)
-        while len(warm.samples) < WARMUP_CHECKOUTS:
+        while len(warm.samples) < warmup:
             began = time.perf_counter()
             status, _ = checkout_once(db, config, seeded, make_body(rng))
             warm.add(time.perf_counter() - began, status)
