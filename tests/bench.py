@@ -3,43 +3,37 @@
 On SQLite (WAL, synchronous=FULL) in a temporary folder:
 
 1. seed 100,000 members, each with an active card holding a balance (bulk inserts);
-2. (c) the raw-engine reference: a checkout's money transaction in plain sqlite3 on a copy
-   of that database, one connection (tests/bench_support/raw.py);
-3. (a) checkouts in-process through core.checkout (build + commit in Database.write()), paid
+2. check that the raw "full" reference writes the rows a Huika checkout writes (one API,
+   one in-process and one raw checkout of the same card on copies of the seed);
+3. (c) the raw-engine reference: a checkout's money transaction in plain sqlite3 on a copy
+   of that database, one connection (tests/bench_support/raw.py), minimal and full row set;
+4. (a) checkouts in-process through core.checkout (build + commit in Database.write()), paid
    from the card (card_debit: the guarded debit + lots, like stored value without a PIN) and
-   in cash with the member card; points are earned if the published points plugin earns;
-4. (b) the same card checkouts over HTTP: gunicorn with 2 workers, 8 client threads;
-5. (d) member lookup by phone and by card number over HTTP on a second database with
-   1,000,000 members and cards.
+   in cash with the member card; points are earned as the published points plugin earns;
+   the statements sent per checkout are counted;
+5. (b) the same card checkouts over HTTP: gunicorn with 2 workers, 8 client threads;
+6. (d) member lookups over HTTP on a second database with 1,000,000 members and cards;
+7. with ``--postgres`` (or ``--postgres-url``): raw psycopg and Huika (in-process and HTTP)
+   on PostgreSQL, 8 clients each.
 
-It prints one table and the goal line "HTTP checkouts >= 25 % of the raw engine figure, p99 <
-25 ms" with PASS or MISS. All traffic stays on 127.0.0.1. ``--quick`` is a smoke run.
+It prints one table, issue 11's goals with PASS / MISS, and with ``--json`` one JSON object
+as its last line. All traffic stays on 127.0.0.1. ``--quick`` is a smoke run (< 30 s).
 Results and their reading: docs/benchmarks.md.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import shutil
 import sqlite3
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-GOAL_RATIO = 0.25
-GOAL_P99_MS = 25.0
-WARMUP_CHECKOUTS = 20  # per in-process run, before measuring (SQLAlchemy's caches)
-LINES = [
-    {"sku": "MILK-1L", "name": "纯牛奶 1L", "category": "dairy", "unit_price_fen": 1299, "quantity": 2},
-    {"sku": "BREAD", "name": "全麦面包", "category": "bakery", "unit_price_fen": 550},
-    {"sku": "EGGS-12", "name": "鸡蛋 12 枚", "category": "fresh", "unit_price_fen": 1890,
-     "promotion_permille": 900},
-]
+from tests.bench_support import report
+from tests.bench_support.basket import LINES, checkout_body, due_fen
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -52,31 +46,35 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="extra open-loop HTTP run at this many checkouts/s (0: none)")
     parser.add_argument("--paced-seconds", type=float, default=10.0, help="its length")
     parser.add_argument("--lookup-seconds", type=float, default=10.0, help="each lookup run")
-    parser.add_argument("--threads", type=int, default=8, help="HTTP client threads")
+    parser.add_argument("--threads", type=int, default=8, help="HTTP and PostgreSQL clients")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument("--skip-lookup", action="store_true", help="skip (d), the 1M-member seed")
+    parser.add_argument("--skip-http", action="store_true",
+                        help="skip (b), and with it (d) and PostgreSQL's HTTP run")
+    parser.add_argument("--postgres", action="store_true",
+                        help="also measure PostgreSQL (a throwaway server from the system's "
+                             "binaries, unless --postgres-url)")
+    parser.add_argument("--postgres-url", default=None,
+                        help="a PostgreSQL server to use (the bench creates and drops its own "
+                             "database there); implies --postgres")
+    parser.add_argument("--pg-seconds", type=float, default=None,
+                        help="each PostgreSQL run (default: --seconds, and --http-seconds for "
+                             "its HTTP run)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the figures as one JSON object on the last line")
     parser.add_argument("--quick", action="store_true", help="smoke run: small and short")
     args = parser.parse_args(argv)
     if args.quick:
         args.members, args.lookup_members = 2_000, 20_000
-        args.seconds, args.http_seconds, args.lookup_seconds = 1.0, 3.0, 2.0
-        args.paced_seconds = 2.0
+        args.seconds, args.http_seconds, args.lookup_seconds = 0.75, 2.0, 1.5
+        args.paced_seconds = 1.0
+    if args.postgres_url:
+        args.postgres = True
+    args.pg_http_seconds = args.pg_seconds or args.http_seconds
+    args.pg_seconds = args.pg_seconds or args.seconds
     return args
-
-
-def due_fen(tier_permille: int) -> int:
-    from core.pricing import line_price
-
-    return sum(line_price(line["unit_price_fen"] * line.get("quantity", 1),
-                          line.get("promotion_permille", 1000), tier_permille,
-                          line.get("special_price", False)) for line in LINES)
-
-
-def checkout_body(number: str, method: str, amount: int) -> dict:
-    return {"card_number": number, "lines": LINES,
-            "payments": [{"method": method, "amount_fen": amount}]}
 
 
 # -- the runs ------------------------------------------------------------------------
@@ -121,89 +119,26 @@ def pin_probe(keyed: bool, count: int):
     return timings
 
 
-def in_process(seeded, method: str, seconds: float):
+def in_process(seeded, method: str, seconds: float, *, count_statements: bool = False,
+               warmup: int = 20):
     """Checkouts through core.checkout, one write transaction each, back to back."""
-    from core import checkout
-    from core.config_versions import published_config
-    from core.db import Database
-    from core.errors import HuikaError
-    from core.plugins import build_registry
-    from tests.bench_support.stats import Timings
+    from tests.bench_support import inprocess
 
-    registry = build_registry()
-    db = Database.from_url(seeded.url)
-    with db.read() as session:
-        config = published_config(session, seeded.merchant_id, registry)
     amount = due_fen(seeded.tier_permille)
-    rng = random.Random(11 if method == "cash" else 12)
-    timings, warm, earned = Timings(), Timings(), {}
-    began_cpu = None
-    deadline = None
-    try:
-        while deadline is None or time.perf_counter() < deadline:
-            if deadline is None and len(warm.samples) >= WARMUP_CHECKOUTS:  # caches warm
-                timings.began, began_cpu = time.perf_counter(), time.process_time()
-                deadline = timings.began + seconds
-            body = checkout_body(seeded.card_number(rng.randrange(seeded.members)), method, amount)
-            began = time.perf_counter()
-            try:
-                with db.write() as session:
-                    state = checkout.build(session, config, seeded.merchant_id, body,
-                                           store_id=seeded.store_id, staff_id=seeded.staff_id)
-                    record = checkout.commit(state, body["payments"])
-                    earned = dict(record.earned or {})
-                status = 201
-            except HuikaError as error:
-                status = 409 if error.code in ("insufficient_balance", "conflict") else 422
-            (timings if deadline is not None else warm).add(time.perf_counter() - began, status)
-    finally:
-        db.dispose()
-    timings.finish()
-    timings.cpu = time.process_time() - began_cpu
-    timings.warmup_ok = warm.ok
-    timings.earned = earned
-    return timings
+    return inprocess.run(
+        seeded, lambda rng: checkout_body(seeded.card_number(rng.randrange(seeded.members)),
+                                          method, amount),
+        seconds, count_statements=count_statements, seed=11 if method == "cash" else 12,
+        warmup=warmup)
 
 
 def http_checkouts(seeded, workdir: Path, site: Path, args):
-    from tests.bench_support import httpload
+    from tests.bench_support import http_checkout
 
-    amount = due_fen(seeded.tier_permille)
-    headers = {"Authorization": f"Bearer {seeded.token}"}
-    generators = [random.Random(100 + t) for t in range(args.threads)]
-    sample: dict = {}
-    server_errors: list[bytes] = []
-
-    def make(thread: int, _index: int):
-        number = seeded.card_number(generators[thread].randrange(seeded.members))
-        return ("POST", "/api/v1/checkout", checkout_body(number, "card_debit", amount),
-                {**headers, "Idempotency-Key": uuid.uuid4().hex})
-
-    def seen(status: int, raw: bytes) -> None:
-        if status == 201 and not sample:
-            sample.update(json.loads(raw))
-        elif status >= 500 and len(server_errors) < 3:
-            server_errors.append(raw[:300])
-
-    with httpload.Gunicorn(seeded.url, workdir, workers=args.workers, pythonpath=[site]) as server:
-        warm = httpload.load(server.port, make, threads=args.threads,
-                             seconds=min(2.0, args.http_seconds))
-        cpu = server.cpu_seconds()
-        timings = httpload.load(server.port, make, threads=args.threads, seconds=args.http_seconds,
-                                on_response=seen)
-        timings.cpu = server.cpu_seconds() - cpu
-        paced = None
-        if args.paced_rate:
-            cpu = server.cpu_seconds()
-            paced = httpload.load(server.port, make, threads=args.threads,
-                                  seconds=args.paced_seconds, rate=args.paced_rate,
-                                  on_response=seen)
-            paced.cpu = server.cpu_seconds() - cpu
-    timings.warmup_ok = warm.ok + (paced.ok if paced else 0)
-    timings.paced = paced
-    timings.earned = {e["asset"]: e["amount"] for e in sample.get("earned", [])}
-    timings.server_errors = server_errors
-    return timings
+    return http_checkout.run(seeded, workdir, site, threads=args.threads, workers=args.workers,
+                             seconds=args.http_seconds, paced_rate=args.paced_rate,
+                             paced_seconds=args.paced_seconds,
+                             warmup_seconds=1.0 if args.quick else 2.0)
 
 
 def lookups(seeded, workdir: Path, site: Path, args) -> dict:
@@ -234,60 +169,22 @@ def lookups(seeded, workdir: Path, site: Path, args) -> dict:
     return results
 
 
-def check_ledger(seeded) -> tuple[list[str], int]:
+def check_ledger(seeded, url: str | None = None) -> tuple[list[str], int]:
+    """core.ledger.verify's problems and the number of checkout rows (of ``url``, by default
+    the seeded database)."""
     from sqlalchemy import func, select
 
     from core import ledger
     from core.db import Database
     from core.models import Checkout
 
-    db = Database.from_url(seeded.url)
+    db = Database.from_url(url or seeded.url)
     try:
         with db.read() as session:
             return (ledger.verify(session, seeded.merchant_id),
                     session.scalar(select(func.count()).select_from(Checkout)))
     finally:
         db.dispose()
-
-
-# -- output --------------------------------------------------------------------------
-
-def row(what: str, clients, timings) -> str:
-    cpu = timings.cpu_ms_per_op
-    cpu_text = f"{cpu:.2f}" if cpu is not None else "-"
-    return (f"| {what:<46} | {clients:>7} | {timings.rate:>8.1f} | {timings.p50:>7.2f} | "
-            f"{timings.p99:>7.2f} | {timings.max_ms:>8.2f} | {cpu_text:>10} | "
-            f"{timings.status_text()} |")
-
-
-def load_average() -> str:
-    try:
-        return " ".join(f"{value:.2f}" for value in os.getloadavg())
-    except OSError:
-        return "unknown"
-
-
-def machine_facts() -> list[str]:
-    import sqlalchemy
-
-    model = "unknown"
-    try:
-        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                     if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    facts = [f"cores (nproc): {os.cpu_count()} ({model})",
-             f"python: {platform.python_version()} ({platform.python_implementation()})",
-             f"sqlite: {sqlite3.sqlite_version} (journal_mode=WAL, synchronous=FULL)",
-             f"sqlalchemy: {sqlalchemy.__version__}",
-             f"platform: {platform.platform()}"]
-    try:
-        import gunicorn
-
-        facts.append(f"gunicorn: {gunicorn.__version__}")
-    except ImportError:
-        facts.append("gunicorn: not installed")
-    return facts
 
 
 def main(argv=None) -> int:
@@ -304,12 +201,12 @@ def main(argv=None) -> int:
 
 
 def _run(args, workdir: Path, started: float) -> int:
-    from tests.bench_support import card_debit, httpload, raw, seed
+    from tests.bench_support import card_debit, httpload, raw, rowset, seed
 
     print("Huika benchmark")
-    for fact in machine_facts():
+    for fact in report.machine_facts():
         print("  " + fact)
-    print(f"  load average (1, 5, 15 min) at start: {load_average()}")
+    print(f"  load average (1, 5, 15 min) at start: {report.load_average()}")
     print(f"  work folder: {workdir}")
     site = workdir / "site"
     card_debit.install(site)
@@ -317,84 +214,169 @@ def _run(args, workdir: Path, started: float) -> int:
     print(f"\nseeding {args.members:,} members with cards and balances ...", flush=True)
     seeded = seed.create(workdir / "checkout.sqlite", args.members, with_balances=True)
     print(f"  done in {seeded.seconds:.1f} s; enabled plugins: {', '.join(seeded.enabled_plugins)}")
-    raw_path = workdir / "raw.sqlite"
-    shutil.copyfile(seeded.path, raw_path)
-    amount = due_fen(seeded.tier_permille)
 
-    print("measuring ...", flush=True)
-    probe = fsync_probe(workdir)
-    pin = pin_probe(keyed=True, count=2000)
-    pin_scrypt = pin_probe(keyed=False, count=20)
-    reference = raw.run(raw_path, seeded.merchant_id, seeded.store_id, seeded.staff_id,
-                        seeded.members, amount, LINES, args.seconds, "minimal")
-    raw_full = raw.run(raw_path, seeded.merchant_id, seeded.store_id, seeded.staff_id,
-                       seeded.members, amount, LINES, args.seconds, "full")
-    raw_threads = raw.run(raw_path, seeded.merchant_id, seeded.store_id, seeded.staff_id,
-                          seeded.members, amount, LINES, args.seconds, "minimal", args.threads)
-    core_card = in_process(seeded, "card_debit", args.seconds)
-    core_cash = in_process(seeded, "cash", args.seconds)
+    def phase(what: str) -> None:
+        print(f"  [{time.perf_counter() - started:4.0f} s] {what}", flush=True)
+
+    amount = due_fen(seeded.tier_permille)
+    basket = raw.Basket(LINES, amount, seeded.tier_key, seeded.tier_permille)
+    phase("row-set check: one API, one in-process, one raw full checkout ...")
+    rows = rowset.check(seeded, workdir, checkout_body(seeded.card_number(0), "card_debit", amount),
+                        basket)
+    basket.earnings = rows.earnings
+    raw_path, raw_full_path = workdir / "raw.sqlite", workdir / "raw-full.sqlite"
+    shutil.copyfile(seeded.path, raw_path)
+    shutil.copyfile(seeded.path, raw_full_path)  # its own copy: checked by ledger.verify
+
+    phase("measuring: fsync ceiling, PIN checks ...")
+    short = args.quick or args.seconds < 1
+    probe = fsync_probe(workdir, min(2.0, args.seconds) if short else 2.0)
+    pin = pin_probe(keyed=True, count=200 if short else 2000)
+    pin_scrypt = pin_probe(keyed=False, count=5 if short else 20)
+
+    def raw_run(variant: str, threads: int = 1):
+        path = raw_full_path if variant == "full" else raw_path
+        return raw.run(lambda: raw.connect_sqlite(path), "sqlite", seeded.merchant_id,
+                       seeded.store_id, seeded.staff_id, seeded.members, basket, args.seconds,
+                       variant, threads)
+
+    phase("raw sqlite3 ...")
+    reference = raw_run("minimal")
+    raw_full = raw_run("full")
+    raw_threads = raw_run("minimal", args.threads)
+    phase("in-process ...")
+    warmup = 10 if short else 20  # SQLAlchemy's statement caches are warm after a few
+    core_card = in_process(seeded, "card_debit", args.seconds, count_statements=True,
+                           warmup=warmup)
+    core_cash = in_process(seeded, "cash", args.seconds, warmup=warmup)
     http = None
-    if httpload.gunicorn_available():
+    if args.skip_http:
+        print("  HTTP runs skipped (--skip-http)")
+    elif httpload.gunicorn_available():
+        phase("HTTP ...")
         http = http_checkouts(seeded, workdir, site, args)
     else:
         print("  gunicorn is not installed: HTTP runs skipped (pip install gunicorn)")
     problems, checkout_rows = check_ledger(seeded)
+    raw_problems, raw_rows = check_ledger(seeded, f"sqlite:///{raw_full_path}")
+    problems += [f"raw full: {problem}" for problem in raw_problems]
+    if raw_rows != raw_full.ok:
+        problems.append(f"raw full: {raw_rows} checkout rows for {raw_full.ok} checkouts")
+
+    postgres = None
+    if args.postgres:
+        from tests.bench_support import pg
+
+        if pg.available(args.postgres_url):
+            phase(f"PostgreSQL: {args.threads} clients, raw psycopg, in-process"
+                  f"{', HTTP' if http is not None else ''} ...")
+            postgres = pg.run(seeded, workdir, site, basket, url=args.postgres_url,
+                              clients=args.threads, workers=args.workers,
+                              seconds=args.pg_seconds, http_seconds=args.pg_http_seconds,
+                              with_http=http is not None)
+        else:
+            print("  PostgreSQL skipped: no server binaries (initdb) and no --postgres-url")
 
     lookup = {}
     if not args.skip_lookup and http is not None:
-        print(f"seeding {args.lookup_members:,} members with cards for lookups ...", flush=True)
+        phase(f"seeding {args.lookup_members:,} members with cards for lookups ...")
         big = seed.create(workdir / "lookup.sqlite", args.lookup_members, with_balances=False)
         print(f"  done in {big.seconds:.1f} s ({big.path.stat().st_size / 2**20:.0f} MiB)")
+        phase("HTTP lookups ...")
         lookup = lookups(big, workdir, site, args)
 
+    table = [
+        ("fsync ceiling: 1-row commit, raw sqlite3", 1, probe),
+        ("PIN check, HMAC-SHA256 + pepper (each payment)", 1, pin),
+        ("    PIN check, scrypt (before; upgraded on use)", 1, pin_scrypt),
+        ("(c) raw sqlite3 checkout, minimal", 1, reference),
+        ("    raw sqlite3 checkout, full row set [ref.]", 1, raw_full),
+        (f"    raw sqlite3 checkout, minimal, {args.threads} threads", args.threads, raw_threads),
+        ("(a) in-process core.checkout, card debit", 1, core_card),
+        ("    in-process core.checkout, cash + card", 1, core_cash)]
+    if http is not None:
+        table.append((f"(b) HTTP checkout, gunicorn -w {args.workers}, card debit", args.threads,
+                      http))
+        if http.paced is not None:
+            table.append((f"    same, open loop at {args.paced_rate:g} checkouts/s", args.threads,
+                          http.paced))
+    table += [(f"(d) HTTP GET /members?{kind}= ({args.lookup_members:,})", args.threads, timings)
+              for kind, timings in lookup.items()]
+    if postgres:
+        table += [("(p) PostgreSQL: raw psycopg, full row set", args.threads, postgres["raw"]),
+                  ("    PostgreSQL: in-process core.checkout", args.threads,
+                   postgres["in_process"])]
+        if postgres["http"] is not None:
+            table.append((f"    PostgreSQL: HTTP, gunicorn -w {args.workers}", args.threads,
+                          postgres["http"]))
     header = (f"| {'what':<46} | {'clients':>7} | {'ok/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | "
               f"{'max ms':>8} | {'CPU ms/op':>10} | statuses |")
     print("\n" + header)
     print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
-    print(row("fsync ceiling: 1-row commit, raw sqlite3", 1, probe))
-    print(row("PIN check, HMAC-SHA256 + pepper (each payment)", 1, pin))
-    print(row("    PIN check, scrypt (before; upgraded on use)", 1, pin_scrypt))
-    print(row("(c) raw sqlite3 checkout, minimal [reference]", 1, reference))
-    print(row("    raw sqlite3 checkout, Huika's full row set", 1, raw_full))
-    print(row(f"    raw sqlite3 checkout, minimal, {args.threads} threads", args.threads,
-              raw_threads))
-    print(row("(a) in-process core.checkout, card debit", 1, core_card))
-    print(row("    in-process core.checkout, cash + card", 1, core_cash))
-    if http is not None:
-        print(row(f"(b) HTTP checkout, gunicorn -w {args.workers}, card debit", args.threads, http))
-        if http.paced is not None:
-            print(row(f"    same, open loop at {args.paced_rate:g} checkouts/s", args.threads,
-                      http.paced))
-    for kind, timings in lookup.items():
-        print(row(f"(d) HTTP GET /members?{kind}= ({args.lookup_members:,})", args.threads, timings))
+    for what, clients, timings in table:
+        print(report.row(what, clients, timings))
+
+    figures = {
+        "fsync_per_s": probe.rate,
+        "raw_minimal_cpu_ms": reference.cpu_ms_per_op, "raw_minimal_ok_per_s": reference.rate,
+        "raw_full_cpu_ms": raw_full.cpu_ms_per_op, "raw_full_ok_per_s": raw_full.rate,
+        "raw_full_statements_per_checkout": raw_full.statements,
+        "inprocess_cpu_ms": core_card.cpu_ms_per_op, "inprocess_ok_per_s": core_card.rate,
+        "inprocess_cash_cpu_ms": core_cash.cpu_ms_per_op,
+        "inprocess_ratio": report.ratio(core_card.cpu_ms_per_op, raw_full.cpu_ms_per_op),
+        "statements_per_checkout": core_card.statements,
+        "http_cpu_ms": http.cpu_ms_per_op if http else None,
+        "http_ok_per_s": http.rate if http else None,
+        "http_p50_ms": http.p50 if http else None, "http_p99_ms": http.p99 if http else None,
+        "http_clients": args.threads if http else None,
+        "http_ratio": report.ratio(http.cpu_ms_per_op, raw_full.cpu_ms_per_op) if http else None,
+        **report.lookup_figures(lookup),
+        **report.postgres_figures(postgres, args.threads),
+        "pin_check_cpu_ms": pin.cpu_ms_per_op,
+        "rowset_ok": rows.ok, "rowset_mismatches": rows.mismatches,
+        "members": args.members, "quick": args.quick,
+    }
 
     print(f"\nbasket: {len(LINES)} lines, {amount} fen; checkout database: {args.members:,} members; "
           f"points earned per checkout: {core_card.earned or 'none (no checkout_earn hook yet)'}")
+    print(f"new rows per checkout (API = raw full): {rows.raw_full}")
+    for mismatch in rows.mismatches:
+        print(f"ROW SET MISMATCH  {mismatch}")
+    if postgres:
+        print(postgres.pop("facts"))
+        problems += postgres.pop("ledger_problems")
+        db_cpu = {name: report.per_op_ms(t.db_cpu, t)
+                  for name, t in postgres.items() if t is not None}
+        print("PostgreSQL server CPU ms/op (postmaster + backends): "
+              + ", ".join(f"{name} {value:.2f}" if value is not None else f"{name} -"
+                          for name, value in db_cpu.items()))
     http_ok = http.ok + http.warmup_ok if http else 0
     core_ok = core_card.ok + core_cash.ok + core_card.warmup_ok + core_cash.warmup_ok
     expected_rows = core_ok + http_ok
     print(f"after the runs: {checkout_rows:,} checkout rows for {expected_rows:,} successful "
           f"checkouts (in-process {core_ok:,}, HTTP {http_ok:,}, both incl. warm-up); "
-          f"core.ledger.verify: "
+          f"core.ledger.verify (Huika, raw full{', PostgreSQL' if postgres else ''}): "
           f"{'[] (all invariants hold)' if not problems else problems[:5]}")
     for kind, timings in lookup.items():
-        if timings.wrong:
+        if getattr(timings, "wrong", None):
             print(f"LOOKUP PROBLEM ({kind}): {len(timings.wrong)} answers without exactly one member")
     if http is not None and http.server_errors:
         print(f"SERVER ERRORS: {http.server_errors}")
-    print(f"in-process / raw = {core_card.rate / reference.rate:.0%}")
-    verdict = "NOT MEASURED (gunicorn missing)"
-    if http is not None:
-        ratio = http.rate / reference.rate
-        ratio_ok, p99_ok = ratio >= GOAL_RATIO, http.p99 < GOAL_P99_MS
-        print(f"HTTP / raw       = {ratio:.0%}")
-        verdict = (f"{'PASS' if ratio_ok and p99_ok else 'MISS'}  (ratio {ratio:.0%}: "
-                   f"{'PASS' if ratio_ok else 'MISS'}; p99 {http.p99:.1f} ms: "
-                   f"{'PASS' if p99_ok else 'MISS'})")
-    print(f"GOAL  HTTP checkouts >= 25 % of the raw engine figure, p99 < 25 ms: {verdict}")
+    print("statements per checkout: in-process card debit "
+          f"{report.figure_text(core_card.statements)}, "
+          f"raw full row set {report.figure_text(raw_full.statements)}, raw minimal "
+          f"{report.figure_text(reference.statements)} (BEGIN IMMEDIATE to COMMIT, both counted)")
+    print()
+    for line in report.goal_lines(figures):
+        print(line)
+    ledger_ok = not problems and checkout_rows == expected_rows
+    figures["ledger_ok"] = ledger_ok
     print(f"\nwhole bench: {time.perf_counter() - started:.0f} s")
-    print(f"load average at the end: {load_average()} (others' work on the machine skews figures)")
-    return 0 if not problems and checkout_rows == expected_rows else 1
+    print(f"load average at the end: {report.load_average()} "
+          "(others' work on the machine skews figures)")
+    if args.json:
+        print(json.dumps(report.finish(figures), ensure_ascii=False, sort_keys=False))
+    return 0 if ledger_ok and rows.ok else 1
 
 
 if __name__ == "__main__":

@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import threading
 import time
-from pathlib import Path
 from typing import Callable
 
 from tests.support.gunicorn import GunicornServer
 
-from .stats import Timings
+from .stats import Timings, process_tree_cpu
 
 # (method, path, JSON body or None, headers) for the i-th request of a client thread
 RequestMaker = Callable[[int, int], tuple[str, str, dict | None, dict]]
@@ -27,25 +25,17 @@ def gunicorn_available() -> bool:
 
 class Gunicorn(GunicornServer):
     """``python -m gunicorn 'webui:create_app()'`` with DATABASE_URL, as in production
-    (tests/support/gunicorn.py), plus the CPU time its processes used."""
+    (tests/support/gunicorn.py), plus the CPU time its processes used. ``--preload`` by
+    default: the app is built once and the workers forked from it, so starting costs one app
+    load instead of one per worker (the measures are deltas after a warm-up either way)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("preload", True)
+        super().__init__(*args, **kwargs)
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the gunicorn master and its workers so far (Linux /proc)."""
-        ticks = os.sysconf("SC_CLK_TCK")
-        pids = [self.process.pid]
-        try:
-            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
-            pids += [int(pid) for pid in children.split()]
-        except OSError:
-            return float("nan")
-        total = 0
-        for pid in pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / ticks
+        return process_tree_cpu(self.process.pid)
 
 
 def request(port: int, method: str, path: str, body: dict | None, headers: dict,

@@ -2,9 +2,33 @@
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections import Counter
+from pathlib import Path
+
+
+def process_tree_cpu(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` and its descendants so far (Linux /proc;
+    NaN elsewhere). A process that ended is no longer counted."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pending, seen = 0, [pid], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            if current == pid:
+                return float("nan")
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+        pending += [int(child) for child in children]
+    return total / ticks
 
 
 class Timings:
