@@ -27,6 +27,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from core.clock import MERCHANT_TZ
 from core.pricing import line_price
 
 from .card_debit import ASSET, METHOD
@@ -165,12 +166,25 @@ class RawCheckout:
         lines = self._priced_lines()
         list_total = sum(line["list_fen"] for line in lines)
         earned = {earning.asset: earning.amount for earning in basket.earnings}
+        postings = [{"account_id": account, "amount": -amount},
+                    {"account_id": self.issued, "amount": amount}]
+        # As Huika stores it: written with the row (the row's own id and time are added when
+        # the receipt is read).
+        receipt = json.dumps({
+            "card_number": number,
+            "member_name": member_name, "tier": basket.tier_key, "tier_after": basket.tier_key,
+            "lines": lines, "list_total_fen": list_total, "due_fen": amount,
+            "discount_fen": list_total - amount,
+            "payments": [{"method": METHOD, "amount_fen": amount, "asset": ASSET}],
+            "earned": [{"asset": e.asset, "amount": e.amount, **e.detail}
+                       for e in basket.earnings],
+            "balances": balances})
         checkout = self._one(
             "INSERT INTO checkouts (merchant_id, transaction_id, card_id, member_id, store_id, "
             "staff_id, tier_key, list_total_fen, due_total_fen, earned, receipt, created_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,'{}',?) RETURNING id",
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
             (self.merchant_id, transaction, card_id, member_id, self.store_id, self.staff_id,
-             basket.tier_key, list_total, amount, json.dumps(earned), now))[0]
+             basket.tier_key, list_total, amount, json.dumps(earned), receipt, now))[0]
         self.execute("INSERT INTO checkout_lines (checkout_id, line_no, sku, name, category, "
                      "quantity, unit_price_fen, special_price, promotion_permille, tier_permille, "
                      "list_fen, paid_fen, returned_quantity) VALUES "
@@ -180,21 +194,14 @@ class RawCheckout:
                          line["quantity"], line["unit_price_fen"], line["special_price"],
                          line["promotion_permille"], line["tier_permille"], line["list_fen"],
                          line["paid_fen"])))
-        postings = [{"account_id": account, "amount": -amount},
-                    {"account_id": self.issued, "amount": amount}]
         self.execute("INSERT INTO checkout_payments (checkout_id, method, amount_fen, postings, "
                      "refunded_fen) VALUES (?, ?, ?, ?, 0)",
                      (checkout, METHOD, amount, json.dumps(postings)))
-        receipt = json.dumps({
-            "checkout_id": checkout, "created_at": str(now), "card_number": number,
-            "member_name": member_name, "tier": basket.tier_key, "tier_after": basket.tier_key,
-            "lines": lines, "list_total_fen": list_total, "due_fen": amount,
-            "discount_fen": list_total - amount,
-            "payments": [{"method": METHOD, "amount_fen": amount, "asset": ASSET}],
-            "earned": [{"asset": e.asset, "amount": e.amount, **e.detail}
-                       for e in basket.earnings],
-            "balances": balances})
-        self.execute("UPDATE checkouts SET receipt = ? WHERE id = ?", (receipt, checkout))
+        # C4's running spend per card and merchant day.
+        self.execute("INSERT INTO card_spend_days (card_id, day, net_fen) VALUES (?, ?, ?) "
+                     "ON CONFLICT (card_id, day) DO UPDATE SET "
+                     "net_fen = card_spend_days.net_fen + excluded.net_fen",
+                     (card_id, datetime.now(MERCHANT_TZ).date().isoformat(), amount))
         self.execute("INSERT INTO idempotency_records (merchant_id, key, request_digest, status, "
                      "response, created_at) VALUES (?,?,?,201,?,?)",
                      (self.merchant_id, uuid.uuid4().hex, "0" * 64, receipt, now))
