@@ -223,13 +223,13 @@ def no_network(monkeypatch):
 
 def test_loading_and_validating_needs_no_network(no_network):
     load_registry.cache_clear()
-    core_schemas._meta_validator.cache_clear()
+    core_schemas.meta_validator.cache_clear()
     try:
         for path in examples("valid") + examples("invalid"):
             validate_document(load(path), path.parent.name)
     finally:
         load_registry.cache_clear()
-        core_schemas._meta_validator.cache_clear()
+        core_schemas.meta_validator.cache_clear()
 
 
 def test_a_remote_ref_is_refused_not_fetched(no_network):
