@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from referencing.exceptions import Unresolvable
 
-from .problems import SchemaProblem, escape, merge, numbers, problem_from_error
+from .problems import SchemaProblem, escape_pointer, merge_problems, number_problems, problem_from_error
 from .validation import compile_validator, meta_validator
 
 __all__ = ["validate_document"]
@@ -28,9 +28,9 @@ def validate_document(document: Any, kind: str) -> list[SchemaProblem]:
     """
     validator = meta_validator(kind)
     problems = [problem_from_error(error, document, meta=True) for error in validator.iter_errors(document)]
-    extra = list(numbers(document, ""))
+    extra = list(number_problems(document, ""))
     extra += list(_EXTRA_CHECKS.get(kind, _no_checks)(document))
-    return merge(problems, extra)
+    return merge_problems(problems, extra)
 
 
 def _no_checks(document: Any) -> Iterator[SchemaProblem]:
@@ -49,7 +49,7 @@ def _duplicates(items: Any, pointer: str, key: str, what: str) -> Iterator[Schem
         marker = json.dumps(value, sort_keys=True)  # hashable, and 1 != True
         if marker in first:
             yield SchemaProblem(
-                f"{pointer}/{index}/{escape(key)}",
+                f"{pointer}/{index}/{escape_pointer(key)}",
                 f"duplicate {what} {value!r} (first at {pointer}/{first[marker]})",
             )
         else:
@@ -150,7 +150,7 @@ def _check_value_schema(schema: Any, pointer: str) -> Iterator[SchemaProblem]:
                     yield SchemaProblem(f"{pointer}/required/{index}",
                                         f"{key!r} is required but is not one of the properties")
         for key, subschema in properties.items():
-            yield from _check_value_schema(subschema, f"{pointer}/properties/{escape(key)}")
+            yield from _check_value_schema(subschema, f"{pointer}/properties/{escape_pointer(key)}")
     yield from _check_value_schema(schema.get("items"), f"{pointer}/items")
 
     enum = schema.get("enum")
@@ -166,7 +166,7 @@ def _check_value_schema(schema: Any, pointer: str) -> Iterator[SchemaProblem]:
         names = [str(value) for value in enum]
         for key in labels:
             if key not in names:
-                yield SchemaProblem(f"{pointer}/x-enum-labels/{escape(key)}",
+                yield SchemaProblem(f"{pointer}/x-enum-labels/{escape_pointer(key)}",
                                     f"{key!r} is not one of the enum values")
         missing = [name for name in names if name not in labels]
         if missing:

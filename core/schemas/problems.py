@@ -10,7 +10,14 @@ from jsonschema.exceptions import ValidationError
 
 from ..text import VISIBLE_PATTERN, int64_problem
 
-__all__ = ["SchemaProblem", "escape", "merge", "numbers", "pointer_of", "problem_from_error"]
+__all__ = [
+    "SchemaProblem",
+    "escape_pointer",
+    "merge_problems",
+    "number_problems",
+    "pointer_of",
+    "problem_from_error",
+]
 
 
 @dataclass(frozen=True)
@@ -28,12 +35,12 @@ class SchemaProblem:
         return f"{self.pointer or '(document)'}: {self.message}"
 
 
-def escape(part: Any) -> str:
+def escape_pointer(part: Any) -> str:
     return str(part).replace("~", "~0").replace("/", "~1")
 
 
 def pointer_of(parts: Iterable[Any]) -> str:
-    return "".join("/" + escape(part) for part in parts)
+    return "".join("/" + escape_pointer(part) for part in parts)
 
 
 def problem_from_error(error: ValidationError, document: Any = None, prefix: str = "",
@@ -92,14 +99,14 @@ def _sort_key(problem: SchemaProblem) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts), problem.message
 
 
-def merge(problems: list[SchemaProblem], extra: list[SchemaProblem]) -> list[SchemaProblem]:
+def merge_problems(problems: list[SchemaProblem], extra: list[SchemaProblem]) -> list[SchemaProblem]:
     """Schema problems plus extra ones not at a pointer the schema already complained about."""
     seen = {p.pointer for p in problems}
     merged = set(problems) | {p for p in extra if p.pointer not in seen}
     return sorted(merged, key=_sort_key)
 
 
-def numbers(value: Any, pointer: str) -> Iterator[SchemaProblem]:
+def number_problems(value: Any, pointer: str) -> Iterator[SchemaProblem]:
     """Floats anywhere (JSON Schema counts 1.0 as an integer, Huika does not), and integers
     no 64-bit column can hold."""
     if isinstance(value, float):
@@ -109,7 +116,7 @@ def numbers(value: Any, pointer: str) -> Iterator[SchemaProblem]:
         yield SchemaProblem(pointer, f"{value} is out of range: {int64_problem(value)}")
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from numbers(item, f"{pointer}/{escape(key)}")
+            yield from number_problems(item, f"{pointer}/{escape_pointer(key)}")
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from numbers(item, f"{pointer}/{index}")
+            yield from number_problems(item, f"{pointer}/{index}")

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from ..errors import Invalid
-from .problems import SchemaProblem, merge, numbers, problem_from_error
+from .problems import SchemaProblem, merge_problems, number_problems, problem_from_error
 from .registry import load_registry, meta_schema_id
 
 __all__ = [
@@ -65,7 +65,7 @@ def problems_of(validator: Validator, document: Any, *, meta: bool = False) -> l
     """Every problem of ``document`` by a compiled ``validator``, plus the integer-only rule
     (floats and integers beyond 64 bits are refused anywhere), sorted by pointer."""
     problems = [problem_from_error(error, document, meta=meta) for error in validator.iter_errors(document)]
-    return merge(problems, list(numbers(document, "")))
+    return merge_problems(problems, list(number_problems(document, "")))
 
 
 def validate_against(document: Any, schema: dict) -> list[SchemaProblem]:
