@@ -6,13 +6,8 @@ Every action runs through ``webui.api.handlers.execute`` (the same rules as the 
 forms that move money carry a server-generated idempotency key, new per rendered form, so a
 double submit or a browser retry posts once. Shortcuts and card swipes: docs/cashier.md.
 """
-from flask import Blueprint
-
+from .blueprint import STAFF_ROLES, bp  # noqa: F401  (webui.create_app registers bp)
 from .money import local_time, mask_card, plain_yuan, yuan, zhe
-
-bp = Blueprint("cashier", __name__, url_prefix="/cashier")
-
-STAFF_ROLES = ("cashier", "manager", "owner")
 
 
 @bp.context_processor

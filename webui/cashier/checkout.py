@@ -23,7 +23,7 @@ from core.models import Card, Checkout, Merchant, Staff
 from ..auth import current_staff, login_required
 from ..extension import huika
 from ..i18n import label
-from . import STAFF_ROLES, bp
+from .blueprint import STAFF_ROLES, bp
 from .forms import CheckoutForm, KeyOnlyForm, normalise_swipe
 from .money import BadAmount, parse_yuan, parse_zhe, plain_yuan, zhe
 from .ops import (

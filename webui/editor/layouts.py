@@ -31,7 +31,7 @@ from ..screens import (
     resolve_scope,
     scope_path,
 )
-from . import bp
+from .blueprint import bp
 from .common import editing, editor_required, load_state
 from .views import ConfirmForm
 
