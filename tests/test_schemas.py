@@ -223,13 +223,13 @@ def no_network(monkeypatch):
 
 def test_loading_and_validating_needs_no_network(no_network):
     load_registry.cache_clear()
-    core_schemas._meta_validator.cache_clear()
+    core_schemas.meta_validator.cache_clear()
     try:
         for path in examples("valid") + examples("invalid"):
             validate_document(load(path), path.parent.name)
     finally:
         load_registry.cache_clear()
-        core_schemas._meta_validator.cache_clear()
+        core_schemas.meta_validator.cache_clear()
 
 
 def test_a_remote_ref_is_refused_not_fetched(no_network):
@@ -361,6 +361,25 @@ def test_validate_against_checks_formats():
     assert validate_against({"day": "2026-02-17"}, schema) == []
     assert [p.pointer for p in validate_against({"day": "2026-02-30"}, schema)] == ["/day"]
 
+
+
+def test_a_kept_compiled_validator_finds_what_validate_against_finds():
+    """``compile_validator`` once, ``problems_of`` many times: the same problems, in the same
+    order, as ``validate_against`` (which compiles on every call), ECMA-262 patterns, formats,
+    URN references and the integer-only rule included."""
+    from core.schemas import compile_validator, problems_of
+
+    schema = {"type": "object", "additionalProperties": False, "required": ["code"], "properties": {
+        "code": {"type": "string", "pattern": "^[0-9]{4}$"},
+        "day": {"type": "string", "format": "date"},
+        "amount_fen": {"type": "integer"},
+        "fields": {"type": "array", "items": {"$ref": "urn:huika:core:field:v1"}}}}
+    validator = compile_validator(schema)
+    for document in ({"code": "8001"}, {"code": "8001\n"}, {"day": "2026-02-30", "amount_fen": 1.0},
+                     {"code": "1234", "fields": [{"key": "X"}], "extra": 1}, []):
+        assert problems_of(validator, document) == validate_against(document, schema)
+    assert [p.pointer for p in problems_of(validator, {"code": "8001\n", "amount_fen": 1.0})] \
+        == ["/amount_fen", "/code"]
 
 # -- apply_defaults ------------------------------------------------------------------------------
 

@@ -157,7 +157,7 @@ def test_fen_and_discount_as_text():
     assert screens.format_zhe(1000) == "no discount"
 
 
-# -- the screen renderer (webui/screens.py) -----------------------------------------------------------
+# -- the screen renderer (webui/screens/) -----------------------------------------------------------
 
 def test_rules_are_evaluated_on_the_server_and_hidden_values_are_not_submitted(app):
     registry = app.extensions["huika"].plugins

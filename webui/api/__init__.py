@@ -1,7 +1,5 @@
 """JSON API under /api/v1, described by the OpenAPI document it serves itself."""
-from flask import Blueprint
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from .blueprint import bp  # noqa: F401  (webui.create_app registers it)
 
 # Importing the modules registers their operations on the blueprint.
 from . import errors, openapi, routing  # noqa: E402,F401

@@ -11,7 +11,7 @@ from werkzeug.routing import RequestRedirect
 from core.db import is_busy
 from core.errors import Busy, Conflict, Forbidden, HuikaError, Invalid, NotFound
 
-from . import bp
+from .blueprint import bp
 from ..throttle import retry_after_seconds
 from .handlers import PreconditionRequired
 from .operations import BadRequest, Unauthorized

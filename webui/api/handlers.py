@@ -25,7 +25,8 @@ from core.models import IdempotencyRecord
 from core.operations import ApiOperation, AuditSpec, OperationContext
 from core.pins import with_pin_checks
 
-from . import bp, schemas
+from . import schemas
+from .blueprint import bp
 from ..audit import request_origin
 from ..extension import huika
 from .operations import Operation, authenticate, check_documented_body, json_body

@@ -7,7 +7,8 @@ from flask import current_app, request
 
 from core.schemas import load_registry, validate_against
 
-from . import bp, schemas
+from . import schemas
+from .blueprint import bp
 from ..extension import huika
 from .operations import Operation, operation
 

@@ -18,7 +18,7 @@ from core.schemas import check_body, validate_against
 from core.tenancy import staff_for_token
 from core.text import INT64_MAX, INT64_MIN
 
-from . import bp
+from .blueprint import bp
 from ..extension import huika
 
 ALL_ROLES = frozenset({"owner", "manager", "cashier"})

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import current_app, request
 from werkzeug.exceptions import MethodNotAllowed
 
-from . import bp
+from .blueprint import bp
 from ..extension import huika
 
 

@@ -6,13 +6,8 @@ Every action runs through ``webui.api.handlers.execute`` (the same rules as the 
 forms that move money carry a server-generated idempotency key, new per rendered form, so a
 double submit or a browser retry posts once. Shortcuts and card swipes: docs/cashier.md.
 """
-from flask import Blueprint
-
+from .blueprint import STAFF_ROLES, bp  # noqa: F401  (webui.create_app registers bp)
 from .money import local_time, mask_card, plain_yuan, yuan, zhe
-
-bp = Blueprint("cashier", __name__, url_prefix="/cashier")
-
-STAFF_ROLES = ("cashier", "manager", "owner")
 
 
 @bp.context_processor
@@ -24,4 +19,4 @@ def _helpers():
             "mask_card": mask_card, "new_key": new_key, "nav_screens": nav_screens}
 
 
-from . import actions, checkout, views  # noqa: E402,F401  (register the routes)
+from . import actions, checkout, receipts, views  # noqa: E402,F401  (register the routes)

@@ -20,7 +20,7 @@ from .. import screens
 from ..auth import current_staff, login_required
 from ..extension import huika
 from ..i18n import label
-from . import STAFF_ROLES, bp
+from .blueprint import STAFF_ROLES, bp
 from .forms import KeyOnlyForm
 from .ops import (
     HAND_WRITTEN,
@@ -65,7 +65,7 @@ def _key(form) -> str | None:
     return key if KEY_PATTERN.match(key) else None
 
 
-# -- plugin screens through the shared renderer (webui/screens.py) ------------------------------
+# -- plugin screens through the shared renderer (webui/screens/) ------------------------------
 
 def raw_values(screen: dict, formdata) -> dict:
     """What was typed, by scope path, so a refused form shows it again exactly as typed."""

@@ -23,7 +23,7 @@ from ..audit import record_here
 from ..auth import current_staff, login_required
 from ..extension import huika
 from ..i18n import label
-from . import STAFF_ROLES, bp
+from .blueprint import STAFF_ROLES, bp
 from .forms import (
     ExtendForm,
     IssueCardForm,

@@ -6,9 +6,7 @@ and stores here. Pages work without JavaScript; ``static/editor.js`` adds drag-a
 """
 from __future__ import annotations
 
-from flask import Blueprint
-
-bp = Blueprint("editor", __name__, url_prefix="/editor")
+from .blueprint import bp
 
 from . import audit, fields, layouts, plugins, staff, tiers, views  # noqa: E402,F401  (routes)
 from .common import plugin_title, template_title  # noqa: E402

@@ -13,7 +13,7 @@ from core.errors import Invalid
 from core.models import Staff
 
 from ..extension import huika
-from . import bp
+from .blueprint import bp
 from .common import merchant_id, owner_required
 
 ACTION_LABELS = {

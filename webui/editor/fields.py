@@ -20,7 +20,7 @@ from core.schemas import validate_document
 
 from ..i18n import label
 from ..screens import MEMBER_SCREEN_ID, walk
-from . import bp
+from .blueprint import bp
 from .common import editing, editor_required, load_state, plugin_title, registry
 from .views import ConfirmForm
 

@@ -18,7 +18,7 @@ from core.schemas import SchemaProblem, apply_defaults, validate_against
 from ..forms import apply_problems, form_class, form_document
 from ..i18n import current_locale, label
 from ..screens import MoneyError, format_yuan, format_zhe, parse_yuan
-from . import bp
+from .blueprint import bp
 from .changes import value_text
 from .common import editing, editor_required, load_state, plugin_title, registry
 from .views import ConfirmForm

@@ -17,7 +17,7 @@ from core.security import hash_secret
 from ..audit import record_here
 from ..auth import current_staff
 from ..extension import huika
-from . import bp
+from .blueprint import bp
 from .common import merchant_id, owner_required
 from .views import ConfirmForm
 

@@ -18,7 +18,7 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from ..i18n import label
 from ..screens import MoneyError, format_yuan, format_zhe, parse_yuan
-from . import bp
+from .blueprint import bp
 from .common import editing, editor_required, load_state
 
 SLUG_MESSAGE = _l("A key is a lower-case letter, then lower-case letters, digits or _ (at most 40).")

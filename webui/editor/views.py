@@ -18,7 +18,7 @@ from core.starters import get_starter, load_starters
 from ..audit import record_version
 from ..auth import current_staff
 from ..extension import huika
-from . import bp
+from .blueprint import bp
 from .changes import describe_changes, readable_problems
 from .common import editing, editor_required, load_state, merchant_id, registry
 

@@ -4,11 +4,8 @@ login, and the member's own points, stored value, packages and history.
 The member's session lives under its own key (``member_portal``), never the staff keys, and
 is scoped to one member of one merchant: every page loads only that member's cards.
 """
-from flask import Blueprint
-
 from ..cashier.money import local_time, mask_card, yuan
-
-bp = Blueprint("member", __name__, url_prefix="/m")
+from .blueprint import bp
 
 
 @bp.context_processor

@@ -31,7 +31,7 @@ from ..cashier.ops import asset_info, balance_rows, history_rows
 from ..extension import huika
 from ..i18n import label
 from ..throttle import refused_page_for
-from . import bp
+from .blueprint import bp
 
 SESSION_KEY = "member_portal"  # {"member_id", "merchant_id"}: the member's own session
 PENDING_KEY = "member_login"  # {"merchant_id", "phone"}: a code was asked for this phone
