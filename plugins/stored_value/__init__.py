@@ -2,14 +2,15 @@
 
 Principal and bonus are separate ledger assets so refunds and liability reports can tell
 them apart; a cheque recharge waits in a third one, ``stored_value_pending``, until it clears
-(S4). The money moves are in ``service.py``, the endpoints in ``api.py``; this module holds
-the hook implementations. Guide: docs/plugins/stored_value.md.
+(S4). The shared names and the account table are in ``common.py``, each money move in a module
+of its own (``recharge``, ``cheques``, ``purchase_fee``, ``payouts``, ``payment``), the endpoints
+in ``api.py``; this module holds the hook implementations. Guide: docs/plugins/stored_value.md.
 """
 from core.hookspecs import hookimpl
 from core.ledger import member_balances
 
-from . import service
-from .service import BONUS, PENDING, PLUGIN_ID, PRINCIPAL
+from .common import BONUS, PENDING, PLUGIN_ID, PRINCIPAL
+from .payment import pay
 
 __all__ = ["BONUS", "PENDING", "PLUGIN_ID", "PRINCIPAL"]
 
@@ -48,7 +49,7 @@ def checkout_payment(session, checkout, payment, config):
     """S2/S3/C6: method ``stored_value`` pays from the card's principal, then bonus, with its PIN."""
     if payment.get("method") != "stored_value":
         return None
-    return service.pay(session, checkout, payment, config)
+    return pay(session, checkout, payment, config)
 
 
 @hookimpl

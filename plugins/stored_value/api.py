@@ -8,13 +8,18 @@ from core import audit
 from core.cards import get_card
 from core.operations import ALL_ROLES, ApiOperation, AuditSpec, OperationContext
 
-from . import service
+from .cheques import settle_cheque
+from .common import CHANNELS, MAX_AMOUNT_FEN, balances
+from .payouts import refund, withdraw
+from .purchase_fee import purchase_fee
+from .recharge import recharge
+from .summary import summary
 
 TAG = "stored_value"
 MANAGERS = frozenset({"owner", "manager"})
 
 FEN = {"type": "integer", "minimum": 0}
-CHANNEL = {"enum": list(service.CHANNELS), "description": "for method external"}
+CHANNEL = {"enum": list(CHANNELS), "description": "for method external"}
 REFERENCE = {"type": "string", "maxLength": 60,
              "description": "provider transaction id; for a cheque, the cheque number (required)"}
 
@@ -42,7 +47,7 @@ NULLABLE_STRING = {"type": ["string", "null"]}
 RECHARGE_INPUT = {
     "type": "object", "required": ["amount_fen", "payment"], "additionalProperties": False,
     "properties": {
-        "amount_fen": {"type": "integer", "minimum": 1, "maximum": service.MAX_AMOUNT_FEN,
+        "amount_fen": {"type": "integer", "minimum": 1, "maximum": MAX_AMOUNT_FEN,
                        "description": "at least the merchant's minimum recharge (S1)"},
         "payment": tender_schema(("cash", "external", "cheque")),
     },
@@ -105,21 +110,21 @@ CARD_409 = "The card cannot be used (lost, frozen, expired …)"
 
 def _summary(context: OperationContext) -> dict:
     card = get_card(context.session, context.merchant_id, context.params["card_number"])
-    return service.summary(context.session, context.config, card)
+    return summary(context.session, context.config, card)
 
 
 def _clear(context: OperationContext) -> dict:
-    return service.settle_cheque(context, "clear")
+    return settle_cheque(context, "clear")
 
 
 def _bounce(context: OperationContext) -> dict:
-    return service.settle_cheque(context, "bounce")
+    return settle_cheque(context, "bounce")
 
 
 def balances_before(context: OperationContext) -> dict | None:
     """The card's stored value before a move by hand (its row locked first, as every move does)."""
     card = audit.locked_card(context.session, context.merchant_id, context.params.get("card_number"))
-    return None if card is None else {"balances": service.balances(context.session, card)}
+    return None if card is None else {"balances": balances(context.session, card)}
 
 
 def audited(action: str) -> AuditSpec:
@@ -136,7 +141,7 @@ def operations() -> list[ApiOperation]:
         ApiOperation(
             "/cards/<card_number>/recharge", "POST", "rechargeStoredValue",
             "Recharge a card (S1); a cheque recharge stays pending until cleared (S4)",
-            service.recharge, tag=TAG, status=201, request_schema=RECHARGE_INPUT,
+            recharge, tag=TAG, status=201, request_schema=RECHARGE_INPUT,
             response_schema=RECHARGE, idempotent=True, roles=ALL_ROLES,
             errors={**CARD_404, 409: CARD_409,
                     422: "Invalid input or below the minimum recharge; nothing was charged"},
@@ -157,13 +162,13 @@ def operations() -> list[ApiOperation]:
                      audit=audited("stored_value.cheque_bounce")),
         ApiOperation(
             "/cards/<card_number>/purchase-fee", "POST", "payPurchaseCardFee",
-            "Take a purchase card's card fee, once per card (C3)", service.purchase_fee, tag=TAG,
+            "Take a purchase card's card fee, once per card (C3)", purchase_fee, tag=TAG,
             status=201, request_schema=FEE_INPUT, response_schema=FEE, idempotent=True,
             errors={**CARD_404,
                     409: "Not a purchase card, the fee was already paid, or the card cannot be used"}),
         ApiOperation(
             "/cards/<card_number>/withdraw", "POST", "withdrawStoredValue",
-            "Pay principal out in cash, if the merchant allows it (S1)", service.withdraw, tag=TAG,
+            "Pay principal out in cash, if the merchant allows it (S1)", withdraw, tag=TAG,
             status=201, request_schema=WITHDRAW_INPUT, response_schema=PAID_OUT, idempotent=True,
             roles=MANAGERS,
             errors={**CARD_404, 403: "Withdrawal is off (withdrawal_disabled), or the PIN is wrong or locked",
@@ -172,7 +177,7 @@ def operations() -> list[ApiOperation]:
         ApiOperation(
             "/cards/<card_number>/refund", "POST", "refundStoredValue",
             "Refund a card (退卡): all principal out, bonus lapses, if the merchant allows it (S1)",
-            service.refund, tag=TAG, status=201, request_schema=REFUND_INPUT,
+            refund, tag=TAG, status=201, request_schema=REFUND_INPUT,
             response_schema=PAID_OUT, idempotent=True, roles=MANAGERS,
             errors={**CARD_404, 403: "Refunds are off (refund_disabled), or the PIN is wrong or locked",
                     409: "Nothing to refund, a cheque is pending, or the card cannot be used"},
