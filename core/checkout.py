@@ -24,7 +24,7 @@ from .ledger import Posting
 from .checkout_types import (CheckoutRecord, CheckoutState, Earning, PaymentResult,  # noqa: F401 (API)
                              PricedLine)
 from .merchant_config import MerchantConfig
-from .models import Account, Card, CardStatus, Checkout, CheckoutLine, CheckoutPayment, Member, Tier
+from .models import Account, Card, CardStatus, Checkout, CheckoutLine, CheckoutPayment
 from .pins import pin_in, refuse_unknown_card
 from .tiers import period_start, spend_periods, spent_columns
 

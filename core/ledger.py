@@ -14,17 +14,19 @@ from dataclasses import dataclass
 from typing import NamedTuple
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from . import lots
 from .errors import Conflict, Invalid
 from .clock import local_date, now_utc
 from .faults import fault_point
 from .accounts import (CARD, AccountRef, apply_pending, card_account,  # noqa: F401 (API)
                        MOVE_BALANCE, forget_balance, merchant_account, pending_moves)
-from .models import Account, AccountOwner, Card, Entry, LedgerTransaction, Lot, LotMovement
+from .lots import open_lots, restore_plan, spendable  # noqa: F401 (API)
+from .models import Account, AccountOwner, Card, Entry, LedgerTransaction, Lot
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,6 @@ _POSTS = "huika.posts"  # session.info: transactions posted in this session
 
 # The statements of a post, built once (building one costs more than running it).
 _transactions, _accounts, _entries = LedgerTransaction.__table__, Account.__table__, Entry.__table__
-_lots, _movements = Lot.__table__, LotMovement.__table__
 _NEW_TRANSACTION = {
     "sqlite": sqlite.insert(_transactions).on_conflict_do_nothing().returning(_transactions.c.id),
     "postgresql": postgresql.insert(_transactions).on_conflict_do_nothing()
@@ -76,25 +77,6 @@ _GUARDED_MOVE = (update(_accounts).where(_accounts.c.id == bindparam("account_id
                  .returning(_accounts.c.balance))
 _MOVE_RETURNING = MOVE_BALANCE.returning(_accounts.c.balance)
 _NEW_ENTRIES = insert(_entries)
-_NEW_LOTS = insert(_lots)
-_NEW_MOVEMENTS = insert(_movements)
-_OPEN_LOTS_ORDER = (case((_lots.c.transaction_id == bindparam("prefer"), 0), else_=1),
-                    _lots.c.expires_on.is_(None), _lots.c.expires_on, _lots.c.id)
-_OPEN_LOTS = (select(_lots.c.id, _lots.c.remaining)
-              .where(_lots.c.account_id == bindparam("lots_of"), _lots.c.remaining > 0,
-                     _lots.c.expires_on.is_(None) | (_lots.c.expires_on >= bindparam("today")))
-              .order_by(*_OPEN_LOTS_ORDER))
-# Most debits fit in the first open lot: take it in one statement, else walk the lots.
-_TAKE_FROM_FIRST_LOT = (
-    update(_lots)
-    .where(_lots.c.id == _OPEN_LOTS.with_only_columns(_lots.c.id).limit(1).scalar_subquery(),
-           _lots.c.remaining >= bindparam("take"))
-    .values(remaining=_lots.c.remaining - bindparam("take"))
-    .returning(_lots.c.id))
-_LOT_CHANGE = (update(_lots).where(_lots.c.id == bindparam("lot_id"))
-               .values(remaining=_lots.c.remaining + bindparam("change")))
-
-
 def post(
     session: Session,
     merchant_id: int,
@@ -211,19 +193,26 @@ def _apply(connection, transaction_id: int, postings: list[Posting], today: date
     new_lots, movements = [], []
     for posting in card_postings:
         if posting.amount < 0:
-            movements += _consume_lots(connection, transaction_id, posting.account,
-                                       -posting.amount, today, posting.prefer_lots_of)
+            taken, short = lots.consume(connection, transaction_id, posting.account.id,
+                                        -posting.amount, today, posting.prefer_lots_of)
+            if short:
+                raise InsufficientBalance(
+                    f"not enough unexpired {posting.account.asset} on the card",
+                    details={"asset": posting.account.asset, "needed": -posting.amount,
+                             "available": -posting.amount - short})
+            movements += taken
             fault_point("after_debit")  # testing only: core/faults.py
         elif posting.restore_from is not None:
-            movements += _restore_lots(connection, transaction_id, posting, posting.restore_from)
+            movements += lots.restore(connection, transaction_id, posting.account.id,
+                                      posting.amount, posting.restore_from)
         elif posting.amount > 0:
             new_lots.append({"account_id": posting.account.id, "transaction_id": transaction_id,
                              "amount": posting.amount, "remaining": posting.amount,
                              "expires_on": posting.expires_on, "created_at": now})
     if movements:
-        connection.execute(_NEW_MOVEMENTS, movements)
+        connection.execute(lots.NEW_MOVEMENTS, movements)
     if new_lots:
-        connection.execute(_NEW_LOTS, new_lots)
+        connection.execute(lots.NEW_LOTS, new_lots)
     return balances
 
 
@@ -256,80 +245,6 @@ def _check_balanced(merchant_id: int, postings: list[Posting]) -> None:
     unbalanced = {asset: total for asset, total in totals.items() if total != 0}
     if unbalanced:
         raise Invalid(f"entries must sum to zero per asset, got {unbalanced}")
-
-
-def _consume_lots(connection, transaction_id: int, account, amount: int, today: date,
-                  prefer: int | None = None) -> list[dict]:
-    """Take ``amount`` from the account's unexpired lots, soonest expiry first; the movements."""
-    lot_id = connection.execute(_TAKE_FROM_FIRST_LOT, {
-        "lots_of": account.id, "today": today, "prefer": prefer, "take": amount}).scalar()
-    if lot_id is not None:
-        return [{"lot_id": lot_id, "transaction_id": transaction_id, "amount": -amount}]
-    lots = connection.execute(_OPEN_LOTS, {"lots_of": account.id, "today": today,
-                                           "prefer": prefer}).all()
-    left, movements = amount, []
-    for lot_id, remaining in lots:
-        if left == 0:
-            break
-        take = min(remaining, left)
-        connection.execute(_LOT_CHANGE, {"lot_id": lot_id, "change": -take})
-        movements.append({"lot_id": lot_id, "transaction_id": transaction_id, "amount": -take})
-        left -= take
-    if left:
-        raise InsufficientBalance(
-            f"not enough unexpired {account.asset} on the card",
-            details={"asset": account.asset, "needed": amount, "available": amount - left})
-    return movements
-
-
-def _restore_lots(connection, transaction_id: int, posting: Posting, source_id: int) -> list[dict]:
-    """Give back to the lots ``source_id`` took from, in the order it took them."""
-    movements = []
-    for lot_id, give in _restore_plan(connection, posting.account.id, source_id, posting.amount):
-        connection.execute(_LOT_CHANGE, {"lot_id": lot_id, "change": give})
-        movements.append({"lot_id": lot_id, "transaction_id": transaction_id, "amount": give})
-    return movements
-
-
-def restore_plan(session: Session, account_id: int, source_id: int, amount: int) -> list[tuple[Lot, int]]:
-    """(lot, amount) pairs that give ``amount`` back to the lots transaction ``source_id`` took
-    from on the account, in lot order, each up to what was taken and not yet given back."""
-    return [(session.get(Lot, lot_id), give)
-            for lot_id, give in _restore_plan(session.connection(), account_id, source_id, amount)]
-
-
-def _restore_plan(connection, account_id: int, source_id: int, amount: int) -> list[tuple[int, int]]:
-    taken = connection.execute(
-        select(LotMovement.lot_id, func.sum(LotMovement.amount))
-        .join(Lot, Lot.id == LotMovement.lot_id)
-        .where(LotMovement.transaction_id == source_id, Lot.account_id == account_id)
-        .group_by(LotMovement.lot_id).order_by(LotMovement.lot_id)
-    ).all()
-    plan, left = [], amount
-    for lot_id, took in taken:
-        restored = connection.scalar(
-            select(func.coalesce(func.sum(LotMovement.amount), 0))
-            .join(LedgerTransaction, LedgerTransaction.id == LotMovement.transaction_id)
-            .where(LotMovement.lot_id == lot_id, LotMovement.amount > 0,
-                   LedgerTransaction.reverses_id == source_id))
-        give = min(-took - restored, left)
-        if give <= 0:
-            continue
-        plan.append((lot_id, give))
-        left -= give
-        if left == 0:
-            break
-    if left:
-        raise Invalid(f"transaction {source_id} took less than is given back")
-    return plan
-
-
-def spendable(session: Session, account: Account, today: date) -> int:
-    """What a debit on ``today`` can take from a card account: its unexpired lots."""
-    return int(session.scalar(
-        select(func.coalesce(func.sum(Lot.remaining), 0))
-        .where(Lot.account_id == account.id, Lot.remaining > 0,
-               (Lot.expires_on.is_(None)) | (Lot.expires_on >= today))))
 
 
 def card_balances(session: Session, card_id: int) -> dict[str, int]:
@@ -386,15 +301,3 @@ def member_balances(session: Session, member_id: int, assets: list[str]) -> dict
     totals = {asset: 0 for asset in assets}
     totals.update({asset: int(total) for asset, total in rows})
     return totals
-
-
-def open_lots(session: Session, card_id: int) -> list[dict]:
-    """A card's lots with something left, soonest expiry first."""
-    rows = session.execute(
-        select(Account.asset, Lot.id, Lot.amount, Lot.remaining, Lot.expires_on)
-        .join(Account, Account.id == Lot.account_id)
-        .where(Account.card_id == card_id, Lot.remaining > 0)
-        .order_by(Account.asset, Lot.expires_on.is_(None), Lot.expires_on, Lot.id))
-    return [{"asset": asset, "lot_id": lot_id, "amount": amount, "remaining": remaining,
-             "expires_on": expires_on.isoformat() if expires_on else None}
-            for asset, lot_id, amount, remaining, expires_on in rows]
