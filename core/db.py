@@ -122,6 +122,12 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def serializes_writers(self) -> bool:
+        """Whether a write transaction holds the database's only write lock from its first
+        statement to its end (SQLite, BEGIN IMMEDIATE): no other writer commits meanwhile."""
+        return self.dialect == "sqlite"
+
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for queries; rolled back at the end."""
