@@ -2,7 +2,9 @@
 
 Write transactions on SQLite start with BEGIN IMMEDIATE (SQLAlchemy's documented pysqlite
 recipe) so two writers never both read and then fail to upgrade their lock; read-only
-sessions use a plain deferred BEGIN and run beside writers under WAL.
+sessions use a plain deferred BEGIN and run beside writers under WAL. Before BEGIN IMMEDIATE
+a writer waits for its turn in a queue shared by every thread and process on the database
+file (core.writer_lock), so no writer sleeps in SQLite's polling busy handler.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from .writer_lock import WriterQueue, queue_for
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 _WRITE_OPTION = "huika_write"
@@ -51,6 +55,14 @@ def make_engine(url: str, **kwargs) -> Engine:
     kwargs.setdefault("isolation_level", "READ COMMITTED")
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def sqlite_file(engine: Engine) -> str | None:
+    """The database file of a SQLite engine; None in memory."""
+    name = engine.url.database
+    if not name or name == ":memory:" or name.startswith("file:") or engine.url.query.get("uri"):
+        return None
+    return name
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -90,9 +102,11 @@ class Database:
     engine: Engine
     pin_peppers: tuple[bytes, ...] = ()
     _commits: threading.local = field(default_factory=threading.local, repr=False)
-    _writers: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _writers: WriterQueue | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        if self.dialect == "sqlite":
+            self._writers = queue_for(sqlite_file(self.engine))
         # Caches of facts that never change once committed (account ids, published
         # configurations), shared by this Database's sessions; keyed by what they cache.
         self.shared: dict = {}
@@ -112,6 +126,12 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def serializes_writers(self) -> bool:
+        """Whether a write transaction holds the database's only write lock from its first
+        statement to its end (SQLite, BEGIN IMMEDIATE): no other writer commits meanwhile."""
+        return self.dialect == "sqlite"
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -137,22 +157,18 @@ class Database:
 
     @contextmanager
     def _writer_turn(self) -> Iterator[None]:
-        """On SQLite, this process's writers queue on a lock before BEGIN IMMEDIATE.
+        """On SQLite, writers queue (core.writer_lock) before BEGIN IMMEDIATE.
 
-        SQLite has one writer at a time, and its busy handler polls: under 16 threads some
-        waiters lost every race for more than the busy timeout. Blocked on a lock, they are
-        woken in turn. Another process's writers still meet the busy handler; so does a
-        writer that waited the whole busy timeout here (it then goes on without its turn).
+        SQLite has one writer at a time, and its busy handler polls with sleeps of up to
+        100 ms: waiters lost races for longer than the busy timeout, and woke late. Blocked
+        on a lock, they are woken in turn as soon as it is free. A writer that waited the
+        whole busy timeout goes on without its turn (SQLite's busy handler decides then).
         """
-        if self.dialect != "sqlite":
+        if self._writers is None:
             yield
             return
-        turn = self._writers.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
-        try:
+        with self._writers.turn(SQLITE_BUSY_TIMEOUT_MS / 1000):
             yield
-        finally:
-            if turn:
-                self._writers.release()
 
     def _count_commit(self, session) -> None:
         if not session.info.get(_REPEATABLE):

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from flask import Flask, g, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
@@ -41,11 +41,11 @@ BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
 class IdempotencyReplay(Exception):
-    """Raised to leave the transaction with the remembered answer (copied: rollback expires rows)."""
+    """Raised to leave the transaction with the remembered answer."""
 
-    def __init__(self, record: IdempotencyRecord) -> None:
-        self.status = record.status
-        self.response = record.response
+    def __init__(self, status: int, response) -> None:
+        self.status = status
+        self.response = response
 
 
 def describe(api_op: ApiOperation) -> Operation:
@@ -89,26 +89,41 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
         raise PreconditionRequired(f"send an {IDEMPOTENCY_HEADER} header (a new random value per "
                                    "operation, the same one when retrying it)")
     key = idempotency_key if api_op.idempotent else None
-    transaction = huika().db.read if api_op.read_only else huika().db.write
+    digest = _digest(api_op, params, body) if key is not None else None
+    db = huika().db
+    transaction = db.read if api_op.read_only else db.write
+
+    def checked_config(session):
+        """The published configuration, once the plugin is enabled and the body fits."""
+        config = published_config(session, caller.merchant_id, huika().plugins)
+        if api_op.plugin and not config.is_enabled(api_op.plugin):
+            raise NotFound(f"the {api_op.plugin} plugin is not enabled for this merchant",
+                           code="plugin_not_enabled")
+        if check_body_schema and api_op.request_schema is not None:
+            check_documented_body(body, api_op.request_schema)
+        return config
+
+    config = None
+    if not api_op.read_only:
+        # Checked before the write transaction: only what must be written waits for a
+        # writer's turn (SQLite has one writer at a time, core.writer_lock).
+        with db.read() as session:
+            config = checked_config(session)
 
     def attempt():
         with transaction() as session:
-            config = published_config(session, caller.merchant_id, huika().plugins)
-            if api_op.plugin and not config.is_enabled(api_op.plugin):
-                raise NotFound(f"the {api_op.plugin} plugin is not enabled for this merchant",
-                               code="plugin_not_enabled")
-            if check_body_schema and api_op.request_schema is not None:
-                check_documented_body(body, api_op.request_schema)
-            digest = _digest(api_op, params, body)
+            context_config = config if config is not None else checked_config(session)
             claim = None
             if key is not None:
                 _check_replay(session, caller.merchant_id, key, digest)
-                # Claim the key before running the handler: a concurrent request with the same
-                # key blocks on this row's unique index until we commit, then fails with
-                # IntegrityError and replays our answer, instead of running the payment again.
-                claim = _remember(session, caller.merchant_id, key, digest, 0, {})
+                if not db.serializes_writers:
+                    # Claim the key before running the handler: a concurrent request with the
+                    # same key blocks on this row's unique index until we commit, then fails
+                    # with IntegrityError and replays our answer, instead of paying again.
+                    # (On SQLite no other writer runs until we commit: one insert at the end.)
+                    claim = _claim(session, caller.merchant_id, key, digest)
             context = OperationContext(
-                session=session, config=config, merchant_id=caller.merchant_id,
+                session=session, config=context_config, merchant_id=caller.merchant_id,
                 staff_id=caller.staff_id, store_id=caller.store_id, role=caller.role,
                 params=params, query=query, body=body, now=now_utc())
             spec = api_op.audit
@@ -116,20 +131,19 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
             result = api_op.handler(context)
             if spec and not api_op.read_only:
                 _audit(spec, context, caller, before, result, origin)
-            if claim is not None:
-                claim.status, claim.response = api_op.status, result
-                session.flush()
+            if key is not None:
+                _remember(session, caller.merchant_id, key, digest, claim, api_op.status, result)
             return result
 
     try:
         # A PIN is checked and counted in a transaction of its own before this one (core.pins).
-        result = with_pin_checks(huika().db, attempt)
+        result = with_pin_checks(db, attempt)
     except IdempotencyReplay as replay:
         return Outcome(replay.status, replay.response, replayed=True)
     except IntegrityError:
         if key is None:
             raise
-        return _replay_after_race(caller.merchant_id, key, api_op, params, body)
+        return _replay_after_race(caller.merchant_id, key, digest)
     if not api_op.read_only:
         fault_point("after_commit")  # testing only: core/faults.py
     if api_op.audit and api_op.read_only:
@@ -208,9 +222,13 @@ def _digest(api_op: ApiOperation, params: dict, body: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _find(session, merchant_id: int, key: str) -> IdempotencyRecord | None:
-    return session.scalar(select(IdempotencyRecord).where(
-        IdempotencyRecord.merchant_id == merchant_id, IdempotencyRecord.key == key))
+_RECORDS = IdempotencyRecord.__table__  # Core statements: one row, no unit of work needed
+
+
+def _find(session, merchant_id: int, key: str):
+    return session.execute(
+        select(_RECORDS.c.request_digest, _RECORDS.c.status, _RECORDS.c.response)
+        .where(_RECORDS.c.merchant_id == merchant_id, _RECORDS.c.key == key)).first()
 
 
 def _check_replay(session, merchant_id: int, key: str, digest: str) -> None:
@@ -220,24 +238,36 @@ def _check_replay(session, merchant_id: int, key: str, digest: str) -> None:
     if record.request_digest != digest:
         raise Conflict(f"{IDEMPOTENCY_HEADER} {key!r} was already used for another request",
                        code="idempotency_key_reused")
-    raise IdempotencyReplay(record)
+    raise IdempotencyReplay(record.status, record.response)
 
 
-def _remember(session, merchant_id: int, key: str, digest: str, status: int, result) -> IdempotencyRecord:
-    record = IdempotencyRecord(merchant_id=merchant_id, key=key, request_digest=digest,
-                               status=status, response=result)
-    session.add(record)
-    session.flush()
-    return record
+def _claim(session, merchant_id: int, key: str, digest: str) -> int:
+    """The key's row, inserted before the handler runs (status 0 until it answered)."""
+    return session.execute(insert(_RECORDS).values(
+        merchant_id=merchant_id, key=key, request_digest=digest, status=0,
+        response={})).inserted_primary_key[0]
 
 
-def _replay_after_race(merchant_id: int, key: str, api_op: ApiOperation, params, body) -> Outcome:
+def _remember(session, merchant_id: int, key: str, digest: str, claim: int | None, status: int,
+              result) -> None:
+    """Store the answer in the request's own transaction: on the claimed row, or as its only
+    insert where writers run one at a time."""
+    if claim is not None:
+        session.execute(update(_RECORDS).where(_RECORDS.c.id == claim)
+                        .values(status=status, response=result))
+    else:
+        session.execute(insert(_RECORDS).values(
+            merchant_id=merchant_id, key=key, request_digest=digest, status=status,
+            response=result))
+
+
+def _replay_after_race(merchant_id: int, key: str, digest: str) -> Outcome:
     """Two requests with one key ran at once; the loser answers with the winner's result."""
     with huika().db.read() as session:
         record = _find(session, merchant_id, key)
         if record is None:
             raise Conflict("the request clashed with another one; retry it", code="conflict")
-        if record.request_digest != _digest(api_op, params, body):
+        if record.request_digest != digest:
             raise Conflict(f"{IDEMPOTENCY_HEADER} {key!r} was already used for another request",
                            code="idempotency_key_reused")
         return Outcome(record.status, record.response, replayed=True)
