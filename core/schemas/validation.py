@@ -9,9 +9,11 @@ validator (e.g. per merchant configuration version) and calls ``problems_of``.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
@@ -84,10 +86,50 @@ _REQUIRED = re.compile(r"^'([^']+)' is a required property\Z")
 _UNEXPECTED = re.compile(r"\((.*) (?:was|were) unexpected\)")
 
 
+# A compiled jsonschema-rs validator per schema object, for the question "any problem at
+# all?" on every API request (about 1 us against 150 us for the Python validator). Only a
+# clean "valid" is taken from it; anything else goes to the Python validator, which names
+# the problems and stays the authority. Schemas with $ref (the meta-schemas by URN) are
+# left to the Python validator.
+_QUICK: dict[int, tuple[dict, Any]] = {}
+_QUICK_LIMIT = 512  # schemas built per call (plugin settings) must not grow it for ever
+
+
+def _quick_validator(schema: dict):
+    entry = _QUICK.get(id(schema))
+    if entry is not None and entry[0] is schema:
+        return entry[1]
+    compiled = None
+    if "$ref" not in json.dumps(schema, default=str):
+        try:
+            compiled = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+        except Exception:  # a schema it cannot read: the Python validator decides alone
+            compiled = None
+    if len(_QUICK) >= _QUICK_LIMIT:
+        _QUICK.clear()
+    _QUICK[id(schema)] = (schema, compiled)
+    return compiled
+
+
+def surely_valid(document: Any, schema: dict) -> bool:
+    """True when ``document`` certainly has no problem against ``schema`` (the fast validator
+    finds none, nor the integer-only rule); False means: ask ``validate_against``."""
+    compiled = _quick_validator(schema)
+    if compiled is None:
+        return False
+    try:
+        valid = compiled.is_valid(document)
+    except Exception:  # e.g. a value it cannot convert
+        return False
+    return valid and not any(True for _ in number_problems(document, ""))
+
+
 def check_body(body: Any, schema: dict, message: str) -> Any:
     """``body`` if it is valid against ``schema``, else ``core.errors.Invalid(message)`` naming
     every problem by JSON pointer: a missing property and each unknown property at its own
     pointer (``/payment/method``: "required"), so a form can mark the very field."""
+    if surely_valid(body, schema):
+        return body
     problems = []
     for found in validate_against(body, schema):
         required = _REQUIRED.match(found.message)
