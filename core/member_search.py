@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -122,7 +122,7 @@ def _statements(shape: tuple[bool, ...]):
     where = _conditions(shape)
     order = [members.c.name, members.c.id] if shape[3] else [members.c.id]
     page = (select(*MEMBER_COLUMNS).where(*where).order_by(*order)
-            .limit(bindparam("limit")).offset(bindparam("offset")))
+            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
     # The page's members with their cards, each card's tier key and balances: one row per
     # (member, card, asset), members without cards once (outer joins).
     chosen = page.subquery("page")
