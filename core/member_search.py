@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy import BigInteger, bindparam, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -122,7 +122,8 @@ def _statements(shape: tuple[bool, ...]):
     where = _conditions(shape)
     order = [members.c.name, members.c.id] if shape[3] else [members.c.id]
     page = (select(*MEMBER_COLUMNS).where(*where).order_by(*order)
-            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+            .limit(bindparam("limit", type_=BigInteger))
+            .offset(bindparam("offset", type_=BigInteger)))  # pages reach 2^63 rows
     # The page's members with their cards, each card's tier key and balances: one row per
     # (member, card, asset), members without cards once (outer joins).
     chosen = page.subquery("page")
