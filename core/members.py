@@ -1,26 +1,24 @@
-"""Members (M1): create, update, read and search, scoped to one merchant."""
+"""Members (M1): create, update and read, scoped to one merchant (search: core.member_search)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .clock import now_utc
 from .errors import Conflict, Invalid, NotFound, problem
 from .fields import PHONE_PATTERN
+from .member_search import MAX_PAGE, MAX_PAGE_SIZE, Page, search_members  # noqa: F401 (the API)
 from .merchant_config import MerchantConfig
-from .models import Card, Member
+from .models import Member
 from .schemas import validate_against
-from .text import INT64_MAX, name_problem, text_problem
+from .text import name_problem, text_problem
 
 GENDERS = ("male", "female", "unspecified")
 CALENDARS = ("solar", "lunar")
-MAX_PAGE_SIZE = 100
-MAX_PAGE = INT64_MAX // MAX_PAGE_SIZE  # the row offset of any page fits a 64-bit integer
 
 _PHONE = re.compile(PHONE_PATTERN)
 _TEXT_LIMITS = {"name": 60, "address": 200, "occupation": 60, "income_band": 20}
@@ -84,39 +82,6 @@ def get_member(session: Session, merchant_id: int, member_id: int) -> Member:
     if member is None:
         raise NotFound(f"member {member_id} does not exist")
     return member
-
-
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-
-def search_members(session: Session, merchant_id: int, *, phone: str | None = None,
-                   card_number: str | None = None, name_prefix: str | None = None,
-                   page: int = 1, per_page: int = 20) -> Page:
-    """Members matching every given criterion, newest id last, one page at a time."""
-    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PAGE_SIZE:
-        raise Invalid(f"page is 1 to {MAX_PAGE} and per_page is 1 to {MAX_PAGE_SIZE}",
-                      details=[problem("/page", f"1..{MAX_PAGE}"),
-                               problem("/per_page", f"1..{MAX_PAGE_SIZE}")])
-    query = select(Member).where(Member.merchant_id == merchant_id)
-    if phone:
-        query = query.where(Member.phone == phone.strip())
-    if card_number:
-        query = query.where(Member.id.in_(
-            select(Card.member_id).where(Card.merchant_id == merchant_id,
-                                         Card.number == card_number.strip())))
-    if name_prefix:
-        escaped = (name_prefix.strip().replace("\\", "\\\\").replace("%", "\\%")
-                   .replace("_", "\\_"))
-        query = query.where(Member.name.like(escaped + "%", escape="\\"))
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    items = list(session.scalars(query.order_by(Member.id)
-                                 .offset((page - 1) * per_page).limit(per_page)))
-    return Page(items=items, total=total, page=page, per_page=per_page)
 
 
 def _save_or_conflict(session: Session, member: Member, values: dict) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, select
+from sqlalchemy import bindparam, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -39,18 +39,26 @@ def count_hit(session: Session, key: str, window: timedelta, now: datetime,
     return session.execute(statement).scalar_one()
 
 
+_OPEN_WINDOW = (select(RateLimitCounter.__table__.c.hits, RateLimitCounter.__table__.c.expires_at)
+                .where(RateLimitCounter.__table__.c.key == bindparam("key"),
+                       RateLimitCounter.__table__.c.expires_at > bindparam("now")))
+
+
+def open_window(connection: Session | Connection, key: str, now: datetime) -> tuple[int, datetime]:
+    """(hits, end) of ``key``'s open window; (0, ``now``) when there is none. One indexed
+    read by a statement built once (the API reads a counter on every request)."""
+    row = connection.execute(_OPEN_WINDOW, {"key": key, "now": now}).first()
+    return (row.hits, row.expires_at) if row is not None else (0, now)
+
+
 def current_hits(session: Session | Connection, key: str, now: datetime) -> int:
     """Hits in ``key``'s open window (0 when there is none)."""
-    hits = session.scalar(select(RateLimitCounter.hits).where(
-        RateLimitCounter.key == key, RateLimitCounter.expires_at > now))
-    return hits or 0
+    return open_window(session, key, now)[0]
 
 
 def window_end(session: Session | Connection, key: str, now: datetime) -> datetime:
     """When ``key``'s open window ends (``now`` when there is none)."""
-    end = session.scalar(select(RateLimitCounter.expires_at).where(
-        RateLimitCounter.key == key, RateLimitCounter.expires_at > now))
-    return end or now
+    return open_window(session, key, now)[1]
 
 
 def clear(session: Session, key: str | None = None) -> int:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, Invalid, NotFound, problem
@@ -122,11 +123,18 @@ def latest_token_id(session: Session, staff: Staff) -> int | None:
                           .order_by(ApiToken.id.desc()).limit(1))
 
 
-def staff_for_token(session: Session, token: str) -> Staff | None:
-    """The active staff user behind a valid, unrevoked token."""
-    return session.scalar(
-        select(Staff)
-        .join(ApiToken, ApiToken.staff_id == Staff.id)
-        .where(ApiToken.digest == token_digest(token), ApiToken.revoked_at.is_(None),
-               Staff.active.is_(True))
-    )
+# Every API request runs this: built once, on the tables (no ORM objects to load).
+_TOKEN_CALLER = (
+    select(Staff.__table__.c.id.label("staff_id"), Staff.__table__.c.merchant_id,
+           Staff.__table__.c.role, Staff.__table__.c.store_id, Staff.__table__.c.username)
+    .select_from(Staff.__table__.join(ApiToken.__table__,
+                                      ApiToken.__table__.c.staff_id == Staff.__table__.c.id))
+    .where(ApiToken.__table__.c.digest == bindparam("digest"),
+           ApiToken.__table__.c.revoked_at.is_(None), Staff.__table__.c.active.is_(True))
+)
+
+
+def caller_for_token(connection: Connection | Session, token: str) -> Row | None:
+    """(staff_id, merchant_id, role, store_id, username) of the active staff user behind a
+    valid, unrevoked token, or None."""
+    return connection.execute(_TOKEN_CALLER, {"digest": token_digest(token)}).first()

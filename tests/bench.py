@@ -12,7 +12,9 @@ On SQLite (WAL, synchronous=FULL) in a temporary folder:
    in cash with the member card; points are earned as the published points plugin earns;
    the statements sent per checkout are counted;
 5. (b) the same card checkouts over HTTP: gunicorn with 2 workers, 8 client threads;
-6. (d) member lookups over HTTP on a second database with 1,000,000 members and cards;
+6. (d) member lookups over HTTP on a second database with 1,000,000 members and cards: by
+   phone, by the phone's last four digits, by card number and by name prefix (surname + first
+   given character), every answer checked against the seed;
 7. with ``--postgres`` (or ``--postgres-url``): raw psycopg and Huika (in-process and HTTP)
    on PostgreSQL, 8 clients each.
 
@@ -141,30 +143,87 @@ def http_checkouts(seeded, workdir: Path, site: Path, args):
                              warmup_seconds=1.0 if args.quick else 2.0)
 
 
+LOOKUP_KINDS = ("phone", "phone_last4", "card_number", "name_prefix")
+LOOKUP_PAGE = 20  # the API's default per_page
+LOOKUP_CHECK_EVERY = 10
+
+
+def lookup_value(seeded, kind: str, index: int) -> str:
+    """What a cashier types to find the index-th member: the phone, its last four digits
+    (手机尾号), the card number, or surname + first given character."""
+    if kind == "phone_last4":
+        return seeded.phone(index)[-4:]
+    if kind == "name_prefix":
+        return seeded.name(index)[:2]
+    return getattr(seeded, kind)(index)
+
+
+def lookup_problem(seeded, kind: str, value: str, answer: dict, prefix_counts) -> str | None:
+    """Why ``answer`` is not the right first page for ``value`` (None: it is)."""
+    items, total = answer["items"], answer["total"]
+    if kind in ("phone", "card_number"):
+        got = items[0]["phone"] if kind == "phone" and items else None
+        if kind == "card_number" and items:
+            got = next((c["number"] for c in items[0]["cards"] if c["number"] == value), None)
+        return None if total == 1 and len(items) == 1 and got == value else "not exactly that member"
+    if kind == "phone_last4":
+        last4 = int(value)
+        expected = seeded.members // 10_000 + (1 if last4 < seeded.members % 10_000 else 0)
+        ids = [m["id"] for m in items]
+        if not all(m["phone"].endswith(value) for m in items) or ids != sorted(ids):
+            return "a phone not ending in the digits, or not in id order"
+    else:
+        expected = prefix_counts[value]
+        keys = [(m["name"], m["id"]) for m in items]
+        if not all(m["name"].startswith(value) for m in items) or keys != sorted(keys):
+            return "a name without the prefix, or not in (name, id) order"
+    if total != expected or len(items) != min(expected, LOOKUP_PAGE):
+        return f"total {total} / {len(items)} items, expected {expected}"
+    return None
+
+
 def lookups(seeded, workdir: Path, site: Path, args) -> dict:
+    """Each kind of lookup over HTTP (gunicorn, ``args.threads`` clients). Answers are checked
+    against the seed, not just their status: every one in the warm-up second, one in
+    ``LOOKUP_CHECK_EVERY`` while measuring (checking costs the load generator's CPU)."""
+    import threading
+    from collections import Counter
+    from urllib.parse import quote
+
     from tests.bench_support import httpload
 
     headers = {"Authorization": f"Bearer {seeded.token}"}
+    prefix_counts = Counter(seeded.name(index)[:2] for index in range(seeded.members))
     results = {}
     with httpload.Gunicorn(seeded.url, workdir, workers=args.workers, pythonpath=[site]) as server:
-        for kind, value_of in (("phone", seeded.phone), ("card_number", seeded.card_number)):
+        for kind in LOOKUP_KINDS:
             generators = [random.Random(200 + t) for t in range(args.threads)]
             wrong: list = []
+            asked: dict = {}  # client thread -> the value of its request in flight
+            checked = [0, 1]  # answers checked, check one in this many
 
-            def make(thread: int, _index: int, kind=kind, value_of=value_of, generators=generators):
-                value = value_of(generators[thread].randrange(seeded.members))
-                return "GET", f"/api/v1/members?{kind}={value}", None, headers
+            def make(thread: int, _index: int, kind=kind, generators=generators, asked=asked):
+                value = lookup_value(seeded, kind, generators[thread].randrange(seeded.members))
+                asked[threading.get_ident()] = value
+                return "GET", f"/api/v1/members?{kind}={quote(value)}", None, headers
 
-            def seen(status: int, raw: bytes, wrong=wrong) -> None:
-                if status == 200 and len(raw) and json.loads(raw)["total"] != 1:
-                    wrong.append(raw[:200])
+            def seen(status: int, raw: bytes, kind=kind, wrong=wrong, asked=asked,
+                     checked=checked) -> None:
+                value = asked[threading.get_ident()]
+                if status != 200 or random.randrange(checked[1]):
+                    return
+                checked[0] += 1
+                problem = lookup_problem(seeded, kind, value, json.loads(raw), prefix_counts)
+                if problem and len(wrong) < 5:
+                    wrong.append(f"{kind}={value}: {problem}")
 
-            httpload.load(server.port, make, threads=args.threads, seconds=1.0)
+            httpload.load(server.port, make, threads=args.threads, seconds=1.0, on_response=seen)
+            checked[1] = LOOKUP_CHECK_EVERY
             cpu = server.cpu_seconds()
             timings = httpload.load(server.port, make, threads=args.threads,
                                     seconds=args.lookup_seconds, on_response=seen)
             timings.cpu = server.cpu_seconds() - cpu
-            timings.wrong = wrong
+            timings.wrong, timings.checked = wrong, checked[0]
             results[kind] = timings
     return results
 
@@ -358,8 +417,9 @@ def _run(args, workdir: Path, started: float) -> int:
           f"core.ledger.verify (Huika, raw full{', PostgreSQL' if postgres else ''}): "
           f"{'[] (all invariants hold)' if not problems else problems[:5]}")
     for kind, timings in lookup.items():
-        if getattr(timings, "wrong", None):
-            print(f"LOOKUP PROBLEM ({kind}): {len(timings.wrong)} answers without exactly one member")
+        if hasattr(timings, "checked"):
+            print(f"lookup answers checked against the seed ({kind}): {timings.checked:,}, "
+                  f"wrong: {timings.wrong or 'none'}")
     if http is not None and http.server_errors:
         print(f"SERVER ERRORS: {http.server_errors}")
     print("statements per checkout: in-process card debit "
@@ -371,12 +431,13 @@ def _run(args, workdir: Path, started: float) -> int:
         print(line)
     ledger_ok = not problems and checkout_rows == expected_rows
     figures["ledger_ok"] = ledger_ok
+    lookups_ok = not any(getattr(timings, "wrong", None) for timings in lookup.values())
     print(f"\nwhole bench: {time.perf_counter() - started:.0f} s")
     print(f"load average at the end: {report.load_average()} "
           "(others' work on the machine skews figures)")
     if args.json:
         print(json.dumps(report.finish(figures), ensure_ascii=False, sort_keys=False))
-    return 0 if ledger_ok and rows.ok else 1
+    return 0 if ledger_ok and rows.ok and lookups_ok else 1
 
 
 if __name__ == "__main__":

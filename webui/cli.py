@@ -307,10 +307,10 @@ def scheduler(ctx: click.Context) -> None:
                   "a user locked out (docs/operations.md, Throttling).")
 @click.pass_context
 def unthrottle(ctx: click.Context) -> None:
-    from core import rate_limits
+    from . import throttle
 
-    with _huika(ctx).db.write() as session:
-        cleared = rate_limits.clear(session)
+    _huika(ctx)  # the app, with its limiter
+    cleared = throttle.forget_all_counters(ctx.obj["app"])
     click.echo(f"{cleared} throttling counters cleared")
 
 

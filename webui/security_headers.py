@@ -39,8 +39,12 @@ def init_app(app: Flask) -> None:
 
 
 def add_security_headers(response: Response) -> Response:
+    # One pass over the headers, not one per name: Headers.setdefault scans them each time,
+    # and this runs on every request (issue 11, F4).
+    present = {name.lower() for name in response.headers.keys()}
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:
+            response.headers.add(name, value)
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response

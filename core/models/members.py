@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Computed,
     Date,
     ForeignKey,
     Index,
@@ -48,19 +49,31 @@ class Tier(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+# Member lookups (F4) compare names in code-point order on both databases: SQLite's BINARY
+# collation is that order, and PostgreSQL's "C" collation too, so a name-prefix range and
+# ORDER BY name use the (merchant_id, name) index alike, whatever the server's locale.
+NAME_TYPE = String(60).with_variant(String(60, collation="C"), "postgresql")
+# The last four digits of the phone, kept by the database itself (a generated column), so no
+# write path, import or restore can let it drift from the phone: the cashier's "手机尾号?".
+# VIRTUAL on SQLite (all ALTER TABLE can add), STORED on PostgreSQL (migration 0010).
+PHONE_LAST4_SQL = "substr(phone, length(phone) - 3)"
+
+
 class Member(Base):
     __tablename__ = "members"
     __table_args__ = (
         UniqueConstraint("merchant_id", "phone"),
-        Index("ix_members_merchant_name", "merchant_id", "name"),
+        Index("ix_members_merchant_name", "merchant_id", "name", "id"),
+        Index("ix_members_merchant_phone_last4", "merchant_id", "phone_last4", "id"),
         CheckConstraint("gender IN ('male', 'female', 'unspecified')", name="gender"),
         CheckConstraint("birthday_calendar IN ('solar', 'lunar')", name="birthday_calendar"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
-    name: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(NAME_TYPE)
     phone: Mapped[str] = mapped_column(String(20))
+    phone_last4: Mapped[str] = mapped_column(String(4), Computed(PHONE_LAST4_SQL))
     gender: Mapped[str] = mapped_column(String(12), default="unspecified")
     # "YYYY-MM-DD" in the calendar named by birthday_calendar: a lunar date (二月三十, a leap
     # month) is not a Gregorian date, so it cannot live in a DATE column (R1).

@@ -297,3 +297,31 @@ def test_unthrottle_lets_everyone_try_again(app, shop, clock):
     result = CliRunner().invoke(cli, ["unthrottle"], obj={"app": app})
     assert result.exit_code == 0 and "throttling counters cleared" in result.output
     assert guesser.get("/api/v1/members", headers=shop.headers()).status_code == 200
+
+
+def test_another_workers_refusals_count_here_within_a_second(app, database_url, plugin_registry,
+                                                              shop, clock, monkeypatch):
+    """Each process keeps its counter reads for rate_limit_storage.FRESH_FOR (the API reads
+    one on every request); increments are exact in the database. A second app on the same
+    database stands for another gunicorn worker."""
+    from webui import create_app, rate_limit_storage
+
+    now = [1000.0]
+    monkeypatch.setattr(rate_limit_storage.time, "monotonic", lambda: now[0])
+    other = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
+                        "PLUGIN_REGISTRY": plugin_registry, "PIN_PEPPER": "7e" * 32})
+    try:
+        here, there = client_at(app, "127.0.0.30"), client_at(other, "127.0.0.30")
+        assert here.get("/api/v1/members", headers=shop.headers()).status_code == 200  # read: 0
+        guesses = [there.get("/api/v1/members", headers={"Authorization": f"Bearer guess-{n}"})
+                   for n in range(31)]
+        assert [g.status_code for g in guesses] == [401] * 30 + [429]  # exact where counted
+        # Here the read of a moment ago still stands ...
+        assert here.get("/api/v1/members", headers=shop.headers()).status_code == 200
+        now[0] += rate_limit_storage.FRESH_FOR
+        # ... for at most FRESH_FOR; then the other worker's count refuses here too.
+        refused = here.get("/api/v1/members", headers=shop.headers())
+        assert refused.status_code == 429 and refused.json["error"]["code"] == "rate_limited"
+        assert client_at(app, "127.0.0.31").get("/api/v1/members", headers=shop.headers()).status_code == 200
+    finally:
+        other.extensions["huika"].db.dispose()

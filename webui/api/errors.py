@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
-from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as NotFoundError
@@ -12,7 +11,7 @@ from core.db import is_busy
 from core.errors import Busy, Conflict, Forbidden, HuikaError, Invalid, NotFound
 
 from .blueprint import bp
-from ..throttle import retry_after_seconds
+from ..throttle import TokenGuessing
 from .handlers import PreconditionRequired
 from .operations import BadRequest, Unauthorized
 from .routing import concrete_path_allow
@@ -53,10 +52,10 @@ def handle_database_busy(error: OperationalError):
     raise error
 
 
-@bp.errorhandler(RateLimitExceeded)
-def handle_rate_limited(error: RateLimitExceeded):
+@bp.errorhandler(TokenGuessing)
+def handle_rate_limited(error: TokenGuessing):
     """Too many refused bearer tokens from this client (webui/throttle.py)."""
-    seconds = retry_after_seconds()
+    seconds = error.retry_after
     response = error_response(429, "rate_limited", "too many requests with an unknown or revoked "
                               f"token from this client; retry in {seconds} seconds",
                               {"retry_after": seconds})

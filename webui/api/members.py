@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from flask import request
 
-from core import members as member_service
+from core import member_search, members as member_service
+from core.clock import now_utc
 from core.config_versions import published_config
 
 from . import schemas
 from ..extension import huika
-from .operations import caller, int_arg, json_body, operation
-from .serialize import card_json, member_json
+from .operations import caller, int_arg, json_body, operation, read_connection
+from .serialize import card_json, member_json, member_row_json
 
 NOT_FOUND = ("No such member for this merchant", schemas.ERROR)
 INVALID = ("Invalid input; nothing was saved", schemas.ERROR)
@@ -26,23 +27,29 @@ def _summary(session, config, member) -> dict:
 @operation("/members", "GET", operation_id="searchMembers", tag="members",
            summary="Search members",
            query=[("phone", {"type": "string"}, "exact mobile number"),
+                  ("phone_last4", {"type": "string", "pattern": "^[0-9]{4}$"},
+                   "the last four digits of the mobile number (手机尾号); several members may match"),
                   ("card_number", {"type": "string"}, "exact card number"),
-                  ("name_prefix", {"type": "string"}, "start of the name"),
-                  ("page", {"type": "integer", "minimum": 1, "maximum": member_service.MAX_PAGE,
+                  ("name_prefix", {"type": "string"},
+                   "start of the name, exactly as stored (case-sensitive); sorts by name"),
+                  ("page", {"type": "integer", "minimum": 1, "maximum": member_search.MAX_PAGE,
                             "default": 1}, "page number"),
                   ("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
                    "page size")],
            responses={200: ("A page of members", schemas.page_of(schemas.MEMBER)), 422: INVALID})
 def search_members():
-    with huika().db.read() as session:
-        page = member_service.search_members(
-            session, caller().merchant_id, phone=request.args.get("phone"),
-            card_number=request.args.get("card_number"),
-            name_prefix=request.args.get("name_prefix"),
-            page=int_arg("page", 1, minimum=1, maximum=member_service.MAX_PAGE),
-            per_page=int_arg("per_page", 20, minimum=1, maximum=member_service.MAX_PAGE_SIZE))
-        return {"items": [member_json(session, m) for m in page.items], "total": page.total,
-                "page": page.page, "per_page": page.per_page}
+    args = request.args
+    criteria = member_search.Criteria.of(
+        phone=args.get("phone"), phone_last4=args.get("phone_last4"),
+        card_number=args.get("card_number"), name_prefix=args.get("name_prefix"))
+    page_number = int_arg("page", 1, minimum=1, maximum=member_search.MAX_PAGE)
+    per_page = int_arg("per_page", 20, minimum=1, maximum=member_search.MAX_PAGE_SIZE)
+    # Core statements on the token check's connection; members and cards in one (F4).
+    page = member_search.member_page(read_connection(), caller().merchant_id, criteria,
+                                     page=page_number, per_page=per_page)
+    now = now_utc()
+    return {"items": [member_row_json(member, cards, now) for member, cards in page.items],
+            "total": page.total, "page": page.page, "per_page": page.per_page}
 
 
 @operation("/members", "POST", operation_id="createMember", tag="members",

@@ -12,10 +12,11 @@ from functools import wraps
 from typing import Callable
 
 from flask import g, request
+from sqlalchemy.engine import Connection
 
 from core.errors import Forbidden, HuikaError, Invalid, problem
 from core.schemas import check_body, validate_against
-from core.tenancy import staff_for_token
+from core.tenancy import caller_for_token
 from core.text import INT64_MAX, INT64_MIN
 
 from .blueprint import bp
@@ -94,12 +95,28 @@ def authenticate() -> Caller:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send 'Authorization: Bearer <token>' (see `huika token create`)")
-    with huika().db.read() as session:
-        staff = staff_for_token(session, token.strip())
-        if staff is None:
-            raise Unauthorized("the token is unknown or revoked")
-        return Caller(staff_id=staff.id, merchant_id=staff.merchant_id, role=staff.role,
-                      store_id=staff.store_id, username=staff.username)
+    found = caller_for_token(read_connection(), token.strip())  # one indexed read, no ORM
+    if found is None:
+        raise Unauthorized("the token is unknown or revoked")
+    return Caller(staff_id=found.staff_id, merchant_id=found.merchant_id, role=found.role,
+                  store_id=found.store_id, username=found.username)
+
+
+def read_connection() -> Connection:
+    """This request's read connection, opened by the token check and reused by lookups: one
+    pool checkout and one read transaction per request (issue 11, F4). Closed (rolled back)
+    when the request ends; never used for writes."""
+    connection = g.get("api_read_connection")
+    if connection is None:
+        connection = g.api_read_connection = huika().db.engine.connect()
+    return connection
+
+
+@bp.teardown_request
+def _close_read_connection(_error=None) -> None:
+    connection = g.pop("api_read_connection", None)
+    if connection is not None:
+        connection.close()
 
 
 def json_body(check_schema: bool = True) -> dict:

@@ -16,10 +16,15 @@ from ..extension import huika
 
 
 def _documented_methods() -> dict[str, set[str]]:
-    """Flask rule (with the /api/v1 prefix) -> the methods the document lists for it."""
-    methods: dict[str, set[str]] = {}
-    for op in huika().operations:
-        methods.setdefault(bp.url_prefix + op.rule, set()).add(op.method)
+    """Flask rule (with the /api/v1 prefix) -> the methods the document lists for it; built
+    once per app (every API request asks), like guards' declared integers."""
+    extension = huika()
+    methods = getattr(extension, "_documented_methods", None)
+    if methods is None:
+        methods = {}
+        for op in extension.operations:
+            methods.setdefault(bp.url_prefix + op.rule, set()).add(op.method)
+        extension._documented_methods = methods
     return methods
 
 

@@ -1,0 +1,218 @@
+"""Finding members (M1, issue 11 F4): by exact phone, the phone's last four digits (the
+counter's "手机尾号?"), card number or the start of the name, one page at a time.
+
+Every criterion has an index (migration 0010): ``uq_members_merchant_id_phone``,
+``ix_members_merchant_phone_last4``, ``uq_cards_merchant_id_number`` and
+``ix_members_merchant_name`` (names compare in code-point order on both databases, so a
+prefix is an index range: ``name >= prefix AND name < prefix-with-its-last-character-plus-1``).
+Pages come in a fixed order: by name then id when a name prefix is given (the index order),
+else by id. ``total`` is counted only when the page is full: a page with room left already
+says how many there are, so a selective lookup runs no COUNT at all.
+
+These are SQLAlchemy Core statements (a lookup is on every till's hot path); the ORM
+variant ``search_members`` serves the cashier screen, which walks ``member.cards``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import BigInteger, bindparam, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from .errors import Invalid, problem
+from .models import Account, AccountOwner, Card, Member, Tier
+from .text import INT64_MAX
+
+MAX_PAGE_SIZE = 100
+MAX_PAGE = INT64_MAX // MAX_PAGE_SIZE  # the row offset of any page fits a 64-bit integer
+_LAST4 = re.compile(r"[0-9]{4}")  # ASCII digits only: str.isdigit() would take "１２３４" or "٣"
+
+members = Member.__table__
+cards = Card.__table__
+tiers = Tier.__table__
+accounts = Account.__table__
+
+# The columns a member's JSON shows, in one statement (no ORM identity map on the hot path).
+MEMBER_COLUMNS = [members.c[name] for name in (
+    "id", "name", "phone", "gender", "birthday", "birthday_calendar", "birthday_leap_month",
+    "address", "occupation", "income_band", "channel", "extra", "created_at", "updated_at")]
+CARD_COLUMNS = [cards.c[name] for name in (
+    "id", "member_id", "number", "kind", "status", "expires_on", "issued_at", "activated_at",
+    "pin_hash", "pin_blocked_at", "pin_locked_until")]
+
+
+@dataclass(frozen=True)
+class Criteria:
+    phone: str | None = None
+    phone_last4: str | None = None
+    card_number: str | None = None
+    name_prefix: str | None = None
+
+    @classmethod
+    def of(cls, *, phone=None, phone_last4=None, card_number=None, name_prefix=None) -> "Criteria":
+        """Blank values mean "not given"; a ``phone_last4`` that is not four ASCII digits is
+        ``Invalid`` (422), pointing at it."""
+        def given(value):
+            return value.strip() or None if isinstance(value, str) else None
+
+        last4 = given(phone_last4)
+        if phone_last4 is not None and (last4 is None or not _LAST4.fullmatch(last4)):
+            raise Invalid("phone_last4 is the last four digits of the phone, e.g. 8000",
+                          details=[problem("/phone_last4", "four digits 0-9")])
+        return cls(phone=given(phone), phone_last4=last4, card_number=given(card_number),
+                   name_prefix=given(name_prefix))
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+
+def check_page(page: int, per_page: int) -> None:
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PAGE_SIZE:
+        raise Invalid(f"page is 1 to {MAX_PAGE} and per_page is 1 to {MAX_PAGE_SIZE}",
+                      details=[problem("/page", f"1..{MAX_PAGE}"),
+                               problem("/per_page", f"1..{MAX_PAGE_SIZE}")])
+
+
+def prefix_upper_bound(prefix: str) -> str | None:
+    """The smallest text after every text starting with ``prefix`` in code-point order (None:
+    nothing is; only for a prefix of U+10FFFF alone). Surrogates are skipped: they are no
+    characters and cannot be sent to the database."""
+    while prefix:
+        code = ord(prefix[-1]) + 1
+        if code == 0xD800:
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return prefix[:-1] + chr(code)
+        prefix = prefix[:-1]
+    return None
+
+
+def _conditions(shape: tuple[bool, ...]) -> list:
+    """The WHERE terms of a search with the given criteria (all must hold), on bound
+    parameters named after them."""
+    phone, last4, card_number, name_prefix, upper = shape
+    terms = [members.c.merchant_id == bindparam("merchant_id")]
+    if phone:
+        terms.append(members.c.phone == bindparam("phone"))
+    if last4:
+        terms.append(members.c.phone_last4 == bindparam("phone_last4"))
+    if card_number:
+        terms.append(members.c.id.in_(select(cards.c.member_id).where(
+            cards.c.merchant_id == bindparam("merchant_id"),
+            cards.c.number == bindparam("card_number"))))
+    if name_prefix:
+        terms.append(members.c.name >= bindparam("name_prefix"))
+    if upper:
+        terms.append(members.c.name < bindparam("name_upper"))
+    return terms
+
+
+@lru_cache(maxsize=None)
+def _statements(shape: tuple[bool, ...]):
+    """(page, page with cards, count) statements for one combination of criteria, built once:
+    building a statement costs several times what running it costs here."""
+    where = _conditions(shape)
+    order = [members.c.name, members.c.id] if shape[3] else [members.c.id]
+    page = (select(*MEMBER_COLUMNS).where(*where).order_by(*order)
+            .limit(bindparam("limit", type_=BigInteger))
+            .offset(bindparam("offset", type_=BigInteger)))  # pages reach 2^63 rows
+    # The page's members with their cards, each card's tier key and balances: one row per
+    # (member, card, asset), members without cards once (outer joins).
+    chosen = page.subquery("page")
+    with_cards = (
+        select(*chosen.c, *CARD_COLUMNS, tiers.c.key, accounts.c.asset, accounts.c.balance)
+        .select_from(chosen.outerjoin(cards, cards.c.member_id == chosen.c.id)
+                     .outerjoin(tiers, tiers.c.id == cards.c.tier_id)
+                     .outerjoin(accounts, (accounts.c.card_id == cards.c.id)
+                                & (accounts.c.owner == AccountOwner.CARD.value)))
+        .order_by(*([chosen.c.name, chosen.c.id] if shape[3] else [chosen.c.id]), cards.c.id))
+    count = select(func.count()).select_from(members).where(*where)
+    return page, with_cards, count
+
+
+def _shape_and_parameters(merchant_id: int, criteria: Criteria) -> tuple[tuple, dict]:
+    upper = prefix_upper_bound(criteria.name_prefix) if criteria.name_prefix else None
+    parameters = {"merchant_id": merchant_id, "phone": criteria.phone,
+                  "phone_last4": criteria.phone_last4, "card_number": criteria.card_number,
+                  "name_prefix": criteria.name_prefix, "name_upper": upper}
+    shape = (bool(criteria.phone), bool(criteria.phone_last4), bool(criteria.card_number),
+             bool(criteria.name_prefix), upper is not None)
+    return shape, {key: value for key, value in parameters.items() if value is not None}
+
+
+def _run(connection, merchant_id: int, criteria: Criteria, page: int, per_page: int,
+         with_cards: bool):
+    check_page(page, per_page)
+    shape, parameters = _shape_and_parameters(merchant_id, criteria)
+    page_statement, cards_statement, count_statement = _statements(shape)
+    offset = (page - 1) * per_page
+    rows = connection.execute(cards_statement if with_cards else page_statement,
+                              {**parameters, "limit": per_page, "offset": offset}).all()
+    return rows, offset, lambda: connection.execute(count_statement, parameters).scalar_one()
+
+
+def _total(found: int, offset: int, per_page: int, page: int, count) -> int:
+    """A page with room left (or a first page) tells the total; only a full one needs COUNT."""
+    if found < per_page and (found or page == 1):
+        return offset + found
+    return count()
+
+
+def member_rows(connection: Connection | Session, merchant_id: int, criteria: Criteria, *,
+                page: int = 1, per_page: int = 20) -> Page:
+    """One page of matching members as rows of ``MEMBER_COLUMNS``."""
+    rows, offset, count = _run(connection, merchant_id, criteria, page, per_page, False)
+    return Page(items=rows, total=_total(len(rows), offset, per_page, page, count), page=page,
+                per_page=per_page)
+
+
+_MEMBER_KEYS = [column.name for column in MEMBER_COLUMNS]
+_MEMBER_WIDTH = len(MEMBER_COLUMNS)
+_CARD_KEYS = [column.name for column in CARD_COLUMNS] + ["tier"]
+
+
+def member_page(connection: Connection | Session, merchant_id: int, criteria: Criteria, *,
+                page: int = 1, per_page: int = 20) -> Page:
+    """One page of matching members with their cards, in one statement: items are
+    (member dict of ``MEMBER_COLUMNS``, [card dict of ``CARD_COLUMNS`` + ``tier`` (its key) +
+    ``balances`` ({asset: balance})] in card id order)."""
+    rows, offset, count = _run(connection, merchant_id, criteria, page, per_page, True)
+    items: list = []
+    card = None
+    for row in rows:
+        if not items or items[-1][0]["id"] != row[0]:
+            items.append((dict(zip(_MEMBER_KEYS, row[:_MEMBER_WIDTH])), []))
+            card = None
+        card_fields = row[_MEMBER_WIDTH:_MEMBER_WIDTH + len(_CARD_KEYS)]
+        if card_fields[0] is None:
+            continue  # a member without cards
+        if card is None or card["id"] != card_fields[0]:
+            card = dict(zip(_CARD_KEYS, card_fields))
+            card["balances"] = {}
+            items[-1][1].append(card)
+        asset, balance = row[-2], row[-1]
+        if asset is not None:
+            card["balances"][asset] = balance
+    return Page(items=items, total=_total(len(items), offset, per_page, page, count), page=page,
+                per_page=per_page)
+
+
+def search_members(session: Session, merchant_id: int, *, phone: str | None = None,
+                   card_number: str | None = None, name_prefix: str | None = None,
+                   phone_last4: str | None = None, page: int = 1, per_page: int = 20) -> Page:
+    """The same search with ``Member`` objects (the cashier screen reads their cards)."""
+    criteria = Criteria.of(phone=phone, phone_last4=phone_last4, card_number=card_number,
+                           name_prefix=name_prefix)
+    found = member_rows(session, merchant_id, criteria, page=page, per_page=per_page)
+    ids = [row.id for row in found.items]
+    loaded = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(ids)))} if ids else {}
+    found.items = [loaded[member_id] for member_id in ids]
+    return found

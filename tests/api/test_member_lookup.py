@@ -1,0 +1,130 @@
+"""Member lookups at the counter (issue 11, F4): the last four digits of the phone (手机尾号),
+the name prefix as an index range, paging and totals, merchant isolation, and the
+``phone_last4`` column following the phone on every write path."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from core.member_search import prefix_upper_bound
+from core.models import Member
+from tests.support.factories import basic_document, make_merchant
+
+
+@pytest.fixture
+def shop(hk):
+    return make_merchant(hk, "尾号店", basic_document())
+
+
+def add(client, shop, name: str, phone: str) -> dict:
+    response = client.post("/api/v1/members", json={"name": name, "phone": phone},
+                           headers=shop.headers("cashier"))
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def lookup(client, shop, query: str):
+    return client.get(f"/api/v1/members?{query}", headers=shop.headers("cashier"))
+
+
+@pytest.mark.parametrize("value", ["123", "12345", "12a4", "１２３４", "١٢٣٤", "", "12 34", "-123"])
+def test_phone_last4_must_be_four_ascii_digits(client, shop, value):
+    response = lookup(client, shop, f"phone_last4={value}")
+    assert response.status_code == 422, response.json
+    error = response.json["error"]
+    assert error["code"] == "invalid"
+    assert [item["pointer"] for item in error["details"]] == ["/phone_last4"]
+
+
+def test_phone_last4_finds_every_member_with_those_digits_paged_in_id_order(client, hk, shop):
+    ids = [add(client, shop, f"会员{n}", f"138{n:04d}0088")["id"] for n in range(7)]
+    add(client, shop, "别人", "13800000089")  # other last digits
+    first = lookup(client, shop, "phone_last4=0088&per_page=3").json
+    assert [m["id"] for m in first["items"]] == ids[:3] and first["total"] == 7
+    last = lookup(client, shop, "phone_last4=0088&per_page=3&page=3").json
+    assert [m["id"] for m in last["items"]] == ids[6:] and last["total"] == 7
+    beyond = lookup(client, shop, "phone_last4=0088&per_page=3&page=9").json
+    assert beyond["items"] == [] and beyond["total"] == 7
+    exactly_full = lookup(client, shop, "phone_last4=0088&per_page=7").json
+    assert len(exactly_full["items"]) == 7 and exactly_full["total"] == 7
+    assert lookup(client, shop, "phone_last4=0000").json == {"items": [], "total": 0, "page": 1,
+                                                             "per_page": 20}
+    # Criteria combine: every one must hold.
+    both = lookup(client, shop, "phone_last4=0088&name_prefix=会员3").json
+    assert [m["id"] for m in both["items"]] == [ids[3]] and both["total"] == 1
+
+
+def test_lookups_see_only_the_callers_merchant(client, hk, shop):
+    mine = add(client, shop, "王芳", "13800001234")
+    other = make_merchant(hk, "隔壁店", basic_document())
+    add(client, other, "王芳", "13900001234")
+    card = client.post("/api/v1/cards", json={"member_id": mine["id"], "number": "CARD1234"},
+                       headers=shop.headers()).json
+    for query in ("phone_last4=1234", "name_prefix=王", "phone=13800001234",
+                  f"card_number={card['number']}"):
+        found = lookup(client, shop, query).json
+        assert [m["id"] for m in found["items"]] == [mine["id"]] and found["total"] == 1, query
+    assert lookup(client, other, "phone=13800001234").json["total"] == 0
+    assert lookup(client, other, f"card_number={card['number']}").json["total"] == 0
+
+
+def test_a_lookup_answers_what_reading_the_member_answers(client, shop):
+    carded = add(client, shop, "李娜", "13800005678")
+    cardless = add(client, shop, "李雷", "13800005679")
+    issued = client.post("/api/v1/cards", json={"member_id": carded["id"], "number": "CARD5678"},
+                         headers=shop.headers())
+    assert issued.status_code == 201, issued.json
+
+    def read(member):
+        answer = client.get(f"/api/v1/members/{member['id']}", headers=shop.headers()).json
+        answer.pop("summary", None)
+        return answer
+
+    with_card, without = read(carded), read(cardless)
+    assert [c["number"] for c in with_card["cards"]] == ["CARD5678"] and without["cards"] == []
+    for query in ("phone_last4=5678", "phone=13800005678", "card_number=CARD5678"):
+        assert lookup(client, shop, query).json["items"] == [with_card], query
+    assert lookup(client, shop, "name_prefix=李").json["items"] == [with_card, without]
+
+
+def test_phone_last4_follows_the_phone_on_every_write(client, hk, shop):
+    member = add(client, shop, "张伟", "13800001111")
+    response = client.patch(f"/api/v1/members/{member['id']}", json={"phone": "13800002222"},
+                            headers=shop.headers())
+    assert response.status_code == 200, response.json
+    assert lookup(client, shop, "phone_last4=1111").json["total"] == 0
+    assert [m["id"] for m in lookup(client, shop, "phone_last4=2222").json["items"]] == [member["id"]]
+    # A write that bypasses the core (an import, a restore, SQL by hand) cannot leave it
+    # behind either: the database computes it.
+    with hk.db.write() as session:
+        session.execute(insert(Member.__table__).values(
+            merchant_id=shop.id, name="导入会员", phone="13800003333", gender="unspecified",
+            birthday_calendar="solar", birthday_leap_month=False, address="", occupation="",
+            income_band="", extra={}, channel="import"))
+    assert [m["name"] for m in lookup(client, shop, "phone_last4=3333").json["items"]] == ["导入会员"]
+    with hk.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Member).where(
+            Member.phone_last4 != func.substr(Member.phone, func.length(Member.phone) - 3))) == 0
+        assert session.scalar(select(func.count()).select_from(Member)) == 2
+
+
+def test_name_prefix_is_a_range_of_whole_characters_sorted_by_name(client, shop):
+    names = ["王芳", "王伟", "王", "汪洋", "王芳芳", "Wang", "wang", "王%", "王_"]
+    ids = {name: add(client, shop, name, f"1380000{n:04d}")["id"] for n, name in enumerate(names)}
+    found = lookup(client, shop, "name_prefix=王").json
+    assert [m["name"] for m in found["items"]] == sorted(["王", "王%", "王_", "王伟", "王芳", "王芳芳"])
+    assert found["total"] == 6
+    assert [m["name"] for m in lookup(client, shop, "name_prefix=王芳").json["items"]] == ["王芳", "王芳芳"]
+    # % and _ are letters here, not wildcards; case counts (names are stored as typed).
+    assert [m["id"] for m in lookup(client, shop, "name_prefix=王%25").json["items"]] == [ids["王%"]]
+    assert [m["id"] for m in lookup(client, shop, "name_prefix=W").json["items"]] == [ids["Wang"]]
+    paged = lookup(client, shop, "name_prefix=王&per_page=4&page=2").json
+    assert [m["name"] for m in paged["items"]] == ["王芳", "王芳芳"] and paged["total"] == 6
+
+
+def test_the_prefix_upper_bound_is_the_next_text_in_code_point_order():
+    assert prefix_upper_bound("王") == "王"[:0] + chr(ord("王") + 1)
+    assert prefix_upper_bound("ab") == "ac"
+    assert prefix_upper_bound("a\ud7ff") == "a\ue000"  # surrogates are no characters
+    assert prefix_upper_bound("a\U0010ffff") == "b"
+    assert prefix_upper_bound("\U0010ffff") is None
