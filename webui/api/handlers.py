@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from flask import Flask, g, jsonify, request
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
@@ -225,10 +225,15 @@ def _digest(api_op: ApiOperation, params: dict, body: dict) -> str:
 _RECORDS = IdempotencyRecord.__table__  # Core statements: one row, no unit of work needed
 
 
+_FIND = (select(_RECORDS.c.request_digest, _RECORDS.c.status, _RECORDS.c.response)
+         .where(_RECORDS.c.merchant_id == bindparam("merchant"), _RECORDS.c.key == bindparam("key")))
+_NEW_RECORD = insert(_RECORDS)
+_ANSWER = (update(_RECORDS).where(_RECORDS.c.id == bindparam("claim"))
+           .values(status=bindparam("answer_status"), response=bindparam("answer")))
+
+
 def _find(session, merchant_id: int, key: str):
-    return session.execute(
-        select(_RECORDS.c.request_digest, _RECORDS.c.status, _RECORDS.c.response)
-        .where(_RECORDS.c.merchant_id == merchant_id, _RECORDS.c.key == key)).first()
+    return session.connection().execute(_FIND, {"merchant": merchant_id, "key": key}).first()
 
 
 def _check_replay(session, merchant_id: int, key: str, digest: str) -> None:
@@ -243,22 +248,22 @@ def _check_replay(session, merchant_id: int, key: str, digest: str) -> None:
 
 def _claim(session, merchant_id: int, key: str, digest: str) -> int:
     """The key's row, inserted before the handler runs (status 0 until it answered)."""
-    return session.execute(insert(_RECORDS).values(
-        merchant_id=merchant_id, key=key, request_digest=digest, status=0,
-        response={})).inserted_primary_key[0]
+    return session.connection().execute(_NEW_RECORD, {
+        "merchant_id": merchant_id, "key": key, "request_digest": digest, "status": 0,
+        "response": {}}).inserted_primary_key[0]
 
 
 def _remember(session, merchant_id: int, key: str, digest: str, claim: int | None, status: int,
               result) -> None:
     """Store the answer in the request's own transaction: on the claimed row, or as its only
     insert where writers run one at a time."""
+    connection = session.connection()
     if claim is not None:
-        session.execute(update(_RECORDS).where(_RECORDS.c.id == claim)
-                        .values(status=status, response=result))
+        connection.execute(_ANSWER, {"claim": claim, "answer_status": status, "answer": result})
     else:
-        session.execute(insert(_RECORDS).values(
-            merchant_id=merchant_id, key=key, request_digest=digest, status=status,
-            response=result))
+        connection.execute(_NEW_RECORD, {"merchant_id": merchant_id, "key": key,
+                                         "request_digest": digest, "status": status,
+                                         "response": result})
 
 
 def _replay_after_race(merchant_id: int, key: str, digest: str) -> Outcome:
