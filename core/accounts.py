@@ -18,6 +18,7 @@ from .models import Account, AccountOwner
 _REFS = "huika.account_refs"  # session.info: {key: AccountRef} seen in this session
 _CARDS_LOADED = "huika.card_accounts_loaded"  # session.info: card ids whose accounts are all in _REFS
 _PENDING = "huika.pending_moves"  # session.info: balance updates left for apply_pending
+_LEARNED = "huika.learned_account_ids"  # session.info: merchant account ids to share on commit
 
 CARD = AccountOwner.CARD.value
 MERCHANT = AccountOwner.MERCHANT.value
@@ -58,7 +59,7 @@ class AccountRef:
     """
 
     __slots__ = ("_id", "merchant_id", "owner", "card_id", "purpose", "asset", "_balance",
-                 "_session", "held_balance")
+                 "_session", "held_balance", "_created_under")
 
     def __init__(self, session: Session | None, id: int | None, merchant_id: int, owner: str,
                  card_id: int | None, purpose: str, asset: str, balance: int | None = None,
@@ -67,6 +68,7 @@ class AccountRef:
         self._id, self.merchant_id, self.owner, self.card_id = id, merchant_id, owner, card_id
         self.purpose, self.asset, self._balance = purpose, asset, balance
         self.held_balance = balance if held else None
+        self._created_under = None  # the (nested) transaction that inserted its row
 
     @property
     def pending(self) -> bool:
@@ -89,6 +91,8 @@ class AccountRef:
             "purpose": self.purpose, "asset": self.asset, "balance": balance}).scalar()
         if created is not None:
             self._id = created
+            self._created_under = (self._session.get_nested_transaction()
+                                   or self._session.get_transaction())
             self.known_balance(balance)  # ours until we commit
             return True
         found = _find(self._session, key)
@@ -166,10 +170,8 @@ def _find(session: Session, key: tuple) -> AccountRef | None:
         "asset": asset}).first()
     if row is None:
         return None
-    shared = _shared_ids(session)
-    if owner == MERCHANT and shared is not None:
-        # Rows this transaction created are in _REFS already, so this one is committed.
-        shared[key] = row.id
+    if owner == MERCHANT:  # shared with the Database's other sessions once we commit
+        session.info.setdefault(_LEARNED, {})[key] = row.id
     return AccountRef(session, row.id, *key, balance=row.balance)
 
 
@@ -234,12 +236,47 @@ def _pending_before_commit(session: Session) -> None:
     apply_pending(session)
 
 
-@event.listens_for(Session, "after_soft_rollback")
 @event.listens_for(Session, "after_commit")
-def forget(session: Session, *_args) -> None:
-    """Drop this session's refs when its transaction (or a savepoint) ends: an account created
-    in a rolled-back savepoint is gone, balances seen are only current inside it, and
-    updates left for later were rolled back with it."""
-    session.info.pop(_REFS, None)
+def _after_commit(session: Session) -> None:
+    """The whole transaction committed (not a savepoint): share the merchant account ids it
+    found, and forget the rest (balances seen are only current inside a transaction)."""
+    if session.in_nested_transaction():
+        return  # a savepoint was released: everything it did stays part of the transaction
+    learned = session.info.pop(_LEARNED, None)
+    shared = _shared_ids(session)
+    if learned and shared is not None:
+        shared.update(learned)
+    forget(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction) -> None:
+    if not previous_transaction.nested:
+        forget(session)
+        return
+    # A savepoint rolled back: rows created inside it are gone (their refs name new accounts
+    # again) and any balance may have moved back.
+    for ref in session.info.get(_REFS, {}).values():
+        if ref._id is None:
+            continue  # still a new account: nothing of it was written
+        if _inside(ref._created_under, previous_transaction):
+            ref._id, ref._created_under = None, None
+            ref._balance = ref.held_balance = 0
+        else:
+            ref._balance = ref.held_balance = None
     session.info.pop(_CARDS_LOADED, None)
-    session.info.pop(_PENDING, None)
+
+
+def _inside(transaction, ancestor) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def forget(session: Session) -> None:
+    """Drop this session's refs, ids to share and updates left for later: its transaction
+    ended (refs are only valid inside it; a rollback undid the updates)."""
+    for name in (_REFS, _CARDS_LOADED, _PENDING, _LEARNED):
+        session.info.pop(name, None)

@@ -62,12 +62,10 @@ _cards = Card.__table__
 
 
 @functools.cache
-def _card_statement(periods: int, held: bool):
+def _card_statement(periods: int):
     """The card, its member and tier, every account of the card and its net spend in each
-    of ``periods`` tier periods (C4), in one statement. A write transaction holds the card
-    from here (FOR UPDATE OF cards on PostgreSQL; SQLite's write lock is already the whole
-    database's), as every writer of card accounts does first."""
-    statement = (
+    of ``periods`` tier periods (C4), in one statement."""
+    return (
         select(Card, _accounts.c.id.label("account_id"), _accounts.c.merchant_id,
                _accounts.c.purpose, _accounts.c.asset, _accounts.c.balance,
                *spent_columns(_cards, periods))
@@ -75,7 +73,15 @@ def _card_statement(periods: int, held: bool):
         .options(contains_eager(Card.member), contains_eager(Card.tier))
         .outerjoin(_accounts, _accounts.c.card_id == Card.id)
         .where(Card.merchant_id == bindparam("merchant"), Card.number == bindparam("number")))
-    return statement.with_for_update(of=Card) if held else statement
+
+
+# A write transaction holds the card before reading it, as every writer of card accounts
+# does first. SQLite's write lock is already the whole database's. PostgreSQL locks the row
+# with a statement of its own: a SELECT that waited for the lock would re-check only the
+# locked row, and still show the accounts and spend as they were before the wait.
+_HOLD_CARD = (select(_cards.c.id).where(_cards.c.merchant_id == bindparam("merchant"),
+                                        _cards.c.number == bindparam("number"))
+              .with_for_update())
 
 
 def _card_for_checkout(session: Session, config: MerchantConfig, merchant_id: int, number: str,
@@ -85,9 +91,11 @@ def _card_for_checkout(session: Session, config: MerchantConfig, merchant_id: in
     holding = bool(session.info.get(WRITING))
     periods = spend_periods(config)
     params = {"merchant": merchant_id, "number": number}
+    if holding and session.get_bind().dialect.name != "sqlite":
+        session.connection().execute(_HOLD_CARD, params)
     starts = [period_start(now, days) for days in periods]
     params.update({f"since_{index}": start for index, start in enumerate(starts)})
-    rows = session.execute(_card_statement(len(periods), holding), params).all()
+    rows = session.execute(_card_statement(len(periods)), params).all()
     card = _usable(rows[0].Card if rows else None, number, now, pin)
     remember_card_accounts(session, card.id, [row for row in rows if row.account_id is not None],
                            id_column="account_id")

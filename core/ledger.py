@@ -126,7 +126,9 @@ def post(
         with session.begin_nested():
             balances = _apply(connection, transaction_id, postings, today, now)
     else:
-        later = pending_moves(session) if shared_rows_last else None
+        # Not inside a savepoint: its rollback could not take back updates left for later.
+        later = (pending_moves(session)
+                 if shared_rows_last and not session.in_nested_transaction() else None)
         balances = _apply(connection, transaction_id, postings, today, now, later)
     for posting in postings:
         _record_balance(session, posting.account, balances.get(posting.account.id))
