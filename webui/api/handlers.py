@@ -29,7 +29,8 @@ from . import schemas
 from .blueprint import bp
 from ..audit import request_origin
 from ..extension import huika
-from .operations import Operation, authenticate, check_documented_body, json_body
+from .operations import (Operation, authenticate, check_documented_body, json_body,
+                         release_read_connection)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 100
@@ -83,6 +84,7 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
     document declares.
     """
     origin = origin or request_origin()
+    release_read_connection()  # the token check's: transactions of our own follow
     if caller.role not in api_op.roles:
         raise Forbidden(f"the {caller.role} role may not {api_op.summary.lower()}")
     if api_op.idempotent and not idempotency_key:

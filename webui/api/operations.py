@@ -112,11 +112,18 @@ def read_connection() -> Connection:
     return connection
 
 
-@bp.teardown_request
-def _close_read_connection(_error=None) -> None:
+def release_read_connection() -> None:
+    """Give the request's read connection back to the pool now: an operation that opens
+    transactions of its own must never hold two connections at once (with enough requests
+    in parallel, each would hold one and wait for a second: the pool runs dry)."""
     connection = g.pop("api_read_connection", None)
     if connection is not None:
         connection.close()
+
+
+@bp.teardown_request
+def _close_read_connection(_error=None) -> None:
+    release_read_connection()
 
 
 def json_body(check_schema: bool = True) -> dict:
