@@ -119,7 +119,8 @@ def copy_seed(seeded, url: str):
             for table in tables:
                 if target.execute(f'SELECT EXISTS (SELECT 1 FROM "{table.name}")').fetchone()[0]:
                     continue  # filled by a migration
-                columns = [column.name for column in table.columns]
+                # Generated columns (members.phone_last4) are computed by PostgreSQL itself.
+                columns = [column.name for column in table.columns if column.computed is None]
                 quoted = ", ".join(f'"{c}"' for c in columns)
                 rows = source.execute(f'SELECT {quoted} FROM "{table.name}"')
                 with target.cursor().copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
