@@ -3,8 +3,10 @@
 A posting needs an account's id, owner and asset, not an ORM object with a unit of work:
 the checkout's hot path works on ``AccountRef`` values and SQLAlchemy Core statements built
 once at import. Refs are kept per session (one lookup per account and transaction), and the
-ids of *committed* merchant accounts per Database (``Database.shared``): they never change, so a checkout looks none of them up. Account rows are never deleted; a
-database restored from a backup needs the server restarted (docs/operations.md).
+ids of merchant accounts per Database (``Database.shared``) once the transaction that found
+them committed: they never change, so a checkout looks none of them up. Account rows are
+never deleted; a database restored from a backup needs the server restarted
+(docs/operations.md).
 """
 from __future__ import annotations
 
@@ -35,8 +37,8 @@ _FIND_MERCHANT = select(accounts.c.id, accounts.c.balance).where(
 MOVE_BALANCE = (update(accounts).where(accounts.c.id == bindparam("account_id"))
                 .values(balance=accounts.c.balance + bindparam("amount")))
 _BALANCE = select(accounts.c.balance).where(accounts.c.id == bindparam("account_id"))
-_CARD_ACCOUNTS = select(accounts.c.id, accounts.c.merchant_id, accounts.c.purpose,
-                        accounts.c.asset, accounts.c.balance).where(
+_CARD_ACCOUNTS = select(accounts.c.id.label("account_id"), accounts.c.merchant_id,
+                        accounts.c.purpose, accounts.c.asset, accounts.c.balance).where(
     accounts.c.card_id == bindparam("card_id"))
 # ON CONFLICT DO NOTHING with no target covers both unique rules (card and merchant accounts):
 # a concurrent request that created the account first wins, and we read its row.
@@ -126,10 +128,7 @@ def _shared_ids(session: Session) -> dict | None:
 
 
 def _refs(session: Session) -> dict:
-    refs = session.info.get(_REFS)
-    if refs is None:
-        refs = session.info[_REFS] = {}
-    return refs
+    return session.info.setdefault(_REFS, {})
 
 
 def card_account(session: Session, merchant_id: int, card_id: int, asset: str) -> AccountRef:
@@ -182,22 +181,18 @@ def load_card_accounts(session: Session, card_id: int) -> None:
     remember_card_accounts(session, card_id, rows)
 
 
-def remember_card_accounts(session: Session, card_id: int, rows, *, id_column: str = "id") -> None:
-    """Keep ``rows`` (id, merchant_id, purpose, asset, balance), all accounts of the card,
-    read while this transaction holds the card."""
+def remember_card_accounts(session: Session, card_id: int, rows) -> None:
+    """Keep ``rows`` (account_id, merchant_id, purpose, asset, balance), all accounts of the
+    card, read while this transaction holds the card."""
     refs = _refs(session)
     for row in rows:
         key = _key(row.merchant_id, CARD, card_id, row.purpose, row.asset)
         ref = refs.get(key)
         if ref is None:
-            refs[key] = AccountRef(session, getattr(row, id_column), *key, balance=row.balance,
-                                   held=True)
+            refs[key] = AccountRef(session, row.account_id, *key, balance=row.balance, held=True)
         else:
             ref.known_balance(row.balance)
-    loaded = session.info.get(_CARDS_LOADED)
-    if loaded is None:
-        loaded = session.info[_CARDS_LOADED] = set()
-    loaded.add(card_id)
+    session.info.setdefault(_CARDS_LOADED, set()).add(card_id)
 
 
 def card_balances_known(session: Session, card_id: int) -> dict[str, int]:

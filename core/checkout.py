@@ -68,7 +68,7 @@ def _card_statement(periods: int):
     return (
         select(Card, _accounts.c.id.label("account_id"), _accounts.c.merchant_id,
                _accounts.c.purpose, _accounts.c.asset, _accounts.c.balance,
-               *spent_columns(_cards, periods))
+               *spent_columns(periods))
         .outerjoin(Card.member).outerjoin(Card.tier)
         .options(contains_eager(Card.member), contains_eager(Card.tier))
         .outerjoin(_accounts, _accounts.c.card_id == Card.id)
@@ -97,8 +97,7 @@ def _card_for_checkout(session: Session, config: MerchantConfig, merchant_id: in
     params.update({f"since_{index}": start for index, start in enumerate(starts)})
     rows = session.execute(_card_statement(len(periods)), params).all()
     card = _usable(rows[0].Card if rows else None, number, now, pin)
-    remember_card_accounts(session, card.id, [row for row in rows if row.account_id is not None],
-                           id_column="account_id")
+    remember_card_accounts(session, card.id, [row for row in rows if row.account_id is not None])
     spent = {start: int(rows[0]._mapping[f"spent_{index}"]) for index, start in enumerate(starts)}
     return card, holding, spent
 
@@ -195,7 +194,7 @@ def commit(state: CheckoutState, payments: list, *, idempotency_key: str | None 
     config.hook("after_checkout")(session=session, checkout=state, record=record, config=config)
     if ledger.posts_in(session) != posts_before or (state.card and state.card.tier_id != tier_before):
         # A plugin moved money or the card's tier after the sale: the receipt shows the result.
-        record.receipt = _receipt(state, None, taken, earned, fresh_balances=True)
+        record.receipt = _receipt(state, taken, earned, fresh_balances=True)
         session.connection().execute(_NEW_RECEIPT, {"checkout": record.id, "receipt": record.receipt})
     if earned:
         fault_point("after_points")  # testing only: core/faults.py
@@ -225,7 +224,7 @@ def _record(state: CheckoutState, transaction_id: int, taken, earned) -> Checkou
         list_total_fen=state.list_total_fen, due_total_fen=state.due_fen,
         earned={e.asset: e.amount for e in earned}, created_at=state.now)
     # The receipt names the checkout's own id and time when it is read (receipt_of).
-    receipt = _receipt(state, None, taken, earned)
+    receipt = _receipt(state, taken, earned)
     checkout_id = connection.execute(_NEW_CHECKOUT, {**values, "receipt": receipt}).scalar_one()
     connection.execute(_NEW_LINES, [
         {"checkout_id": checkout_id, "line_no": line.line_no, "sku": line.sku, "name": line.name,
@@ -253,8 +252,8 @@ def _zero_postings(state: CheckoutState) -> list[Posting]:
     return [Posting(account, 0)]
 
 
-def _receipt(state, checkout_id: int | None, taken, earned, *, fresh_balances: bool = False) -> dict:
-    """What the customer's receipt shows (``checkout_id`` None: added by receipt_of)."""
+def _receipt(state, taken, earned, *, fresh_balances: bool = False) -> dict:
+    """What the customer's receipt shows, but for the checkout's own id and time (receipt_of)."""
     card = state.card
     if card is None:
         balances = {}
@@ -263,7 +262,6 @@ def _receipt(state, checkout_id: int | None, taken, earned, *, fresh_balances: b
     else:
         balances = card_balances_known(state.session, card.id)
     return {
-        **({"checkout_id": checkout_id} if checkout_id is not None else {}),
         "card_number": card.number if card else None,
         "config_version": state.config.version,
         "member_name": state.member.name if state.member else None,

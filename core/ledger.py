@@ -69,7 +69,6 @@ _NEW_TRANSACTION = {
     "postgresql": postgresql.insert(_transactions).on_conflict_do_nothing()
     .returning(_transactions.c.id),
 }
-_MOVE = MOVE_BALANCE
 # The guard of every card debit: the balance never goes below zero (also a CHECK constraint).
 _GUARDED_MOVE = (update(_accounts).where(_accounts.c.id == bindparam("account_id"),
                                           _accounts.c.balance + bindparam("amount") >= 0)
@@ -77,6 +76,8 @@ _GUARDED_MOVE = (update(_accounts).where(_accounts.c.id == bindparam("account_id
                  .returning(_accounts.c.balance))
 _MOVE_RETURNING = MOVE_BALANCE.returning(_accounts.c.balance)
 _NEW_ENTRIES = insert(_entries)
+
+
 def post(
     session: Session,
     merchant_id: int,
@@ -188,7 +189,7 @@ def _apply(connection, transaction_id: int, postings: list[Posting], today: date
         later += moves
     elif moves:
         # Card accounts are held through their card, merchant accounts are locked in id order.
-        connection.execute(_MOVE, moves)
+        connection.execute(MOVE_BALANCE, moves)
     connection.execute(_NEW_ENTRIES, [
         {"transaction_id": transaction_id, "account_id": p.account.id, "asset": p.account.asset,
          "amount": p.amount} for p in sorted(postings, key=_account_id)])

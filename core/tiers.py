@@ -33,12 +33,6 @@ def _add_statement(dialect):
 
 
 _ADD = {"sqlite": _add_statement(sqlite), "postgresql": _add_statement(postgresql)}
-_SPENT_BY_CARD = select(func.coalesce(func.sum(_days.c.net_fen), 0)).where(
-    _days.c.card_id == bindparam("card"), _days.c.day >= bindparam("since"))
-_SPENT_BY_MEMBER = select(func.coalesce(func.sum(_days.c.net_fen), 0)).where(
-    _days.c.card_id.in_(select(_cards.c.id).where(_cards.c.member_id == bindparam("member"))
-                        .scalar_subquery()),
-    _days.c.day >= bindparam("since"))
 _TIER_BY_KEY = select(Tier).where(Tier.merchant_id == bindparam("merchant"),
                                   Tier.key == bindparam("key"))
 
@@ -55,17 +49,20 @@ def period_start(now: datetime, period_days: int) -> date:
     return local_date(now) - timedelta(days=period_days)
 
 
-def spent_columns(card_table, count: int) -> list:
+def spent_columns(count: int) -> list:
     """``count`` scalar subqueries ``spent_<i>``: the net spend of the card (or all its
-    member's cards) from bound date ``since_<i>``, to read with the card in one statement."""
+    member's cards) from bound date ``since_<i>``, to read in a statement on ``cards``."""
     member_cards = _cards.alias("member_cards")
     cards_counted = select(member_cards.c.id).where(
-        (member_cards.c.member_id == card_table.c.member_id) | (member_cards.c.id == card_table.c.id)
-    ).correlate(card_table)  # two levels down: the checkout's card, not every card
+        (member_cards.c.member_id == _cards.c.member_id) | (member_cards.c.id == _cards.c.id)
+    ).correlate(_cards)  # two levels down: the card read, not every card
     return [select(func.coalesce(func.sum(_days.c.net_fen), 0))
             .where(_days.c.card_id.in_(cards_counted.scalar_subquery()),
                    _days.c.day >= bindparam(f"since_{index}"))
             .scalar_subquery().label(f"spent_{index}") for index in range(count)]
+
+
+_SPENT = select(*spent_columns(1)).where(_cards.c.id == bindparam("card"))
 
 
 def record_spend(session: Session, card_id: int, day: date, net_fen: int) -> None:
@@ -78,11 +75,7 @@ def record_spend(session: Session, card_id: int, day: date, net_fen: int) -> Non
 
 def spend_since(session: Session, card: Card, since: date) -> int:
     """Net spend (due minus refunds) on the card, or all of its member's cards, from ``since``."""
-    if card.member_id is None:
-        statement, params = _SPENT_BY_CARD, {"card": card.id, "since": since}
-    else:
-        statement, params = _SPENT_BY_MEMBER, {"member": card.member_id, "since": since}
-    return int(session.connection().execute(statement, params).scalar())
+    return int(session.connection().execute(_SPENT, {"card": card.id, "since_0": since}).scalar())
 
 
 def qualifies(session: Session, card: Card, condition: dict, *, single_purchase_fen: int | None,
