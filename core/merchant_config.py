@@ -72,12 +72,7 @@ class MerchantConfig:
         A published version never changes, so its settings are worked out once (treat the
         result as read-only); a draft's are worked out on every call.
         """
-        if self.version is None:
-            return self._settings(plugin_id)
-        cache = self.__dict__.setdefault("_settings_cache", {})
-        if plugin_id not in cache:
-            cache[plugin_id] = self._settings(plugin_id)
-        return cache[plugin_id]
+        return self._once("_settings_cache", plugin_id, lambda: self._settings(plugin_id))
 
     def _settings(self, plugin_id: str) -> dict:
         info = self.registry.get(plugin_id)
@@ -121,12 +116,19 @@ class MerchantConfig:
 
     def hook(self, name: str):
         """Call hook ``name`` on the built-ins and this merchant's enabled plugins."""
+        # A subset hook caller costs more to build than to call.
+        return self._once("_hook_cache", name,
+                          lambda: self.registry.hook(name, self.enabled_plugins))
+
+    def _once(self, cache: str, key: str, work):
+        """``work()`` once per key for a published version, which never changes; on every
+        call for a draft, which may."""
         if self.version is None:
-            return self.registry.hook(name, self.enabled_plugins)
-        callers = self.__dict__.setdefault("_hook_cache", {})
-        if name not in callers:  # a subset hook caller costs more to build than to call
-            callers[name] = self.registry.hook(name, self.enabled_plugins)
-        return callers[name]
+            return work()
+        found = self.__dict__.setdefault(cache, {})
+        if key not in found:
+            found[key] = work()
+        return found[key]
 
 
 def validate_config(document, registry: PluginSource) -> list[dict]:
