@@ -125,6 +125,14 @@ def after_checkout(session, checkout, record, config):
 
 
 @hookimpl
+def register_reports():
+    """The core's reports (issue 12): served like any plugin's."""
+    from .reports.builtin import core_reports
+
+    return core_reports()
+
+
+@hookimpl
 def register_migrations():
     from .migrate import MIGRATIONS_DIR
 

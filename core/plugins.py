@@ -147,6 +147,15 @@ class PluginRegistry:
         """Every valid plugin's scheduled jobs, each tagged with its plugin's id."""
         return self._tagged("register_jobs")
 
+    def reports(self) -> list:
+        """Every valid plugin's reports, tagged with its plugin's id, after the core's own."""
+        plugin_modules = [info.module for info in self.plugins.values()]
+        core = self.pm.subset_hook_caller("register_reports", remove_plugins=plugin_modules)
+        built_in = [report for group in core() for report in group or []]
+        for report in built_in:
+            report.plugin = "core"
+        return built_in + self._tagged("register_reports")
+
     def _tagged(self, hook_name: str) -> list:
         """Call a ``register_*`` hook plugin by plugin and set ``.plugin`` on what each returns."""
         items = []

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from core.plugins import build_registry
 from tests.support.factories import basic_document, make_merchant
-from tests.support.plugin_factory import install_plugin
+from tests.support.plugin_factory import install_plugin, manifest
 
 RECORDER = """
 from core.hookspecs import hookimpl
@@ -152,6 +152,25 @@ def register_migrations():
 
 
 @hookimpl
+def register_reports():
+    from sqlalchemy import func, select
+
+    from core.models import Member
+    from core.reports import Report, count, text
+
+    def rows(session, query):
+        CALLS.append(("report", query.merchant_id, query.params.get("label")))
+        members = session.scalar(select(func.count()).select_from(Member)
+                                 .where(Member.merchant_id == query.merchant_id))
+        yield {"label": query.params.get("label", "all"), "members": members}
+
+    return [Report("recorder_members", {"zh-CN": "会员数", "en": "Members"},
+                   [text("label", "标签", "Label"), count("members", "会员数", "Members")], rows,
+                   period=False, by_store=False,
+                   parameters={"label": {"type": "string", "maxLength": 10}})]
+
+
+@hookimpl
 def register_jobs():
     from core.jobs import Job
 
@@ -201,7 +220,10 @@ def recorder(tmp_path, monkeypatch):
     site = tmp_path / "site"
     site.mkdir()
     monkeypatch.syspath_prepend(str(site))
-    install_plugin(site, "recorder", code=RECORDER, files={"migrations/r001_recorder_notes.py": MIGRATION})
+    reports = [{"id": "recorder_members", "title": {"zh-CN": "会员统计", "en": "Member count"},
+                "description": {"zh-CN": "会员人数", "en": "How many members"}}]
+    install_plugin(site, "recorder", code=RECORDER, manifest_doc=manifest("recorder", reports=reports),
+                   files={"migrations/r001_recorder_notes.py": MIGRATION})
     registry = build_registry()
     assert "recorder" in registry.plugins, registry.refused
     module = registry.plugins["recorder"].module
@@ -396,6 +418,27 @@ def test_hook_register_migrations_creates_the_plugin_tables(recorder, tmp_path):
     upgrade(engine, registry=registry)
     assert {"recorder_notes", "members"} <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_hook_register_reports_serves_a_plugin_report_to_merchants_that_enabled_it(recorder_app):
+    app, calls = recorder_app
+    hk = app.extensions["huika"]
+    on = make_merchant(hk, "报表插件店", enabled_document())
+    off = make_merchant(hk, "无报表插件店", basic_document())
+    client = app.test_client()
+    listed = client.get("/api/v1/reports", headers=on.headers()).json["reports"]
+    entry = next(r for r in listed if r["id"] == "recorder_members")
+    assert entry["plugin"] == "recorder" and entry["title"]["zh-CN"] == "会员统计"  # the manifest's title
+    assert entry["parameters"]["properties"] == {"label": {"type": "string", "maxLength": 10}}
+    answer = client.get("/api/v1/reports/recorder_members?label=vip", headers=on.headers())
+    assert answer.status_code == 200, answer.json
+    assert answer.json["rows"] == [{"label": "vip", "members": 0}]
+    assert ("report", on.id, "vip") in calls
+    too_long = client.get("/api/v1/reports/recorder_members?label=" + "x" * 11, headers=on.headers())
+    assert too_long.status_code == 422 and too_long.json["error"]["details"][0]["pointer"] == "/label"
+    assert "recorder_members" not in [r["id"] for r in
+                                      client.get("/api/v1/reports", headers=off.headers()).json["reports"]]
+    assert client.get("/api/v1/reports/recorder_members", headers=off.headers()).status_code == 404
 
 
 def test_hook_register_jobs_runs_once_per_day_for_enabled_merchants(recorder_app):

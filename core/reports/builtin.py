@@ -1,0 +1,10 @@
+"""The core's own reports, gathered for the built-in ``register_reports`` hook."""
+from __future__ import annotations
+
+from .types import Report
+
+
+def core_reports() -> list[Report]:
+    from . import tier_distribution
+
+    return [tier_distribution.REPORT]
