@@ -1,6 +1,8 @@
 """A prepared report (run.py) as an HTTP answer: a JSON page, or a file sent from disk."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import send_file
 
 from core import audit
@@ -23,9 +25,15 @@ def json_page(session, prepared: Prepared, *, sort: str | None, offset: int, lim
                    limit=min(limit, MAX_LIMIT))
     return {"report": report.id, "title": report.title, "plugin": report.plugin,
             "columns": [column.describe() for column in report.columns],
-            "parameters": query_json(prepared), "rows": page.rows, "totals": page.totals,
+            "parameters": query_json(prepared), "rows": [_json_row(row) for row in page.rows],
+            "totals": page.totals,
             "total_rows": page.total_rows, "offset": page.offset, "limit": page.limit,
             "sort": page.sort}
+
+
+def _json_row(row: dict) -> dict:
+    """Dates as YYYY-MM-DD (Flask would write an HTTP date)."""
+    return {key: value.isoformat() if isinstance(value, date) else value for key, value in row.items()}
 
 
 def query_json(prepared: Prepared) -> dict:
