@@ -54,7 +54,12 @@ def make_engine(url: str, **kwargs) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     kwargs.setdefault("isolation_level", "READ COMMITTED")
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    # Several rows of one INSERT (a checkout's entries, lines, lot movements) as one
+    # multi-row INSERT, as psycopg2's dialect does, instead of one execution per row in a
+    # pipeline: a third of a checkout's executions on the server, and less client CPU.
+    engine.dialect.use_insertmanyvalues_wo_returning = True
+    return engine
 
 
 def sqlite_file(engine: Engine) -> str | None:
