@@ -1,4 +1,5 @@
-"""A demo merchant to look around with (``huika demo``): stores, staff, tiers, members, cards."""
+"""A demo merchant to look around with (``huika demo``): stores, staff, tiers, members, cards
+and two months of sales (core.demo_sales)."""
 from __future__ import annotations
 
 import random
@@ -7,7 +8,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import cards, config_versions, members, pins, tenancy
+from . import cards, config_versions, demo_sales, members, pins, tenancy
+from .clock import now_utc
 from .models import Card, Merchant
 from .plugins import PluginRegistry
 from .weak_pins import random_pin
@@ -124,4 +126,10 @@ def _create(session: Session, registry: PluginRegistry, member_count: int,
             "tier": tiers[min(len(tiers) - 1, int(rng.triangular(0, len(tiers), 1)))],
             "member_id": member.id,
         }, store_id=member.registered_store_id)  # its PIN: set by load_demo, printed
+    session.flush()
+    now = now_utc()
+    demo_sales.backdate_members(session, merchant.id, now, rng)
+    cashier = tenancy.find_staff(session, merchant.id, "cashier")
+    demo_sales.sales_history(session, config, merchant.id, [main_store.id, second.id], cashier.id,
+                             now, rng)
     return merchant
