@@ -66,7 +66,7 @@ def page_of(report: Report, rows: Iterable[dict], *, sort: str | None, offset: i
         # Ties keep the report's own order (the row's position); missing values sort last.
         def order(item):
             position, row = item
-            value = row.get(key)
+            value = _comparable(row.get(key))
             return (value is None, _negate(value) if descending else value, position)
 
         best = heapq.nsmallest(offset + limit, enumerate(totalled()),
@@ -74,6 +74,13 @@ def page_of(report: Report, rows: Iterable[dict], *, sort: str | None, offset: i
         kept = [row for _, row in best[offset:]]
     return Page(rows=kept, total_rows=counted, totals=totals, offset=offset, limit=limit,
                 sort=sort or None)
+
+
+def _comparable(value):
+    """A text cell in both languages ({"zh-CN", "en"}) sorts by its Chinese text."""
+    if isinstance(value, dict):
+        return str(value.get("zh-CN") or value.get("en") or "")
+    return value
 
 
 class _Reversed:

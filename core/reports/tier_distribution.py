@@ -35,7 +35,7 @@ def rows(session: Session, query: ReportQuery):
         listed.append((None, "", "无等级", "No tier", 1000))
     for tier_id, key, name_zh, name_en, discount in listed:
         cards, members, net = figures.get(tier_id, (0, 0, 0))
-        yield {"tier": key, "tier_name": name_zh, "tier_name_en": name_en,
+        yield {"tier": key, "tier_name": {"zh-CN": name_zh, "en": name_en},
                "discount_permille": discount, "cards": cards, "members": members,
                "members_share_permille": members * 1000 // all_members if all_members else 0,
                "spend_fen": net, "spend_per_member_fen": net // members if members else 0}

@@ -8,7 +8,8 @@ from typing import Any, Callable, Iterable
 from sqlalchemy.orm import Session
 
 # fen: integer money in fen (¥ in Excel); count: an integer; date: "YYYY-MM-DD";
-# text: a string; permille: an integer in ‰ (880 = 88 %, shown as 8.8折 on a price).
+# text: a string, or {"zh-CN": …, "en": …} shown in the reader's language (a tier's name);
+# permille: an integer in ‰ (880 = 88 %, shown as 8.8折 on a price).
 COLUMN_TYPES = ("fen", "count", "date", "text", "permille")
 
 

@@ -114,6 +114,12 @@ def test_csv_export_is_utf8_with_a_bom_and_exact_yuan(client, sales):
     assert rows[0][:2] == ["Tier key", "Tier"]
     spend = rows[0].index("Spend in period")
     assert {row[0]: row[spend] for row in rows[1:]} == {"regular": "123.45", "gold": "88.00"}
+    assert {row[0]: row[1] for row in rows[1:]} == {"regular": "Regular", "gold": "Gold"}  # lang=en
+
+
+def test_a_text_cell_in_both_languages_sorts_by_its_chinese(client, sales):
+    page = client.get("/api/v1/reports/tier_distribution?sort=-tier_name", headers=sales.headers()).json
+    assert [row["tier_name"]["zh-CN"] for row in page["rows"]] == ["金卡", "普通"]
 
 
 @pytest.mark.parametrize("query, pointer", [

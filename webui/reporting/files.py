@@ -88,7 +88,7 @@ def write_xlsx(target: str, report: Report, rows: Iterable[dict], *, lang: str,
             row_number = 1
         for index, column in enumerate(columns):
             value = row.get(column.key)
-            _write_cell(sheet, row_number, index, column, value, formats)
+            _write_cell(sheet, row_number, index, column, value, formats, lang)
             if column.key in totals and isinstance(value, int):
                 totals[column.key] += value
         written += 1
@@ -112,7 +112,14 @@ def write_xlsx(target: str, report: Report, rows: Iterable[dict], *, lang: str,
     return written
 
 
-def _write_cell(sheet, row: int, col: int, column: Column, value, formats) -> None:
+def cell_text(value, lang: str) -> str:
+    """A text cell as the reader reads it: a {"zh-CN", "en"} value in their language."""
+    if isinstance(value, dict):
+        return title_of(value, lang)
+    return str(value)
+
+
+def _write_cell(sheet, row: int, col: int, column: Column, value, formats, lang: str) -> None:
     if value is None or value == "":
         return
     kind = column.type
@@ -129,7 +136,7 @@ def _write_cell(sheet, row: int, col: int, column: Column, value, formats) -> No
         else:
             sheet.write_string(row, col, str(value))
     else:
-        sheet.write_string(row, col, str(value)[:32767])
+        sheet.write_string(row, col, cell_text(value, lang)[:32767])
 
 
 def _date_or_none(value) -> date | None:
@@ -157,12 +164,12 @@ def write_csv(target: IO[str], report: Report, rows: Iterable[dict], *, lang: st
     writer.writerow([title_of(column.title, lang) for column in report.columns])
     written = 0
     for row in rows:
-        writer.writerow([_csv_cell(column, row.get(column.key)) for column in report.columns])
+        writer.writerow([_csv_cell(column, row.get(column.key), lang) for column in report.columns])
         written += 1
     return written
 
 
-def _csv_cell(column: Column, value) -> str:
+def _csv_cell(column: Column, value, lang: str) -> str:
     if value is None:
         return ""
     if column.type == "fen" and isinstance(value, int):
@@ -171,7 +178,7 @@ def _csv_cell(column: Column, value) -> str:
         return permille_text(value)
     if isinstance(value, (int, date)):
         return str(value)
-    text = str(value)
+    text = cell_text(value, lang)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
