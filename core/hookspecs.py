@@ -108,3 +108,8 @@ def benefit_kinds():
 @hookspec(firstresult=True)
 def grant_benefit(session, card, benefit, config, now, store_id, staff_id):
     """Give ``card`` a benefit whose kind this plugin owns; return a receipt dict, or None if not ours."""
+
+
+@hookspec
+def member_projection(session, card, config, now, pace):
+    """Return a list of P6 projection lines (dicts with a "kind") for ``card``, given its core.projection.SpendPace or None."""
