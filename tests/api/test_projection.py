@@ -109,3 +109,15 @@ def test_errors_and_unusable_cards(shop, clock):
     assert answer["lines"] == [] and answer["pace"] is None
     unauthenticated = shop.client.get(f"/api/v1/cards/{card}/projection")
     assert unauthenticated.status_code == 401
+
+
+def test_a_condition_met_before_it_was_published_applies_from_the_next_purchase(shop, clock):
+    card = shop.card()
+    shop.checkout(card, [{"sku": "A", "unit_price_fen": 60000}])
+    lowered = [dict(tier) for tier in TIERS]
+    lowered[1] = {**lowered[1], "upgrade": [{"kind": "cumulative_spend", "amount_fen": 50000,
+                                             "period_days": 365}]}
+    shop.publish(basic_document(tiers=lowered))
+    assert tier_lines(projection(shop, card))[0]["spend_fen"] == 0
+    shop.checkout(card, [{"sku": "B", "unit_price_fen": 100}])
+    assert projection(shop, card)["tier"] == "silver"

@@ -87,3 +87,22 @@ def test_member_page_and_portal_show_the_projection(client, shop):
         session[SESSION_KEY] = {"member_id": member_id, "merchant_id": shop.id}
     portal = text(client.get(f"/m/{shop.id}/me"))
     assert "再消费 ¥912.00 即可升级为金卡" in portal and "到 2026-12-31 将有 122 积分" in portal
+
+
+@pytest.mark.parametrize("lang, texts", [
+    ("en", ["Silver reached: it applies from the next purchase.",
+            "One purchase of ¥3,000.00 or more moves you up to Silver.", "12.5% off", "free"]),
+    ("zh_CN", ["已达到银卡条件，下次消费起生效。", "单笔消费满 ¥3,000.00 即可升级为银卡。", "8.75折", "免费"]),
+])
+def test_tier_sentences_and_rates_in_both_languages(app, lang, texts):
+    from types import SimpleNamespace
+
+    from webui.cashier.projection import projection_texts, rate_text
+
+    config = SimpleNamespace(tiers=[{"key": "silver", "name": {"zh-CN": "银卡", "en": "Silver"}}])
+    lines = [{"kind": "tier", "tier": "silver", "condition": "cumulative_spend", "spend_fen": 0},
+             {"kind": "tier", "tier": "silver", "condition": "single_purchase", "spend_fen": 300000},
+             {"kind": "a_plugin_of_its_own", "spend_fen": 1}]  # unknown kinds stay off the page
+    with app.test_request_context(f"/?lang={lang}"):
+        assert projection_texts({"lines": lines}, config) + [rate_text(875), rate_text(0)] == texts
+        assert rate_text(None) == rate_text(1000) == ""
