@@ -113,3 +113,8 @@ def grant_benefit(session, card, benefit, config, now, store_id, staff_id):
 @hookspec
 def register_reports():
     """Return a list of core.reports.Report this plugin computes (each declared in its manifest's ``reports``)."""
+
+
+@hookspec
+def member_projection(session, card, config, now, pace):
+    """Return a list of P6 projection lines (dicts with a "kind") for ``card``, given its core.projection.SpendPace or None."""

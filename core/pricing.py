@@ -26,3 +26,18 @@ def proportional_share(total: int, part: int, whole: int) -> int:
     if whole == 0:
         return 0
     return total * part // whole
+
+
+def paid_share_permille(paid_fen: int, list_fen: int) -> int | None:
+    """The share of the list price paid, as a receipt states it: per-mille rounded half up to
+    one decimal of 折 (a multiple of 10‰), from integer fen. None when nothing was taken off.
+
+    8800 of 10000 -> 880 (8.8折); 8850 of 10000 -> 890 (8.85 rounds up to 8.9折). Any real
+    discount shows, however small: 9990 of 10000 is 990 (9.9折), never 1000 (10折); 0 is free.
+    """
+    if list_fen <= 0 or paid_fen >= list_fen:
+        return None
+    if paid_fen <= 0:
+        return 0
+    percent = round_half_up_div(paid_fen * 100, list_fen)
+    return min(max(percent, 1), 99) * 10

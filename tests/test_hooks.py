@@ -192,6 +192,13 @@ def register_commands(cli):
     @cli.command(name="recorder-hello")
     def hello():
         click.echo("recorder says hello")
+
+
+@hookimpl
+def member_projection(session, card, config, now, pace):
+    weekly = pace.weekly_fen if pace else None
+    return [{"kind": "stamps", "plugin": "recorder", "card": card.number, "weekly_fen": weekly,
+             "spend_fen": 0, "year": now.year}]
 """
 
 
@@ -561,3 +568,24 @@ def test_hook_grant_benefit_posts_for_the_owning_plugin(recorder_app):
         assert invalid.value.code == "benefit_invalid"
         assert invalid.value.details[0]["pointer"] == "/benefit/stamps"
         assert card_balances(session, card.id)["stamps"] == 4
+
+
+def test_hook_member_projection_adds_lines_after_the_core_tier_lines(recorder_app):
+    app, _calls = recorder_app
+    hk = app.extensions["huika"]
+    tiers = [{"key": "silver", "name": {"zh-CN": "银卡", "en": "Silver"}, "rank": 1},
+             {"key": "gold", "name": {"zh-CN": "金卡", "en": "Gold"}, "rank": 2,
+              "upgrade": [{"kind": "single_purchase", "amount_fen": 50000}]}]
+    on = make_merchant(hk, "预测店", enabled_document(tiers=tiers))
+    off = make_merchant(hk, "无预测店", basic_document(tiers=tiers))
+    client = app.test_client()
+    card = _card(client, on)
+    client.post("/api/v1/checkout", json={"card_number": card, "lines": [{"sku": "TEA", "unit_price_fen": 700}],
+                                          "payments": [{"method": "cash", "amount_fen": 700}]},
+                headers={**on.headers(), **_key()})
+    lines = client.get(f"/api/v1/cards/{card}/projection", headers=on.headers()).json["lines"]
+    assert [line["kind"] for line in lines] == ["tier", "stamps"]
+    assert lines[1]["card"] == card and lines[1]["weekly_fen"] == 700  # one week: the sale itself
+    other = _card(client, off, phone="13800000010")
+    lines = client.get(f"/api/v1/cards/{other}/projection", headers=off.headers()).json["lines"]
+    assert [line["kind"] for line in lines] == ["tier"]  # not enabled: the plugin is not asked

@@ -6,6 +6,7 @@ This module is the plugin's hook surface; the behaviour lives next to it:
 - ``mall.py``     the points mall with stock (P4)
 - ``wheel.py``    the lucky wheel (P4); ``wheel.rng_factory`` is the injectable RNG
 - ``adjust.py``   manual adjustments by the owner, with a reason
+- ``projection.py`` P6: the next mall gift and points by year end (member_projection)
 - ``expiry.py``   ``expire_points(session, merchant_id, now)`` and ``expiring_soon`` (P7, R2)
 - ``api.py``      the API operations; ``models.py`` + ``migrations/`` the plugin's own tables
 
@@ -24,6 +25,7 @@ from .api import operations
 from .common import ASSET, PLUGIN_ID
 from .earning import earn, pay_with_points
 from .expiry import expire_points, expire_points_job, expiring_soon, notify_expiring_points_job
+from .projection import projection_lines
 
 __all__ = ["expire_points", "expiring_soon"]  # the job bodies, plain functions of ``now`` (P7, R2)
 
@@ -63,6 +65,12 @@ def validate_config(config, document):
 @hookimpl
 def member_summary(session, member, config):
     return {"points": member_balances(session, member.id, [ASSET])[ASSET]}
+
+
+@hookimpl
+def member_projection(session, card, config, now, pace):
+    """P6: the next mall gift, and points by year end at the member's pace."""
+    return projection_lines(session, card, config, now, pace)
 
 
 @hookimpl

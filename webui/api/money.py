@@ -14,9 +14,12 @@ from core.errors import NotFound
 from core.members import MAX_PAGE, MAX_PAGE_SIZE
 from core.models import Account, Checkout, Entry, LedgerTransaction
 from core.operations import ApiOperation, AuditSpec, OperationContext
+from core.pricing import paid_share_permille
 
+from ..screens import format_zhe
 from . import schemas
 from .operations import int_query
+from .projection import PROJECTION, projection
 
 LINE = {
     "type": "object",
@@ -58,20 +61,32 @@ BASKET = {
 CHECKOUT_INPUT = {**BASKET, "required": ["lines", "payments"],
                   "properties": {**BASKET["properties"],
                                  "payments": {"type": "array", "minItems": 1, "items": PAYMENT}}}
+DISCOUNT_RATE = {
+    "discount_permille": {"type": ["integer", "null"], "minimum": 0, "maximum": 990,
+                          "description": "share of the list price paid, per-mille rounded half up "
+                                         "to one decimal of 折 (880 = 8.8折); null: no discount"},
+    "discount_zhe": {"type": ["string", "null"], "description": "the same as a merchant writes "
+                                                                "it: \"8.8折\", \"9折\""},
+}
+PRICED_LINE = {"type": "object", "required": ["line_no", "list_fen", "paid_fen"],
+               "properties": {"line_no": {"type": "integer"}, "list_fen": {"type": "integer"},
+                              "paid_fen": {"type": "integer"}, **DISCOUNT_RATE}}
 QUOTE = {
     "type": "object",
     "required": ["lines", "list_total_fen", "due_fen", "earn", "walk_in"],
     "properties": {"card_number": schemas.NULLABLE_STRING, "member_id": schemas.NULLABLE_INT,
                    "tier": schemas.NULLABLE_STRING, "walk_in": {"type": "boolean"},
-                   "lines": {"type": "array"}, "list_total_fen": {"type": "integer"},
+                   "lines": {"type": "array", "items": PRICED_LINE},
+                   "list_total_fen": {"type": "integer"},
                    "due_fen": {"type": "integer"}, "discount_fen": {"type": "integer"},
-                   "earn": {"type": "array"}},
+                   **DISCOUNT_RATE, "earn": {"type": "array"}},
 }
 RECEIPT = {
     "type": "object",
     "required": ["checkout_id", "lines", "due_fen", "payments", "earned", "balances"],
-    "properties": {"checkout_id": {"type": "integer"}, "lines": {"type": "array"},
-                   "due_fen": {"type": "integer"}, "payments": {"type": "array"},
+    "properties": {"checkout_id": {"type": "integer"},
+                   "lines": {"type": "array", "items": PRICED_LINE},
+                   "due_fen": {"type": "integer"}, **DISCOUNT_RATE, "payments": {"type": "array"},
                    "earned": {"type": "array"}, "balances": {"type": "object"},
                    "returns": {"type": "array"}},
 }
@@ -87,6 +102,20 @@ HISTORY = schemas.page_of({"type": "object", "required": ["transaction_id", "typ
                                           "memo": {"type": "object"}}})
 
 
+def discount_rate(paid_fen: int, list_fen: int) -> dict:
+    """The receipt's 折 (item 8): ``discount_permille`` and its text, both None without discount."""
+    permille = paid_share_permille(paid_fen, list_fen)
+    return {"discount_permille": permille,
+            "discount_zhe": None if permille is None else format_zhe(permille)}
+
+
+def with_discount_rates(answer: dict) -> dict:
+    """A quote or receipt with the rate paid beside each amount: the whole basket and each line."""
+    return {**answer, **discount_rate(answer["due_fen"], answer["list_total_fen"]),
+            "lines": [{**line, **discount_rate(line["paid_fen"], line["list_fen"])}
+                      for line in answer["lines"]]}
+
+
 def card_of(context: OperationContext):
     from core.cards import get_card
 
@@ -97,7 +126,7 @@ def quote(context: OperationContext) -> dict:
     state = checkout_service.build(context.session, context.config, context.merchant_id,
                                    context.body, store_id=context.store_id,
                                    staff_id=context.staff_id, now=context.now)
-    return checkout_service.quote(state)
+    return with_discount_rates(checkout_service.quote(state))
 
 
 def checkout(context: OperationContext) -> dict:
@@ -105,7 +134,7 @@ def checkout(context: OperationContext) -> dict:
                                    context.body, store_id=context.store_id,
                                    staff_id=context.staff_id, now=context.now)
     record = checkout_service.commit(state, context.body.get("payments"))
-    return checkout_service.receipt_of(record)
+    return with_discount_rates(checkout_service.receipt_of(record))
 
 
 def get_checkout(context: OperationContext) -> dict:
@@ -115,7 +144,8 @@ def get_checkout(context: OperationContext) -> dict:
         raise NotFound(f"checkout {context.params['checkout_id']} does not exist")
     from core.returns import returns_of
 
-    return {**checkout_service.receipt_of(record), "returns": returns_of(context.session, record)}
+    return {**with_discount_rates(checkout_service.receipt_of(record)),
+            "returns": returns_of(context.session, record)}
 
 
 def balances(context: OperationContext) -> dict:
@@ -245,6 +275,9 @@ CORE_OPERATIONS = [
                  query=[("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "page number"),
                         ("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "page size")],
                  read_only=True),
+    ApiOperation("/cards/<card_number>/projection", "GET", "getCardProjection",
+                 "What the member reaches by spending more (P6)", projection, tag="cards",
+                 response_schema=PROJECTION, errors=CARD_404, read_only=True),
     ApiOperation("/checkouts/<int:checkout_id>/returns", "POST", "returnCheckout",
                  "Return lines of a checkout", return_checkout, tag="checkout", status=201,
                  request_schema=RETURN_INPUT, response_schema=RETURN, idempotent=True,

@@ -11,6 +11,7 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from core import clock
 from core.config_versions import published_config
 from core.errors import HuikaError, NotFound
 from core.models import Card, Checkout, Merchant, Staff
@@ -21,6 +22,7 @@ from ..i18n import label
 from .blueprint import STAFF_ROLES, bp
 from .forms import KeyOnlyForm
 from .ops import KEY_PATTERN, asset_info, balance_rows, error_messages, new_key, run, status_of
+from .projection import card_projection_texts, rate_text
 
 # -- receipts ----------------------------------------------------------------------------
 
@@ -49,7 +51,9 @@ def _receipt(checkout_id: int) -> dict:
         for line in entry.get("lines", []):
             returned[line["line_no"]] = returned.get(line["line_no"], 0) + line["quantity"]
     receipt["lines"] = [{**line, "discount_fen": line["list_fen"] - line["paid_fen"],
+                         "rate": rate_text(line.get("discount_permille")),
                          "returned": returned.get(line["line_no"], 0)} for line in receipt["lines"]]
+    receipt["rate"] = rate_text(receipt.get("discount_permille"))
     receipt["payment_rows"] = [{**p, "title": payment_title(p)} for p in receipt["payments"]]
     receipt["signature"] = any(p.get("signature_required") or p.get("method") == "stored_value"
                                for p in receipt["payments"])
@@ -72,12 +76,17 @@ def receipt(checkout_id: int):
         served_by = session.scalar(
             select(Staff.display_name).join(Checkout, Checkout.staff_id == Staff.id)
             .where(Checkout.id == checkout_id, Checkout.merchant_id == staff.merchant_id))
-        member_id = None
+        member_id, projection = None, []
         if data.get("card_number"):
-            member_id = session.scalar(select(Card.member_id).where(
+            card = session.scalar(select(Card).where(
                 Card.merchant_id == staff.merchant_id, Card.number == data["card_number"]))
+            if card is not None:
+                member_id = card.member_id
+                # P6 as of now: printed with the sale, it is what this sale left to reach.
+                projection = card_projection_texts(session, card, config, clock.now_utc())
     return render_template("cashier/receipt.html", receipt=data, merchant_name=merchant,
-                           member_id=member_id, tier_names=tier_names, served_by=served_by)
+                           member_id=member_id, tier_names=tier_names, served_by=served_by,
+                           projection=projection)
 
 
 # -- returns -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core import cards as card_service
+from core import clock
 from core import members as member_service
 from core import pins
 from core.cards import CARD_NUMBER_PATTERN
@@ -39,6 +40,7 @@ from .forms import (
     normalise_swipe,
 )
 from .pins import can_manage_pins, pin_view
+from .projection import card_projection_texts
 from .ops import (
     KEY_PATTERN,
     balance_rows,
@@ -152,6 +154,8 @@ def _member_page(member_id: int, *, error: dict | None = None, status: int = 200
                 "pin": pin_view(card),
                 "balances": balance_rows(card_balances(session, card.id)),
                 "lots": [lot for lot in open_lots(session, card.id) if lot["expires_on"]],
+                "projection": card_projection_texts(session, card, config, clock.now_utc())
+                if card.status == "active" else [],
             })
         profile = {"id": member.id, "name": member.name, "phone": member.phone,
                    "gender": member.gender, "birthday": member.birthday,

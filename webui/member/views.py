@@ -16,6 +16,7 @@ from sqlalchemy import select
 from wtforms import HiddenField, StringField
 from wtforms.validators import InputRequired, Regexp
 
+from core import clock
 from core import members as member_service
 from core.clock import now_utc
 from core.config_versions import published_config
@@ -28,6 +29,7 @@ from core.models import Card, Member, Merchant
 from ..api.money import history as card_history
 from ..cashier.forms import apply_member_problems, member_document, member_form
 from ..cashier.ops import asset_info, balance_rows, history_rows
+from ..cashier.projection import card_projection_texts
 from ..extension import huika
 from ..i18n import label
 from ..throttle import refused_page_for
@@ -289,7 +291,8 @@ def _card_view(db_session, config, card: Card) -> dict:
                              "pending_fen": balances.get("stored_value_pending", 0)}
             if any(a.startswith("stored_value_") for a in balances) else None,
             "packages": packages, "expiring": expiring,
-            "balance_rows": balance_rows(balances)}
+            "balance_rows": balance_rows(balances),
+            "projection": card_projection_texts(db_session, card, config, clock.now_utc())}
 
 
 @bp.get("/<int:merchant_id>/me")
