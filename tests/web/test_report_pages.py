@@ -47,7 +47,7 @@ def register_reports():
         kinds = ("tea", "coffee")
         for i in range(query.params.get("rows", 120)):
             kind = kinds[i % 2]
-            if query.params.get("kind") not in (None, kind):
+            if query.params.get("kind") not in (None, kind) or (query.params.get("even") and i % 2):
                 continue
             yield {"day": (query.start + timedelta(days=i % 7)).isoformat(), "label": f"第{i:03d}行",
                    "kind": kind, "store": str(query.store_id) if query.store_id else "all",
@@ -65,7 +65,8 @@ def register_reports():
                                 "x-enum-labels": {"tea": {"zh-CN": "茶", "en": "Tea"},
                                                   "coffee": {"zh-CN": "咖啡", "en": "Coffee"}}},
                        "rows": {"type": "integer", "minimum": 0, "maximum": 500, "default": 120,
-                                "x-label": {"zh-CN": "行数", "en": "Rows"}}})]
+                                "x-label": {"zh-CN": "行数", "en": "Rows"}},
+                       "even": {"type": "boolean", "x-label": {"zh-CN": "只看双数行", "en": "Even rows only"}}})]
 """
 SHELF_ROWS = 120
 SHELF_TOTAL_FEN = sum(100000 + i * 101 for i in range(SHELF_ROWS))
@@ -262,6 +263,9 @@ def test_the_form_is_drawn_from_the_parameters_and_a_manager_sees_their_store(sh
     assert re.findall(r'value="([^"]*)"', stores) == ["", *map(str, shelf_shop.store_ids)] and "全部门店" in stores
     assert {row[3] for row in table_rows(owner.get(f"/editor/reports/shelf_sales?store={shelf_shop.store_ids[1]}"))} \
         == {str(shelf_shop.store_ids[1])}
+    even = owner.get("/editor/reports/shelf_sales?even=true")
+    assert '<option value="true" selected>是</option>' in even.get_data(as_text=True)
+    assert "共 60 条" in page_text(even) and "even=true" in link(even, "导出 Excel")
     for label in ("今天", "昨天", "本周", "本月", "上月", "近30天"):
         assert label in html.unescape(text)
     today = local_date(now_utc())
@@ -289,6 +293,7 @@ def test_the_form_is_drawn_from_the_parameters_and_a_manager_sees_their_store(sh
     ("rows=501", "行数：请输入 0 到 500 之间的整数"),
     ("rows=abc", "行数：请输入 0 到 500 之间的整数"),
     ("store=abc", "请选择您的门店"),
+    ("even=maybe", "只看双数行：请从选项中选择"),
     ("store=99999", "请选择您的门店"),
 ])
 def test_bad_filters_are_told_in_chinese_and_nothing_runs(shelf_app, shelf_shop, query, message):

@@ -105,16 +105,18 @@ def _own_field(name: str, schema: dict, value: str | None) -> FilterField:
     help_text = label(schema.get("x-help") or schema.get("description") or "")
     shown = "" if value is None else value
     if value is None and "default" in schema:
-        shown = _default_text(schema["default"])
+        shown = query_text(schema["default"])
     if "enum" in schema:
         names = schema.get("x-enum-labels") or {}
         options = [("", _("Any"))] if "default" not in schema else []
-        options += [(_default_text(choice), label(names.get(str(choice), str(choice))))
+        options += [(query_text(choice), label(names.get(str(choice), str(choice))))
                     for choice in schema["enum"]]
         return FilterField(name, "select", text, shown, options, help=help_text)
     if schema.get("type") == "boolean":
         options = ([("", _("Any"))] if "default" not in schema else []) + [("true", _("yes")), ("false", _("no"))]
         return FilterField(name, "select", text, shown, options, help=help_text)
+    if schema.get("format") == "date":
+        return FilterField(name, "date", text, shown, help=help_text)
     if schema.get("type") == "integer":
         return FilterField(name, "number", text, shown, minimum=schema.get("minimum"),
                            maximum=schema.get("maximum"), help=help_text)
@@ -122,7 +124,10 @@ def _own_field(name: str, schema: dict, value: str | None) -> FilterField:
                        help=help_text)
 
 
-def _default_text(value) -> str:
+def query_text(value) -> str:
+    """A parameter's value as the query string (and the form) writes it."""
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

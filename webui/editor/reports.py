@@ -90,7 +90,7 @@ def report_page(report_id: str):
             result = page_of(report, prepared.rows(session), sort=sort,
                              offset=(number - 1) * table.PAGE_SIZE, limit=table.PAGE_SIZE)
             shown = {**values, **respond.query_json(prepared)}
-            values = {name: "" if value is None else str(value) for name, value in shown.items()
+            values = {name: filters.query_text(value) for name, value in shown.items()
                       if name in filters.filter_names(report)}
     context = _page_context(report, values, sort, stores, all_stores)
     if result is not None:
