@@ -124,7 +124,8 @@ def _page_context(report: Report, values: dict, sort: str | None, stores, all_st
     }
 
 
-@bp.get("/reports/<report_id>.<any(xlsx, csv):file_format>")
+@bp.get("/reports/<report_id>.xlsx", defaults={"file_format": "xlsx"})
+@bp.get("/reports/<report_id>.csv", defaults={"file_format": "csv"})
 @editor_required
 def report_file(report_id: str, file_format: str):
     """The whole report as a file with the page's filters, audited as an export."""
