@@ -126,15 +126,18 @@ def page_text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
+def cells(row_html: str) -> list[str]:
+    return [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row_html, re.S)]
+
+
 def table_rows(response) -> list[list[str]]:
     body = re.search(r"<tbody>(.*?)</tbody>", response.get_data(as_text=True), re.S).group(1)
-    return [[html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    return [cells(row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
 
 
 def totals(response) -> list[str]:
-    row = re.search(r'<tr class="report-totals">(.*?)</tr>', response.get_data(as_text=True), re.S).group(1)
-    return [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    return cells(re.search(r'<tr class="report-totals">(.*?)</tr>', response.get_data(as_text=True), re.S).group(1))
 
 
 def link(response, text: str) -> str:
@@ -180,6 +183,8 @@ def test_cashiers_get_a_chinese_403_page_and_strangers_the_sign_in(shelf_app, sh
                 "/editor/reports/tier_distribution.csv"):
         answer = cashier.get(url)
         assert answer.status_code == 403 and "店主" in page_text(answer), url
+    manager = signed_in(shelf_app, "manager").get("/editor/audit")  # an owner-only page
+    assert manager.status_code == 403 and "无权访问" in page_text(manager)
     stranger = shelf_app.test_client().get("/editor/reports/shelf_sales")
     assert stranger.status_code == 302 and "/login" in stranger.headers["Location"]
 
@@ -187,7 +192,8 @@ def test_cashiers_get_a_chinese_403_page_and_strangers_the_sign_in(shelf_app, sh
 def test_an_unknown_or_disabled_report_is_a_404(app, hk):
     make_merchant(hk, SHOP, basic_document())
     owner = signed_in(app, "owner")
-    assert owner.get("/editor/reports/nope").status_code == 404
+    missing = owner.get("/editor/reports/nope")
+    assert missing.status_code == 404 and "页面不存在" in page_text(missing)
     assert owner.get("/editor/reports/points_liability").status_code == 404  # points not enabled
     assert owner.get("/editor/reports/" + "x" * 3000 + ".xlsx").status_code == 404
 

@@ -24,4 +24,10 @@ def editor_helpers() -> dict:
 @bp.errorhandler(403)
 def not_for_this_role(_error):
     """A signed-in user whose role may not open an editor page: said in their language."""
-    return render_template("editor/forbidden.html"), 403
+    return render_template("editor/refused.html", refusal="forbidden"), 403
+
+
+@bp.errorhandler(404)
+def not_here(_error):
+    """A stale link (a report of a plugin since disabled, a removed field): said in their language."""
+    return render_template("editor/refused.html", refusal="not_found"), 404

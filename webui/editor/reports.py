@@ -72,7 +72,6 @@ def _find(session, viewer: Viewer, report_id: str) -> Report:
 @editor_required
 def report_page(report_id: str):
     viewer = _viewer()
-    values = {}
     with huika().db.read() as session:
         report = _find(session, viewer, report_id)
         values = filters.submitted(report, request.args)
