@@ -6,9 +6,11 @@ and stores here. Pages work without JavaScript; ``static/editor.js`` adds drag-a
 """
 from __future__ import annotations
 
+from flask import render_template
+
 from .blueprint import bp
 
-from . import audit, fields, layouts, plugins, staff, tiers, views  # noqa: E402,F401  (routes)
+from . import audit, fields, layouts, plugins, reports, staff, tiers, views  # noqa: E402,F401  (routes)
 from .common import plugin_title, template_title  # noqa: E402
 from ..screens import format_yuan, format_zhe  # noqa: E402
 
@@ -17,3 +19,15 @@ from ..screens import format_yuan, format_zhe  # noqa: E402
 def editor_helpers() -> dict:
     return {"format_yuan": format_yuan, "format_zhe": format_zhe, "plugin_title": plugin_title,
             "template_title": template_title}
+
+
+@bp.errorhandler(403)
+def not_for_this_role(_error):
+    """A signed-in user whose role may not open an editor page: said in their language."""
+    return render_template("editor/refused.html", refusal="forbidden"), 403
+
+
+@bp.errorhandler(404)
+def not_here(_error):
+    """A stale link (a report of a plugin since disabled, a removed field): said in their language."""
+    return render_template("editor/refused.html", refusal="not_found"), 404
