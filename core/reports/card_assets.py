@@ -30,7 +30,7 @@ def card_balances(session: Session, merchant_id: int, assets: tuple[str, ...],
         where.append(Card.issued_store_id == store_id)
     statement = (select(Card.id, Card.number, Card.status, Member.name, Tier.key,
                         Tier.name_zh, Store.id, Store.name, Account.asset, Account.balance)
-                 .join(Card, Card.id == Account.card_id)
+                 .select_from(Account).join(Card, Card.id == Account.card_id)
                  .outerjoin(Member, Member.id == Card.member_id)
                  .outerjoin(Tier, Tier.id == Card.tier_id)
                  .outerjoin(Store, Store.id == Card.issued_store_id)
@@ -64,7 +64,7 @@ def open_lots_by_month(session: Session, merchant_id: int, asset: str,
     cards = Account.card_id if by_card else func.count(func.distinct(Account.card_id))
     groups = (year, month, Account.card_id) if by_card else (year, month)
     statement = (select(year, month, cards, func.sum(Lot.remaining), func.min(Lot.expires_on))
-                 .join(Account, Account.id == Lot.account_id)
+                 .select_from(Lot).join(Account, Account.id == Lot.account_id)
                  .join(Card, Card.id == Account.card_id).where(*where).group_by(*groups))
     return [(None if y is None else int(y), None if m is None else int(m), int(c), int(remaining), first)
             for y, m, c, remaining, first in session.execute(statement)]
