@@ -102,7 +102,7 @@ def card_movements(session: Session, merchant_id: int, assets: tuple[str, ...], 
                 yield current
             local = created_at.astimezone(MERCHANT_TZ)
             current = {"transaction_id": transaction_id, "created_at": created_at,
-                       "day": local.date(), "time": local.strftime("%Y-%m-%d %H:%M:%S"),
+                       "day": local.date().isoformat(), "time": local.strftime("%Y-%m-%d %H:%M:%S"),
                        "type": kind, "reverses_id": reverses_id, "card_id": card_id,
                        "card_number": number, "member_name": member or "", "staff_name": staff or "",
                        "store_name": store or "", **dict.fromkeys(assets, 0)}

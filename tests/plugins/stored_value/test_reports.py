@@ -98,6 +98,8 @@ def test_stored_value_detail_lists_every_movement_and_nets_to_the_liability(clie
     assert all(row["staff_name"] and row["store_name"] for row in rows)
     one_day = report_json(client, shop.headers(), "stored_value_detail", **{"from": "2026-11-03", "to": "2026-11-03"})
     assert [row["kind"] for row in one_day["rows"]] == ["moved", "moved", "payment"]
+    assert {row["day"] for row in one_day["rows"]} == {"2026-11-03"}  # the local day, as the API's dates
+    assert one_day["rows"][-1]["time"] == "2026-11-03 09:00:00"
 
 
 def test_stored_value_reports_as_excel_and_csv_match_the_json(client, history):

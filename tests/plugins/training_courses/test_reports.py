@@ -55,6 +55,7 @@ def test_income_consumption_and_sales_give_the_old_endpoints_rows(term):
     assert income["rows"] == old["items"]
     assert (income["totals"]["income_fen"], income["totals"]["breakage_fen"]) == (old["income_fen"], old["breakage_fen"])
     assert income["totals"]["income_fen"] == -term.account("course_income")
+    assert income["totals"]["breakage_fen"] == -term.account("course_breakage")
     consumption = report_json(term.client, term.headers(), "session_consumption", **PERIOD)
     old = term.get("/training/reports/consumption?from=2026-03-01&to=2026-04-30")
     assert [row["visit_id"] for row in consumption["rows"]] == [str(item["visit_id"]) for item in old["items"]]
