@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from core.config_versions import published_config
+from core.reports import ReportQuery
 from plugins.points import expire_points
+from plugins.points.reports import liability_rows
 from tests.support.report_client import report_csv, report_json, report_xlsx
 
 from .conftest import beijing, key
@@ -99,3 +102,21 @@ def test_points_reports_as_excel_and_csv_match_the_json(history):
     titles, rows = report_csv(shop.client, shop.headers(), "points_liability", by="member", lang="en")
     assert "Points outstanding" in titles
     assert sum(int(row["Points outstanding"]) for row in rows) == sum(shop.points(card) for card in history[1])
+
+
+def test_points_past_their_month_but_not_swept_yet_are_still_owed_and_marked_due(shop, clock):
+    card = shop.card()
+    shop.buy(card, 500)  # 2026-03-01: 50 points until 2027-12-31
+    with shop.hk.db.read() as session:
+        config = published_config(session, shop.id, shop.hk.plugins)
+        query = ReportQuery(merchant_id=shop.id, config=config, now=beijing("2028-01-01 00:05"),
+                            params={"by": "month"})
+        rows = list(liability_rows(session, query))
+    assert rows == [{"month": "2027-12", "state": "due", "cards": 1, "points": 50}]
+
+
+def test_a_bad_grouping_is_named_and_nothing_runs(shop):
+    answer = shop.client.get("/api/v1/reports/points_liability?by=year", headers=shop.headers())
+    assert answer.status_code == 422 and answer.json["error"]["details"][0]["pointer"] == "/by"
+    cashier = shop.client.get("/api/v1/reports/points_liability", headers=shop.headers("cashier"))
+    assert cashier.status_code == 403
