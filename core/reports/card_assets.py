@@ -50,24 +50,50 @@ def card_balances(session: Session, merchant_id: int, assets: tuple[str, ...],
         yield current
 
 
-def open_lots_by_month(session: Session, merchant_id: int, asset: str,
-                      store_id: int | None = None, *, by_card: bool = False) -> list[tuple]:
-    """What is left of ``asset``'s lots on cards, per expiry month: ``(year, month, cards,
-    remaining, first expiry)``, year and month None for lots that never expire; with
-    ``by_card`` the third item is the card's id instead of a count. The remaining amounts of a
-    card account's lots always sum to its balance (ledger.verify), so these sum to the ledger."""
-    year, month = func.extract("year", Lot.expires_on), func.extract("month", Lot.expires_on)
+def _lot_filters(merchant_id: int, asset: str, store_id: int | None) -> list:
     where = [Account.merchant_id == merchant_id, Account.owner == AccountOwner.CARD.value,
              Account.asset == asset, Lot.remaining > 0]
     if store_id is not None:
         where.append(Card.issued_store_id == store_id)
-    cards = Account.card_id if by_card else func.count(func.distinct(Account.card_id))
-    groups = (year, month, Account.card_id) if by_card else (year, month)
-    statement = (select(year, month, cards, func.sum(Lot.remaining), func.min(Lot.expires_on))
+    return where
+
+
+def _expiry_month():
+    return func.extract("year", Lot.expires_on), func.extract("month", Lot.expires_on)
+
+
+def open_lots_by_month(session: Session, merchant_id: int, asset: str,
+                       store_id: int | None = None) -> list[tuple]:
+    """What is left of ``asset``'s lots on cards, per expiry month, soonest first and lots that
+    never expire last: ``(year, month, cards, remaining, first expiry)``, year and month None
+    for the never-expiring. The remaining amounts of a card account's lots always sum to its
+    balance (ledger.verify), so these sum to the ledger."""
+    year, month = _expiry_month()
+    statement = (select(year, month, func.count(func.distinct(Account.card_id)), func.sum(Lot.remaining),
+                        func.min(Lot.expires_on))
                  .select_from(Lot).join(Account, Account.id == Lot.account_id)
-                 .join(Card, Card.id == Account.card_id).where(*where).group_by(*groups))
-    return [(None if y is None else int(y), None if m is None else int(m), int(c), int(remaining), first)
-            for y, m, c, remaining, first in session.execute(statement)]
+                 .join(Card, Card.id == Account.card_id).where(*_lot_filters(merchant_id, asset, store_id))
+                 .group_by(year, month).order_by(year.is_(None), year, month))
+    return [(None if y is None else int(y), None if m is None else int(m), int(cards), int(remaining), first)
+            for y, m, cards, remaining, first in session.execute(statement)]
+
+
+def open_lots_by_card_and_month(session: Session, merchant_id: int, asset: str,
+                                store_id: int | None = None) -> Iterator[tuple]:
+    """The same per card: ``(year, month, card number, card status, member name, remaining,
+    first expiry)`` by card number, then month (never-expiring last); streamed."""
+    year, month = _expiry_month()
+    statement = (select(year, month, Card.number, Card.status, Member.name, func.sum(Lot.remaining),
+                        func.min(Lot.expires_on))
+                 .select_from(Lot).join(Account, Account.id == Lot.account_id)
+                 .join(Card, Card.id == Account.card_id).outerjoin(Member, Member.id == Card.member_id)
+                 .where(*_lot_filters(merchant_id, asset, store_id))
+                 .group_by(Card.id, Card.number, Card.status, Member.name, year, month)
+                 .order_by(Card.number, Card.id, year.is_(None), year, month))
+    for y, m, number, status, member, remaining, first in session.execute(
+            statement.execution_options(yield_per=BATCH)):
+        yield (None if y is None else int(y), None if m is None else int(m), number, status, member or "",
+               int(remaining), first)
 
 
 def card_movements(session: Session, merchant_id: int, assets: tuple[str, ...], start: date,

@@ -15,8 +15,9 @@ def _abc_rows(session, query):
 
 def _log_rows(session, query):
     for item in follow_up_log(session, query.merchant_id, query.start, query.end):
+        source = item["source_checkout_id"]
         yield {**item, "id": str(item["id"]), "closed_at": item["closed_at"] or "",
-               "source_checkout_id": "" if item["source_checkout_id"] is None else str(item["source_checkout_id"])}
+               "source_checkout_id": "" if source is None else str(source)}
 
 
 ABC = Report(

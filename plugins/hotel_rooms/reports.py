@@ -22,7 +22,8 @@ def _room_type_name(room_type) -> str:
 
 def _liability_rows(session, query):
     for item in outstanding(session, query.merchant_id):
-        yield {**item, "room_type": item["room_type"] or "", "room_type_name": _room_type_name(item["room_type"]),
+        yield {**item, "room_type": item["room_type"] or "",
+               "room_type_name": _room_type_name(item["room_type"]),
                "value_fen": item["face_value_fen"] * item["vouchers"]}
 
 
@@ -33,8 +34,9 @@ def _redemption_rows(session, query):
         Staff.merchant_id == query.merchant_id, Staff.id.in_(staff_ids))).all()) if staff_ids else {}
     for item in items:
         used = datetime.fromisoformat(item["used_at"]).astimezone(MERCHANT_TZ)
-        yield {**item, "used_at": used.strftime("%Y-%m-%d %H:%M:%S"), "room_type": item["room_type"] or "",
-               "room_type_name": _room_type_name(item["room_type"]), "stay_date": item["stay_date"] or "",
+        yield {**item, "used_at": used.strftime("%Y-%m-%d %H:%M:%S"),
+               "room_type": item["room_type"] or "", "room_type_name": _room_type_name(item["room_type"]),
+               "stay_date": item["stay_date"] or "",
                "staff_name": names.get(item["staff_id"], "")}
 
 

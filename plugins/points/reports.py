@@ -7,12 +7,9 @@ so its net column over all time is the same figure. See docs/reports.md "Plugin 
 """
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from core.clock import local_date
-from core.models import Card, Member
 from core.reports import Report, count, date_column, text
-from core.reports.card_assets import card_movements, open_lots_by_month
+from core.reports.card_assets import card_movements, open_lots_by_card_and_month, open_lots_by_month
 
 from .adjust import TRANSACTION_TYPE as ADJUSTMENT
 from .common import ASSET
@@ -30,39 +27,20 @@ def liability_rows(session, query):
     that never expire last. A month already past holds points the expiry job has not swept
     yet (it runs after local midnight): still on the cards, so still owed."""
     today = local_date(query.now)
-    by_card = query.params.get("by") == "member"
-    groups = open_lots_by_month(session, query.merchant_id, ASSET, query.store_id, by_card=by_card)
-    if not by_card:
-        for year, month, cards, points, first in sorted(groups, key=_month_order):
-            yield {"month": _month(year, month), "state": _state(first, today), "cards": cards,
-                   "points": points}
+    if query.params.get("by") == "member":
+        for year, month, number, status, member, points, first in open_lots_by_card_and_month(
+                session, query.merchant_id, ASSET, query.store_id):
+            yield {"month": _month(year, month), "state": _state(first, today), "card_number": number,
+                   "card_status": status, "member_name": member, "cards": 1, "points": points}
         return
-    cards = _cards(session, {card_id for _, _, card_id, _, _ in groups})
-    for year, month, card_id, points, first in sorted(
-            groups, key=lambda g: (cards[g[2]][0], _month_order(g))):
-        number, status, member = cards[card_id]
-        yield {"month": _month(year, month), "state": _state(first, today), "card_number": number,
-               "card_status": status, "member_name": member, "cards": 1, "points": points}
-
-
-def _cards(session, card_ids: set[int]) -> dict[int, tuple[str, str, str]]:
-    found = {}
-    ids = sorted(card_ids)
-    for start in range(0, len(ids), 500):
-        for card_id, number, status, member in session.execute(
-                select(Card.id, Card.number, Card.status, Member.name)
-                .outerjoin(Member, Member.id == Card.member_id).where(Card.id.in_(ids[start:start + 500]))):
-            found[card_id] = (number, status, member or "")
-    return found
+    for year, month, cards, points, first in open_lots_by_month(session, query.merchant_id, ASSET,
+                                                                query.store_id):
+        yield {"month": _month(year, month), "state": _state(first, today), "cards": cards,
+               "points": points}
 
 
 def _month(year, month) -> str:
     return f"{year:04d}-{month:02d}" if year is not None else NEVER
-
-
-def _month_order(group) -> tuple:
-    year, month = group[0], group[1]
-    return (year is None, year or 0, month or 0)
 
 
 def _state(first_expiry, today) -> str:

@@ -49,7 +49,8 @@ def liability_rows(session, query):
         groups[(tier_id, store_id)][asset] += int(balance)
     tiers = {row.id: row for row in session.execute(
         select(Tier.id, Tier.key, Tier.name_zh, Tier.rank).where(Tier.merchant_id == query.merchant_id))}
-    stores = dict(session.execute(select(Store.id, Store.name).where(Store.merchant_id == query.merchant_id)).all())
+    stores = dict(session.execute(select(Store.id, Store.name)
+                                  .where(Store.merchant_id == query.merchant_id)).all())
 
     def order(key):
         tier_id, store_id = key
@@ -87,7 +88,8 @@ def kind_of(transaction_type: str, reverses_id) -> str:
 
 
 def detail_rows(session, query):
-    for move in card_movements(session, query.merchant_id, ASSETS, query.start, query.end, query.store_id):
+    for move in card_movements(session, query.merchant_id, ASSETS, query.start, query.end,
+                               query.store_id):
         if not any(move[asset] for asset in ASSETS):
             continue
         kind = kind_of(move["type"], move["reverses_id"])
