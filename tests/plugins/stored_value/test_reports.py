@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from core import tenancy
 from tests.support.clock import freeze
 from tests.support.report_client import report_csv, report_json, report_xlsx
 
@@ -113,3 +114,33 @@ def test_stored_value_reports_as_excel_and_csv_match_the_json(client, history):
     titles, rows = report_csv(client, shop.headers(), "stored_value_detail", **PERIOD)
     principal = sum(int(row["本金"].replace(".", "")) for row in rows)
     assert principal == report_json(client, shop.headers(), "stored_value_detail", **PERIOD)["totals"]["principal_fen"]
+
+
+def test_each_store_sees_the_cards_it_issued_and_the_stores_add_up_to_the_ledger(client, hk):
+    shop = shop_with(hk)
+    with hk.db.write() as session:
+        store = tenancy.create_store(session, shop.id, code="east", name="东店")
+        manager = tenancy.create_staff(session, shop.id, username="east-manager", password="password-123",
+                                       role="manager", store_id=store.id)
+        east_headers = {"Authorization": f"Bearer {tenancy.issue_token(session, manager)}"}
+        east = store.id
+    home_card = new_card(client, shop)
+    recharge(client, shop, home_card, 100000)
+    member = client.post("/api/v1/members", json={"name": "东店会员", "phone": "13911112222"}, headers=east_headers)
+    east_card = client.post("/api/v1/cards", json={"member_id": member.json["id"], "pin": PIN},
+                            headers=east_headers).json["number"]
+    answer = client.post(f"/api/v1/cards/{east_card}/recharge",
+                         json={"amount_fen": 50000, "payment": {"method": "cash"}},
+                         headers={**east_headers, "Idempotency-Key": "east-recharge"})
+    assert answer.status_code == 201, answer.json
+    everything = report_json(client, shop.headers(), "stored_value_liability")["totals"]
+    assert {key: everything[key] for key in ASSETS} == ledger_totals(client, shop, [home_card, east_card])
+    home = report_json(client, shop.headers("manager"), "stored_value_liability")["totals"]
+    theirs = report_json(client, east_headers, "stored_value_liability")["totals"]
+    assert home["principal_fen"] == 100000 and theirs["principal_fen"] == 50000
+    assert {key: home[key] + theirs[key] for key in home} == everything
+    assert report_json(client, shop.headers(), "stored_value_liability", store=east)["totals"] == theirs
+    refused = client.get(f"/api/v1/reports/stored_value_liability?store={shop.store_ids[0]}", headers=east_headers)
+    assert refused.status_code == 403
+    detail = report_json(client, east_headers, "stored_value_detail")
+    assert [(row["kind"], row["store_name"]) for row in detail["rows"]] == [("recharge", "东店")]
