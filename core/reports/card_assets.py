@@ -100,8 +100,9 @@ def card_movements(session: Session, merchant_id: int, assets: tuple[str, ...], 
                    end: date, store_id: int | None = None) -> Iterator[dict]:
     """Every ledger transaction that moved ``assets`` on a card between two local dates, one
     row per (transaction, card), in posting order: when (UTC and local day), the transaction
-    type, card, member, staff, store and the amount of each asset (+ onto the card, - off it).
-    ``store_id``: the store the transaction was posted at."""
+    type, card, member, staff, store and the net amount of each asset (+ onto the card, - off
+    it); ``in`` and ``out`` hold what went on and off separately (a wheel spin both takes its
+    price and pays its prize). ``store_id``: the store the transaction was posted at."""
     since, _ = local_day_bounds(start)
     _, until = local_day_bounds(end)
     where = [LedgerTransaction.merchant_id == merchant_id, LedgerTransaction.created_at >= since,
@@ -131,7 +132,9 @@ def card_movements(session: Session, merchant_id: int, assets: tuple[str, ...], 
                        "day": local.date().isoformat(), "time": local.strftime("%Y-%m-%d %H:%M:%S"),
                        "type": kind, "reverses_id": reverses_id, "card_id": card_id,
                        "card_number": number, "member_name": member or "", "staff_name": staff or "",
-                       "store_name": store or "", **dict.fromkeys(assets, 0)}
+                       "store_name": store or "", **dict.fromkeys(assets, 0),
+                       "in": dict.fromkeys(assets, 0), "out": dict.fromkeys(assets, 0)}
         current[asset] += int(amount)
+        current["in" if amount > 0 else "out"][asset] += abs(int(amount))
     if current is not None:
         yield current

@@ -74,13 +74,13 @@ def detail_rows(session, query):
     for move in card_movements(session, query.merchant_id, (ASSET,), query.start, query.end,
                                query.store_id):
         points = move[ASSET]
-        if points == 0:
+        if not move["in"][ASSET] and not move["out"][ASSET]:
             continue
         kind = kind_of(move["type"], move["reverses_id"], points)
         yield {"time": move["time"], "day": move["day"], "kind": kind, "kind_name": KIND_NAMES[kind],
                "card_number": move["card_number"], "member_name": move["member_name"],
                "staff_name": move["staff_name"], "store_name": move["store_name"],
-               "points_in": max(points, 0), "points_out": max(-points, 0), "points": points,
+               "points_in": move["in"][ASSET], "points_out": move["out"][ASSET], "points": points,
                "transaction_id": str(move["transaction_id"]), "transaction_type": move["type"]}
 
 

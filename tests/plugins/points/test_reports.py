@@ -11,8 +11,9 @@ from plugins.points import expire_points
 from plugins.points.reports import liability_rows
 from tests.support.report_client import report_csv, report_json, report_xlsx
 
-from .conftest import beijing, key
+from .conftest import beijing, key, make_shop
 from .test_points_as_cash import pay_with_points
+from .test_wheel import add_prize, spin
 
 PERIOD = {"from": "2026-03-01", "to": "2028-01-01"}
 
@@ -120,3 +121,16 @@ def test_a_bad_grouping_is_named_and_nothing_runs(shop):
     assert answer.status_code == 422 and answer.json["error"]["details"][0]["pointer"] == "/by"
     cashier = shop.client.get("/api/v1/reports/points_liability", headers=shop.headers("cashier"))
     assert cashier.status_code == 403
+
+
+def test_a_paid_wheel_spin_shows_its_price_and_its_prize(client, hk, clock):
+    shop = make_shop(client, hk, "转盘报表店", wheel_enabled=True)
+    assert add_prize(shop, name="8 积分", kind="points", points=8).status_code == 201
+    card = shop.card()
+    shop.buy(card, 100)  # 10 points
+    assert spin(shop, card).status_code == 201  # free: +8
+    assert spin(shop, card).status_code == 201  # paid: -5, +8
+    body = report_json(shop.client, shop.headers(), "points_detail", **{"from": "2026-03-01", "to": "2026-03-01"})
+    assert [(row["kind"], row["points_in"], row["points_out"], row["points"]) for row in body["rows"]] == [
+        ("earned", 10, 0, 10), ("earned", 8, 0, 8), ("earned", 8, 5, 3)]
+    assert body["totals"]["points"] == shop.points(card) == 21
