@@ -112,3 +112,11 @@ def register_jobs():
         Job("cosmetics_profile.plan_follow_ups", plan_follow_ups, hour=2, minute=30,
             description="plan running-out and regular follow-ups (K2, K3)"),
     ]
+
+
+@hookimpl
+def register_reports():
+    """abc_distribution and follow_up_log in the catalogue (issue 12): reports.py."""
+    from .reports import reports
+
+    return reports()

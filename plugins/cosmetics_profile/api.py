@@ -321,12 +321,14 @@ def operations() -> list[ApiOperation]:
                              "page size")],
                      audit="export"),
         ApiOperation("/cosmetics/reports/abc-distribution", "GET", "reportAbcDistribution",
-                     "Report abc_distribution: members and spend per class (K2, X3)",
+                     "Report abc_distribution: members and spend per class (K2, X3). Deprecated: GET "
+                     "/reports/abc_distribution",
                      abc_distribution, tag=TAG, roles=MANAGERS, response_schema=ABC_REPORT,
                      read_only=True,
                      audit="export"),
         ApiOperation("/cosmetics/reports/follow-up-log", "GET", "reportFollowUpLog",
-                     "Report follow_up_log: follow-ups done or cancelled in a period (K3)",
+                     "Report follow_up_log: follow-ups done or cancelled in a period (K3). Deprecated: "
+                     "GET /reports/follow_up_log",
                      follow_up_log, tag=TAG, roles=MANAGERS, response_schema=LOG_REPORT,
                      read_only=True,
                      query=[("from", {"type": "string", "format": "date"}, "first local date "

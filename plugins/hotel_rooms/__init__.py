@@ -191,3 +191,11 @@ def register_jobs():
         Job("hotel_rooms.issue_birthday_suites", card_benefits.issue_birthday_suites, hour=0, minute=30,
             description="an executive suite voucher on the holder's birthday (H1)"),
     ]
+
+
+@hookimpl
+def register_reports():
+    """voucher_liability and voucher_redemptions in the catalogue (issue 12): reports.py."""
+    from .reports import reports
+
+    return reports()

@@ -107,3 +107,11 @@ def register_jobs():
         Job("points.notify_expiring_points", notify_expiring_points_job, hour=9, minute=0,
             description="cards whose points enter the expiry notice window (P7, R2)"),
     ]
+
+
+@hookimpl
+def register_reports():
+    """points_liability and points_detail (issue 12), from the ledger: reports.py."""
+    from .reports import reports
+
+    return reports()

@@ -58,3 +58,11 @@ def register_api_operations():
     from .api import operations
 
     return operations()
+
+
+@hookimpl
+def register_reports():
+    """stored_value_liability and stored_value_detail (issue 12), from the ledger: reports.py."""
+    from .reports import reports
+
+    return reports()

@@ -95,3 +95,11 @@ def register_jobs():
         Job("training_courses.notify_expiring_packages", notify_expiring_packages, hour=9, minute=0,
             description="packages entering the expiry notice window or running low (R2)"),
     ]
+
+
+@hookimpl
+def register_reports():
+    """The four T3/X1 reports in the catalogue (issue 12): the rows of reports.py."""
+    from .reports import catalogue_reports
+
+    return catalogue_reports()

@@ -3,14 +3,15 @@ deferred revenue per package, the visit (consumption) detail and package sales w
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import ledger
-from core.clock import local_day_bounds
+from core.clock import local_date, local_day_bounds
 from core.models import Card
+from core.reports import Report, count, date_column, money, text
 
 from .common import CNY, DEFERRED, teachers
 from .models import Course, Package, Recognition, Visit
@@ -100,3 +101,68 @@ def package_sales(session: Session, merchant_id: int, start: date, end: date) ->
     return {"from": start.isoformat(), "to": end.isoformat(), "items": items,
             "paid_fen": sum(i["paid_fen"] for i in items),
             "renewals": sum(1 for i in items if i["renewal"])}
+
+
+# -- the catalogue (issue 12): the same rows as the JSON endpoints above, as core.reports.Report --
+
+def _income_rows(session, query):
+    return income(session, query.config, query.merchant_id, query.start, query.end)["items"]
+
+
+def _deferred_rows(session, query):
+    for item in deferred(session, query.merchant_id)["items"]:
+        yield {**item, "package_id": str(item["package_id"])}
+
+
+def _consumption_rows(session, query):
+    for item in consumption(session, query.merchant_id, query.start, query.end)["items"]:
+        yield {**item, "visit_id": str(item["visit_id"]), "package_id": _id(item["package_id"]),
+               "checkout_id": _id(item["checkout_id"])}
+
+
+def _sales_rows(session, query):
+    for item in package_sales(session, query.merchant_id, query.start, query.end)["items"]:
+        yield {**item, "sold_on": _local_day(item["sold_at"]),
+               "renewal": "renewal" if item["renewal"] else "new",
+               "package_id": str(item["package_id"]), "checkout_id": _id(item["checkout_id"])}
+
+
+def _id(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _local_day(iso_time: str) -> str:
+    return local_date(datetime.fromisoformat(iso_time)).isoformat()
+
+
+def catalogue_reports() -> list[Report]:
+    course = [text("course_key", "课程代码", "Course key")]
+    return [
+        Report("course_income", {"zh-CN": "课程收入统计", "en": "Course income"},
+               [text("month", "月份", "Month"), *course, text("course_name", "课程", "Course"),
+                text("teacher", "老师代码", "Teacher key"), text("teacher_name", "老师", "Teacher"),
+                money("income_fen", "确认收入", "Income"), money("breakage_fen", "过期沉淀", "Breakage")],
+               _income_rows, by_store=False),
+        Report("deferred_revenue", {"zh-CN": "递延收入", "en": "Deferred revenue"},
+               [text("package_id", "课包编号", "Package"), text("card_number", "卡号", "Card"), *course,
+                text("kind", "类型", "Kind"), text("status", "状态", "Status"),
+                money("paid_fen", "已收款", "Paid"), money("recognised_fen", "已确认", "Recognised"),
+                money("deferred_fen", "递延收入", "Deferred"),
+                count("units_left", "剩余课时/分钟", "Units left", total=False),
+                date_column("valid_to", "有效期至", "Valid to")],
+               _deferred_rows, period=False, by_store=False),
+        Report("session_consumption", {"zh-CN": "计次消费明细", "en": "Session consumption"},
+               [date_column("attended_on", "上课日期", "Day"), text("card_number", "卡号", "Card"),
+                *course, text("kind", "类型", "Kind"), text("teacher", "老师", "Teacher"),
+                count("units", "课时", "Units"), count("minutes", "分钟", "Minutes"),
+                money("revenue_fen", "确认收入", "Income"), text("visit_id", "签到编号", "Visit"),
+                text("package_id", "课包编号", "Package"), text("checkout_id", "结账单号", "Checkout")],
+               _consumption_rows, by_store=False),
+        Report("package_sales", {"zh-CN": "课包销售与续费", "en": "Package sales and renewals"},
+               [date_column("sold_on", "售出日期", "Day"), text("card_number", "卡号", "Card"), *course,
+                text("kind", "类型", "Kind"), count("units", "课时/分钟", "Units", total=False),
+                money("paid_fen", "售价", "Paid"), text("status", "状态", "Status"),
+                text("renewal", "新购/续费", "New or renewal"), text("package_id", "课包编号", "Package"),
+                text("checkout_id", "结账单号", "Checkout")],
+               _sales_rows, by_store=False),
+    ]
