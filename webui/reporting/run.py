@@ -6,7 +6,7 @@ from typing import Iterator
 
 from sqlalchemy import select
 
-from core.clock import now_utc
+from core import clock
 from core.config_versions import published_config
 from core.errors import Forbidden, NotFound
 from core.models import Merchant, Store
@@ -63,7 +63,7 @@ def prepare(session, viewer: Viewer, report_id: str, args) -> Prepared:
         raise NotFound(f"no report {report_id!r} (GET /api/v1/reports lists them)", code="report_not_found")
     stores = dict(session.execute(select(Store.id, Store.name)
                                   .where(Store.merchant_id == viewer.merchant_id)).all())
-    query = parse_query(report, args, merchant_id=viewer.merchant_id, config=config, now=now_utc(),
+    query = parse_query(report, args, merchant_id=viewer.merchant_id, config=config, now=clock.now_utc(),
                         store_ids=set(stores), own_store_id=viewer.own_store_id)
     merchant_name = session.scalar(select(Merchant.name).where(Merchant.id == viewer.merchant_id)) or ""
     return Prepared(report=report, query=query, merchant_name=merchant_name, store_names=stores)
