@@ -19,7 +19,10 @@ from .mall import TRANSACTION_TYPE as MALL
 NEVER = "never"
 
 BY = {"type": "string", "enum": ["month", "member"], "default": "month",
-      "description": "month: one row per expiry month; member: one row per card and expiry month"}
+      "description": "month: one row per expiry month; member: one row per card and expiry month",
+      "x-label": {"zh-CN": "汇总方式", "en": "Rows per"},
+      "x-enum-labels": {"month": {"zh-CN": "按到期月份", "en": "Expiry month"},
+                        "member": {"zh-CN": "按会员卡", "en": "Card"}}}
 
 
 def liability_rows(session, query):

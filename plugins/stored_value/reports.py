@@ -22,7 +22,10 @@ from .common import (BONUS, PENDING, PRINCIPAL, TX_CHEQUE_BOUNCE, TX_CHEQUE_CLEA
 
 ASSETS = (PRINCIPAL, BONUS, PENDING)
 BY = {"type": "string", "enum": ["tier_store", "card"], "default": "tier_store",
-      "description": "tier_store: one row per tier and issuing store; card: one row per card"}
+      "description": "tier_store: one row per tier and issuing store; card: one row per card",
+      "x-label": {"zh-CN": "汇总方式", "en": "Rows per"},
+      "x-enum-labels": {"tier_store": {"zh-CN": "按等级和门店", "en": "Tier and store"},
+                        "card": {"zh-CN": "按会员卡", "en": "Card"}}}
 
 
 def liability_rows(session, query):
