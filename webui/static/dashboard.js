@@ -32,7 +32,7 @@
       { type: "value", minInterval: 1, splitLine: { show: false } }
     ],
     series: [
-      { name: data.labels.net, type: "line", smooth: true, showSymbol: false, areaStyle: { opacity: 0.08 },
+      { name: data.labels.net, type: "line", showSymbol: false, areaStyle: { opacity: 0.08 },
         data: data.trend.map(function (row) { return row.net_fen; }),
         tooltip: { valueFormatter: function (fen) { return "¥" + yuan(fen); } } },
       { name: data.labels.checkouts, type: "line", yAxisIndex: 1, showSymbol: false,
