@@ -3,6 +3,8 @@ API (tests/support/dashboard_data.py), the roles (owner: all stores or one; a st
 their store; a cashier: sent to the till), an empty merchant, and the landing after sign-in."""
 from __future__ import annotations
 
+import html
+import json
 import re
 from datetime import timedelta
 
@@ -180,8 +182,10 @@ def test_the_page_loads_echarts_from_static_and_passes_figures_as_json(client, w
     sign_in(client, week.shop.name, "owner")
     page = client.get("/dashboard").get_data(as_text=True)
     assert '/static/vendor/echarts/echarts.min.js' in page and '/static/dashboard.js' in page
-    assert re.search(r'<script type="application/json" id="dashboard-data">\{', page)
-    assert not re.search(r"<script>(?!\s*</script>)", page)  # no inline script (CSP)
+    figures = re.search(r'<div id="dashboard-data" hidden data-figures="([^"]+)">', page).group(1)
+    chart = json.loads(html.unescape(figures))
+    assert len(chart["trend"]) == 30 and chart["labels"]["net"] == "净销售额（元）"
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page)  # no inline script (CSP)
     assert "http://" not in page.split("<main>")[1] and "https://" not in page.split("<main>")[1]
     vendored = client.get("/static/vendor/echarts/echarts.min.js")
     assert vendored.status_code == 200 and b"Apache" in vendored.data[:400]

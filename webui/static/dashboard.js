@@ -1,11 +1,11 @@
 /* The dashboard's charts (issue 12, G6), drawn by the vendored Apache ECharts.
-   The figures come from the page's JSON block (#dashboard-data: the CSP runs no inline
-   script); money arrives as integer fen and becomes yuan only here, for display. */
+   The figures come as JSON in #dashboard-data's data-figures attribute (the CSP runs no
+   inline script); money arrives as integer fen and becomes yuan only here, for display. */
 (function () {
   "use strict";
   var source = document.getElementById("dashboard-data");
   if (!source || typeof echarts === "undefined") { return; }
-  var data = JSON.parse(source.textContent);
+  var data = JSON.parse(source.dataset.figures);
   var charts = [];
   // Tooltips drawn on the canvas (richText), not as HTML with inline styles the CSP refuses.
   var tooltip = { trigger: "axis", renderMode: "richText", confine: true };
