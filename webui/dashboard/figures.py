@@ -176,12 +176,15 @@ def top_members(session: Session, scope: Scope, now: datetime, *, days: int = TR
     """The members who spent most (net of refunds) in the last ``days`` days; phones masked."""
     first, last = last_days(now, days)
     start, end = period_bounds(first, last)
-    refunds = (select(CheckoutReturn.checkout_id, func.sum(CheckoutReturn.refund_fen).label("fen"))
-               .group_by(CheckoutReturn.checkout_id).subquery())
-    net = func.sum(Checkout.due_total_fen - func.coalesce(refunds.c.fen, 0))
-    spenders = (select(Checkout.member_id, net.label("net_fen"), func.count().label("checkouts"))
-                .outerjoin(refunds, refunds.c.checkout_id == Checkout.id)
-                .where(Checkout.merchant_id == scope.merchant_id, Checkout.member_id.is_not(None),
+    # Each checkout less what its returns refunded: a correlated sum over the returns' checkout
+    # index, so only the period's checkouts are looked at (not every return ever made).
+    refunded = (select(func.coalesce(func.sum(CheckoutReturn.refund_fen), 0))
+                .where(CheckoutReturn.checkout_id == Checkout.id).scalar_subquery())
+    # No "member_id IS NOT NULL" here: SQLite would then read the member index across all
+    # merchants; walk-ins make one group that the join with members below drops.
+    spenders = (select(Checkout.member_id, func.sum(Checkout.due_total_fen - refunded).label("net_fen"),
+                       func.count().label("checkouts"))
+                .where(Checkout.merchant_id == scope.merchant_id,
                        Checkout.created_at >= start, Checkout.created_at < end)
                 .group_by(Checkout.member_id))
     if scope.store_id is not None:
