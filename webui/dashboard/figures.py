@@ -180,13 +180,15 @@ def top_members(session: Session, scope: Scope, now: datetime, *, days: int = TR
     # index, so only the period's checkouts are looked at (not every return ever made).
     refunded = (select(func.coalesce(func.sum(CheckoutReturn.refund_fen), 0))
                 .where(CheckoutReturn.checkout_id == Checkout.id).scalar_subquery())
-    # No "member_id IS NOT NULL" here: SQLite would then read the member index across all
-    # merchants; walk-ins make one group that the join with members below drops.
-    spenders = (select(Checkout.member_id, func.sum(Checkout.due_total_fen - refunded).label("net_fen"),
+    # Grouped by an expression, not the bare column, and no "member_id IS NOT NULL": either
+    # lets SQLite walk the whole member_id index (every merchant's checkouts, in member order)
+    # instead of the merchant's. Walk-ins form group 0, which the join with members drops.
+    member = func.coalesce(Checkout.member_id, 0)
+    spenders = (select(member.label("member_id"), func.sum(Checkout.due_total_fen - refunded).label("net_fen"),
                        func.count().label("checkouts"))
                 .where(Checkout.merchant_id == scope.merchant_id,
                        Checkout.created_at >= start, Checkout.created_at < end)
-                .group_by(Checkout.member_id))
+                .group_by(member))
     if scope.store_id is not None:
         spenders = spenders.where(Checkout.store_id == scope.store_id)
     spenders = spenders.subquery()
