@@ -189,3 +189,25 @@ def test_the_page_loads_echarts_from_static_and_passes_figures_as_json(client, w
     assert "http://" not in page.split("<main>")[1] and "https://" not in page.split("<main>")[1]
     vendored = client.get("/static/vendor/echarts/echarts.min.js")
     assert vendored.status_code == 200 and b"Apache" in vendored.data[:400]
+
+
+def test_course_packages_expiring_or_running_low_are_reminders_and_their_sessions_a_liability(
+        client, hk, monkeypatch):
+    from tests.plugins.training_courses.conftest import make_school
+    from tests.support.clock import freeze
+
+    freeze(monkeypatch, "2026-03-02 10:00")
+    school = make_school(client, hk, name="培训经营概览")
+    plan = school.plan(school.course()["id"], sessions=3, price_fen=30000)
+    first, second = school.card(), school.card()
+    school.bought(first, plan["id"])  # valid to 2027-03-01
+    school.bought(second, plan["id"])
+    assert school.sign_in(second).status_code == 201  # 2 sessions left: "running low" (2 or fewer)
+    with hk.db.read() as session:
+        config = published_config(session, school.id, hk.plugins)
+        data = dashboard_figures(session, Scope(school.id), config, hk.plugins, beijing("2027-02-10 12:00"))
+    due = {item["key"]: item for item in data["reminders"]}
+    assert (due["packages_expiring"]["cards"], due["packages_expiring"]["days"]) == (2, 30)
+    assert (due["packages_running_low"]["cards"], due["packages_running_low"]["sessions"]) == (1, 2)
+    sessions = next(row for row in data["liabilities"] if row["asset"] == "course_sessions")
+    assert (sessions["amount"], sessions["cards"], sessions["unit"]) == (5, 2, "session")
