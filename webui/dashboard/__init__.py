@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -61,16 +61,14 @@ def index():
                                       .where(Store.merchant_id == staff.merchant_id)
                                       .order_by(Store.id)).all())
         own_store = staff.store_id if staff.role != "owner" else None
-        store_id, problem = _chosen_store(request.args.get("store", ""), stores, own_store)
-        if problem == "forbidden":
-            abort(403)
+        store_id, problem, status = _chosen_store(request.args.get("store", ""), stores, own_store)
         scope = Scope(staff.merchant_id, store_id)
         config = published_config(session, staff.merchant_id, huika().plugins)
         data = dashboard_figures(session, scope, config, huika().plugins, clock.now_utc(), lang)
     if problem:
         flash(problem, "error")
     return render_template("dashboard/index.html", data=data, stores=stores, store_id=store_id,
-                           own_store=own_store, yuan=yuan, chart_json=chart_json(data))
+                           own_store=own_store, yuan=yuan, chart_json=chart_json(data)), status
 
 
 def chart_json(data: dict) -> str:
@@ -81,16 +79,16 @@ def chart_json(data: dict) -> str:
                                   "members": _("Members")}}, ensure_ascii=False)
 
 
-def _chosen_store(raw: str, stores: dict[int, str], own_store: int | None) -> tuple[int | None, str]:
-    """(store id or None for all, a problem to tell or ""); "forbidden" for another store than
-    a store manager's own."""
+def _chosen_store(raw: str, stores: dict[int, str], own_store: int | None) -> tuple[int | None, str, int]:
+    """(store id or None for all, a problem to tell or "", HTTP status). A store's manager asking
+    for another store gets their own, told so, with 403; an unknown store shows all stores."""
     raw = raw.strip()
     if own_store is not None:
         if raw and raw != str(own_store):
-            return own_store, "forbidden"
-        return own_store, ""
+            return own_store, _("You may see only your own store's figures."), 403
+        return own_store, "", 200
     if not raw:
-        return None, ""
+        return None, "", 200
     if raw.isascii() and raw.isdigit() and len(raw) < 19 and int(raw) in stores:
-        return int(raw), ""
-    return None, _("No such store; showing all stores.")
+        return int(raw), "", 200
+    return None, _("No such store; showing all stores."), 200
