@@ -79,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api.pins import PIN_OPERATIONS
     from .auth import bp as auth_bp
     from .cashier import bp as cashier_bp
+    from .dashboard import bp as dashboard_bp
     from .editor import bp as editor_bp
     from .home import bp as home_bp
     from .member import bp as member_bp
@@ -88,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(cashier_bp)
+    app.register_blueprint(dashboard_bp)
     app.register_blueprint(member_bp)
     app.register_blueprint(editor_bp)
 

@@ -122,12 +122,18 @@ def login():
                 session.permanent = True
                 target = request.args.get("next") or ""
                 if not target.startswith("/") or target.startswith("//"):
-                    target = url_for("home.index")
+                    target = landing_page(staff.role)
                 return redirect(target)
         error = _("Merchant, username or password is not right.")
     elif request.method == "POST":
         error = _("Please fill in every field.")
     return render_template("auth/login.html", form=form, error=error), 200 if error is None else 401
+
+
+def landing_page(role: str) -> str:
+    """Where a sign-in lands without ``next``: owners and managers on the dashboard (G6),
+    everyone else on the home page."""
+    return url_for("dashboard.index") if role in ("owner", "manager") else url_for("home.index")
 
 
 @refused_page_for("auth.login")

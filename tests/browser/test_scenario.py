@@ -78,8 +78,9 @@ def test_merchant_builds_cashier_sells_merchant_rolls_back(hk, live_server, brow
 
     # -- 1. the owner builds and publishes -------------------------------------------------
     sign_in(owner, live_server, "owner")
-    shot(owner, "owner-home")
-    owner.get_by_role("main").get_by_role("link", name="商户编辑器").click()
+    expect(owner.get_by_role("heading", name="经营概览", level=1)).to_be_visible()  # owners land there (G6)
+    shot(owner, "owner-dashboard")
+    owner.get_by_role("banner").get_by_role("link", name="商户编辑器").click()
     expect(owner.get_by_role("heading", name="商户编辑器", level=1)).to_be_visible()
     shot(owner, "editor-overview-empty")
 
