@@ -287,7 +287,7 @@ def test_the_form_is_drawn_from_the_parameters_and_a_manager_sees_their_store(sh
     assert re.findall(r'value="([^"]*)"', stores) == [own]  # no "all stores", no other store
     assert {row[3] for row in table_rows(page)} == {own}
     other = manager.get(f"/editor/reports/shelf_sales?store={shelf_shop.store_ids[1]}")
-    assert other.status_code == 422 and "只能查看本店" in page_text(other) and "<tbody>" not in page_text(other)
+    assert other.status_code == 422 and "只能查看本门店" in page_text(other) and "<tbody>" not in page_text(other)
 
 
 @pytest.mark.parametrize("query, message", [

@@ -166,7 +166,7 @@ def tier_mix(session: Session, scope: Scope, config, now: datetime, lang: str = 
     first, last = last_days(now, 365)
     query = ReportQuery(merchant_id=scope.merchant_id, config=config, now=now, start=first, end=last)
     return [{"tier": row["tier"],
-             "name": row["tier_name"] if lang == "zh-CN" else row["tier_name_en"],
+             "name": row["tier_name"].get(lang) or row["tier_name"]["zh-CN"],
              "members": row["members"]}
             for row in tier_distribution.rows(session, query)]
 
