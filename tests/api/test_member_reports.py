@@ -156,6 +156,22 @@ def test_rfm_money_is_the_ledgers_after_returns_and_a_card_replacement(client, h
         assert [row["member_id"] for row in top_members(session, shop.id, start, END, limit=5)] == [bob, amy]
 
 
+def test_tier_distribution_keeps_a_replaced_cards_spend(client, hk, shop, clock):
+    _, card = new_member(client, shop, "补卡会员")
+    clock(END - timedelta(days=20))
+    sell(client, shop, card, 5000)
+    for _ in range(2):  # replaced twice: the spend follows the chain to the live card
+        answer = client.post(f"/api/v1/cards/{card}/replace", json={},
+                             headers={**shop.headers("manager"), **key()})
+        assert answer.status_code == 201, answer.json
+        card = answer.json["new_card"]["number"]
+    clock(END - timedelta(days=10))
+    sell(client, shop, card, 700)
+    rows = {row["tier"]: row for row in report(client, shop, "tier_distribution")["rows"]}
+    assert rows["regular"]["spend_fen"] == 5700 and rows["regular"]["cards"] == 1
+    assert rows["regular"]["members"] == 1
+
+
 # -- member_rfm: scores and segments ----------------------------------------------------
 
 # (name, days before END of each purchase (last = most recent), price of each): five buyers,
