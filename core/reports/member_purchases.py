@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Integer, String, and_, func, select
+from sqlalchemy import BigInteger, Integer, String, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -139,5 +139,6 @@ def net_spend_per_member(merchant_id: int, start: date, end: date, store_id: int
     refunded = (select(Checkout.member_id, func.sum(CheckoutReturn.refund_fen).label("fen"))
                 .join(Checkout, Checkout.id == CheckoutReturn.checkout_id)
                 .where(*where).group_by(Checkout.member_id).subquery("refunded"))
-    return (select(gross.c.member_id, (gross.c.fen - func.coalesce(refunded.c.fen, 0)).label("net_fen"))
-            .outerjoin(refunded, and_(refunded.c.member_id == gross.c.member_id)))
+    net = (gross.c.fen - func.coalesce(refunded.c.fen, 0)).cast(BigInteger)
+    return (select(gross.c.member_id, net.label("net_fen"))
+            .outerjoin(refunded, refunded.c.member_id == gross.c.member_id))

@@ -19,11 +19,11 @@ listed beside the proposal with how many members reach each one now.
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, func, select
 from sqlalchemy.orm import Session
 
 from ..models import Account, Card, Entry, LedgerTransaction
-from .member_purchases import net_spend_per_member, period_instants
+from .member_purchases import net_spend_per_member, period_instants, plain_batches
 from .types import Report, ReportQuery, count, money, permille, text
 
 ANCHORS_PERMILLE = {3: (50, 500, 850), 4: (50, 350, 650, 900)}
@@ -88,7 +88,7 @@ def amounts_per_member(session: Session, query: ReportQuery, basis: str, asset: 
     """Each member's positive amount in the period, ascending."""
     if basis == "spend":
         spent = net_spend_per_member(query.merchant_id, query.start, query.end).subquery()
-        statement = select(spent.c.net_fen).where(spent.c.net_fen > 0).order_by(spent.c.net_fen)
+        statement = select(spent.c.net_fen).where(spent.c.net_fen > 0)
     else:
         since, until = period_instants(query.start, query.end)
         stored = (select(func.sum(Entry.amount).label("fen"))
@@ -100,8 +100,9 @@ def amounts_per_member(session: Session, query: ReportQuery, basis: str, asset: 
                          LedgerTransaction.type.not_in(NOT_STORING),
                          LedgerTransaction.created_at >= since, LedgerTransaction.created_at < until)
                   .group_by(Card.member_id).subquery())
-        statement = select(stored.c.fen).where(stored.c.fen > 0).order_by(stored.c.fen)
-    return [int(amount) for amount in session.scalars(statement)]
+        statement = select(stored.c.fen.cast(BigInteger)).where(stored.c.fen > 0)
+    return sorted(amount for batch in plain_batches(session.connection(), statement)
+                  for (amount,) in batch)
 
 
 def _reaching(sorted_amounts: list[int], threshold: int) -> int:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core import ledger
-from core.models import Account, Card, CardSpendDay, Checkout, CheckoutReturn, Entry, Member
+from core.models import Card, CardSpendDay, Checkout, CheckoutReturn, Entry, Member
 from core.reports.member_rfm import cut_points, cut_points_of_counts, quintile_score, score, segment_of, top_members
 from core.reports.tier_advice import nearest_rank, nice_fen, propose
 from tests.support.factories import basic_document, make_merchant
