@@ -20,8 +20,8 @@ and no window sort of wide rows (SQLite's RANK() windows took 10 s of the 15 s a
 from __future__ import annotations
 
 from array import array
-from collections import Counter
 from bisect import bisect_left
+from collections import Counter
 from datetime import date
 
 from sqlalchemy import func, select
@@ -240,6 +240,7 @@ REPORT = Report(
              count("purchase_cycle_days", "平均消费间隔（天）", "Days between purchases", total=False)],
     rows=rows,
     parameters={"segment": {"type": "string", "enum": SEGMENT_KEYS,
-                            "description": "only members of this segment"}},
+                            "description": "only this segment's members; no_purchase: instead "
+                                           "the members without a purchase in the period"}},
     default_days=365,
 )

@@ -45,6 +45,16 @@ def rows(session: Session, query: ReportQuery):
                "spend_fen": net, "spend_per_member_fen": net // members if members else 0}
 
 
+def tier_mix(session: Session, merchant_id: int, start, end) -> list[dict]:
+    """The report's rows for a period (local days, both included), for the dashboard's tier
+    mix: tier, tier_name, tier_name_en, members, cards, members_share_permille, spend_fen …"""
+    from datetime import datetime, timezone
+
+    query = ReportQuery(merchant_id=merchant_id, config=None, now=datetime.now(timezone.utc),
+                        start=start, end=end)
+    return list(rows(session, query))
+
+
 def _replaced_cards_spend(session: Session, query: ReportQuery) -> dict:
     """Spend in the period on replaced cards, per tier of the card that replaced them now
     (补卡 moves the member's history to the new card: their spend must stay in the figures)."""

@@ -17,6 +17,7 @@ from core import ledger
 from core.models import Card, CardSpendDay, Checkout, CheckoutReturn, Entry, Member
 from core.reports.member_rfm import cut_points, cut_points_of_counts, quintile_score, score, segment_of, top_members
 from core.reports.tier_advice import nearest_rank, nice_fen, propose
+from core.reports.tier_distribution import tier_mix
 from tests.support.factories import basic_document, make_merchant
 
 END = date(2026, 11, 30)  # the reports' last day; purchases are placed relative to it
@@ -170,6 +171,9 @@ def test_tier_distribution_keeps_a_replaced_cards_spend(client, hk, shop, clock)
     rows = {row["tier"]: row for row in report(client, shop, "tier_distribution")["rows"]}
     assert rows["regular"]["spend_fen"] == 5700 and rows["regular"]["cards"] == 1
     assert rows["regular"]["members"] == 1
+    with hk.db.read() as session:
+        mix = {row["tier"]: row for row in tier_mix(session, shop.id, END - timedelta(days=29), END)}
+    assert mix["regular"]["spend_fen"] == 5700 and mix["gold"]["members"] == 0
 
 
 # -- member_rfm: scores and segments ----------------------------------------------------
