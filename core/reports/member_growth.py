@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import local_day_bounds
 from ..models import Checkout, Member
-from .member_purchases import EPOCH_ORDINAL, local_day_number, local_month, plain_batches
+from .member_purchases import EPOCH_ORDINAL, check_period, local_day_number, local_month, plain_batches
 from .types import Report, ReportQuery, count, permille, text
 
 
@@ -38,6 +38,7 @@ def months_between(start: date, end: date) -> list[tuple[str, date, date]]:
 
 
 def rows(session: Session, query: ReportQuery):
+    check_period(query.start, query.end)
     dormant_days = query.params.get("dormant_days", 90)
     months = months_between(query.start, query.end)
     connection = session.connection()

@@ -14,6 +14,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from ..clock import local_day_bounds
+from ..errors import Invalid, problem
 from ..models import Checkout, CheckoutReturn
 
 
@@ -51,6 +52,19 @@ def plain_batches(connection, statement, size: int = 5000):
             yield batch
     finally:
         result.close()
+
+
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def check_period(start: date, end: date) -> None:
+    """Invalid (422) for a period outside 1900–2999: no member bought then, and the calendar's
+    ends (year 1, year 9999) overflow the UTC conversion."""
+    problems = [problem(f"/{name}", f"a day from {EARLIEST_DAY} to {LATEST_DAY}")
+                for name, day in (("from", start), ("to", end))
+                if not EARLIEST_DAY <= day <= LATEST_DAY]
+    if problems:
+        raise Invalid("the period is outside the years this report covers", details=problems)
 
 
 def period_instants(start: date, end: date) -> tuple[datetime, datetime]:

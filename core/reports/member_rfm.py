@@ -29,8 +29,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Member
-from .member_purchases import (EPOCH_ORDINAL, day_of_number, last_purchase_days, period_facts,
-                               period_instants, period_refunds, plain_batches)
+from .member_purchases import (EPOCH_ORDINAL, check_period, day_of_number, last_purchase_days,
+                               period_facts, period_instants, period_refunds, plain_batches)
 from .types import Report, ReportQuery, count, date_column, money, text
 
 HIGH_SCORE = 3
@@ -167,6 +167,7 @@ def _members(connection, merchant_id: int):
 def rows(session: Session, query: ReportQuery):
     """The period's buyers in member order (``segment``: one segment's), or with
     ``segment=no_purchase`` the members who did not buy in it."""
+    check_period(query.start, query.end)
     wanted = query.params.get("segment") or None
     connection = session.connection()  # Core rows: no ORM bookkeeping for a million of them
     buyers = Buyers(connection, query.merchant_id, query.start, query.end, query.store_id)
@@ -198,6 +199,7 @@ def top_members(session: Session, merchant_id: int, start: date, end: date, limi
     """The ``limit`` members with the highest net spend in the period (local days, both
     included), highest first: member_id, name, phone, monetary_fen, frequency, last_purchase.
     For the dashboard's "top members"; no scoring."""
+    check_period(start, end)
     facts = period_facts(merchant_id, start, end, store_id).order_by(None).subquery()
     refunds = period_refunds(merchant_id, start, end, store_id).subquery()
     refund = refunds.c[1]

@@ -23,7 +23,7 @@ from sqlalchemy import BigInteger, func, select
 from sqlalchemy.orm import Session
 
 from ..models import Account, Card, Entry, LedgerTransaction
-from .member_purchases import net_spend_per_member, period_instants, plain_batches
+from .member_purchases import check_period, net_spend_per_member, period_instants, plain_batches
 from .types import Report, ReportQuery, count, money, permille, text
 
 ANCHORS_PERMILLE = {3: (50, 500, 850), 4: (50, 350, 650, 900)}
@@ -131,6 +131,7 @@ def _current_threshold(tier: dict, basis: str) -> int | None:
 
 
 def rows(session: Session, query: ReportQuery):
+    check_period(query.start, query.end)
     tiers = query.params.get("tiers", 3)
     basis = query.params.get("basis", "spend")
     asset = query.params.get("asset") or DEFAULT_STORED_ASSET

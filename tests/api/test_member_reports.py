@@ -379,3 +379,16 @@ def test_tier_advice_on_stored_amounts_reads_the_ledger(hk, client, clock):
     assert [row["threshold_fen"] for row in proposed] == [300000, 400000, 600000]
     gold = next(row for row in body["rows"] if row["tier_name"] == "金卡")
     assert gold["threshold_fen"] == 200000 and gold["members_reaching"] == 3
+
+
+@pytest.mark.parametrize("report_id", ["member_rfm", "member_growth", "tier_advice", "tier_distribution"])
+@pytest.mark.parametrize("period", ["from=0001-01-01&to=0001-12-31", "from=9999-01-01&to=9999-12-31"])
+def test_the_ends_of_the_calendar_are_answered_not_500(client, shop, five_buyers, report_id, period):
+    answer = client.get(f"/api/v1/reports/{report_id}?{period}&segment=no_purchase"
+                        if report_id == "member_rfm" else f"/api/v1/reports/{report_id}?{period}",
+                        headers=shop.headers())
+    if report_id == "tier_distribution":  # days compared as dates: nothing to convert
+        assert answer.status_code == 200, answer.json
+    else:  # no member bought outside 1900–2999, and UTC conversion would overflow
+        assert answer.status_code == 422, answer.json
+        assert {d["pointer"] for d in answer.json["error"]["details"]} == {"/from", "/to"}
