@@ -58,13 +58,15 @@ def tier_mix(session: Session, merchant_id: int, start, end) -> list[dict]:
 def _replaced_cards_spend(session: Session, query: ReportQuery) -> dict:
     """Spend in the period on replaced cards, per tier of the card that replaced them now
     (补卡 moves the member's history to the new card: their spend must stay in the figures)."""
-    replaced = dict(session.execute(select(Card.id, Card.replaced_by_id).where(
-        Card.merchant_id == query.merchant_id, Card.status == "replaced")).all())
+    replaced_cards = select(Card.id).where(Card.merchant_id == query.merchant_id,
+                                           Card.status == "replaced")
+    replaced = dict(session.execute(select(Card.id, Card.replaced_by_id)
+                                    .where(Card.id.in_(replaced_cards))).all())
     if not replaced:
         return {}
     spent = session.execute(
         select(CardSpendDay.card_id, func.sum(CardSpendDay.net_fen))
-        .where(CardSpendDay.card_id.in_(list(replaced)), CardSpendDay.day >= query.start,
+        .where(CardSpendDay.card_id.in_(replaced_cards), CardSpendDay.day >= query.start,
                CardSpendDay.day <= query.end)
         .group_by(CardSpendDay.card_id)).all()
     holders = {}
@@ -74,8 +76,12 @@ def _replaced_cards_spend(session: Session, query: ReportQuery) -> dict:
             seen.add(holder)
             holder = replaced[holder]
         holders[card_id] = holder
+    # Subqueries, not lists of ids: a merchant may have replaced more cards than a statement
+    # may carry parameters.
+    successors = select(Card.replaced_by_id).where(Card.id.in_(replaced_cards))
     tiers = dict(session.execute(select(Card.id, Card.tier_id).where(
-        Card.id.in_(set(holders.values())), Card.status.in_(LIVE_CARD_STATUSES))).all())
+        Card.merchant_id == query.merchant_id, Card.status.in_(LIVE_CARD_STATUSES),
+        Card.id.in_(successors))).all())
     per_tier: dict = {}
     for card_id, net in spent:
         holder = holders[card_id]
