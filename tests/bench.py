@@ -64,6 +64,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--pg-seconds", type=float, default=None,
                         help="each PostgreSQL run (default: --seconds, and --http-seconds for "
                              "its HTTP run)")
+    parser.add_argument("--member-reports", type=int, default=0, metavar="MEMBERS",
+                        help="also time the member reports over a merchant with this many "
+                             "members and their purchase history (issue 12: 1000000; "
+                             "tests/bench_support/member_reports.py)")
     parser.add_argument("--json", action="store_true",
                         help="print the figures as one JSON object on the last line")
     parser.add_argument("--quick", action="store_true", help="smoke run: small and short")
@@ -344,6 +348,14 @@ def _run(args, workdir: Path, started: float) -> int:
         phase("HTTP lookups ...")
         lookup = lookups(big, workdir, site, args)
 
+    member_figures = {}
+    if args.member_reports:
+        from tests.bench_support import member_reports
+
+        phase(f"member reports over {args.member_reports:,} members ...")
+        member_figures = member_reports.measure(workdir / "member-reports", args.member_reports)
+        print("  " + ", ".join(f"{key} {value}" for key, value in member_figures.items()))
+
     table = [
         ("fsync ceiling: 1-row commit, raw sqlite3", 1, probe),
         ("PIN check, HMAC-SHA256 + pepper (each payment)", 1, pin),
@@ -392,6 +404,8 @@ def _run(args, workdir: Path, started: float) -> int:
         **report.lookup_figures(lookup),
         **report.postgres_figures(postgres, args.threads),
         "pin_check_cpu_ms": pin.cpu_ms_per_op,
+        "member_rfm_ms": member_figures.get("member_rfm_ms"),
+        "member_rfm_cpu_ms": member_figures.get("member_rfm_cpu_ms"),
         "rowset_ok": rows.ok, "rowset_mismatches": rows.mismatches,
         "members": args.members, "quick": args.quick,
     }

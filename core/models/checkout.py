@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, BigId, JsonDocument, UtcDateTime, utcnow
@@ -11,6 +11,12 @@ from .base import Base, BigId, JsonDocument, UtcDateTime, utcnow
 
 class Checkout(Base):
     __tablename__ = "checkouts"
+    __table_args__ = (
+        # Each member's purchases, read by the member reports without touching the table
+        # (migration 0011m).
+        Index("ix_checkouts_member_activity", "merchant_id", "member_id", "created_at",
+              "due_total_fen", "store_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)

@@ -5,6 +5,6 @@ from .types import Report
 
 
 def core_reports() -> list[Report]:
-    from . import tier_distribution
+    from . import member_growth, member_rfm, tier_advice, tier_distribution
 
-    return [tier_distribution.REPORT]
+    return [tier_distribution.REPORT, member_rfm.REPORT, member_growth.REPORT, tier_advice.REPORT]
