@@ -19,6 +19,9 @@ from .types import Report, ReportQuery
 # Parameters of the serving layer itself (format, paging, sorting, language): not the report's.
 SERVING_PARAMETERS = frozenset({"format", "sort", "offset", "limit", "lang"})
 MAX_PERIOD_DAYS = 3660  # ten years: a longer range is a typo, not a question
+# Days a report may ask about: beyond them a local day has no UTC instant in Python's range
+# (year 1, year 9999) and no merchant has figures anyway.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 _INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
 
 
@@ -86,10 +89,14 @@ def _date(args, name: str, default: date, problems: list) -> date | None:
     if raw is None or raw == "":
         return default
     try:
-        return parse_date(raw)
+        day = parse_date(raw)
     except ValueError:
         problems.append(problem(f"/{name}", "a date as YYYY-MM-DD"))
         return None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        problems.append(problem(f"/{name}", f"a day from {FIRST_DAY} to {LAST_DAY}"))
+        return None
+    return day
 
 
 def _integer(args, name: str, problems: list) -> int | None:

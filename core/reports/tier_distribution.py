@@ -47,7 +47,7 @@ def rows(session: Session, query: ReportQuery):
 
 def tier_mix(session: Session, merchant_id: int, start, end) -> list[dict]:
     """The report's rows for a period (local days, both included), for the dashboard's tier
-    mix: tier, tier_name, tier_name_en, members, cards, members_share_permille, spend_fen …"""
+    mix: tier, tier_name ({zh-CN, en}), members, cards, members_share_permille, spend_fen …"""
     from datetime import datetime, timezone
 
     query = ReportQuery(merchant_id=merchant_id, config=None, now=datetime.now(timezone.utc),

@@ -127,6 +127,7 @@ def test_a_text_cell_in_both_languages_sorts_by_its_chinese(client, sales):
     ("format=pdf", "/format"), ("lang=fr", "/lang"), ("sort=nope", "/sort"),
     ("limit=0", "/limit"), ("offset=-1", "/offset"), ("limit=99999999999999999999999", "/limit"),
     ("colour=red", "/colour"), ("store=1", "/store"), ("from=1900-01-01&to=2026-01-01", "/from"),
+    ("from=0001-01-01&to=0001-01-02", "/from"), ("to=9999-12-31", "/to"),
 ])
 def test_bad_parameters_are_named_and_nothing_runs(client, shop, hk, query, pointer):
     answer = client.get(f"/api/v1/reports/tier_distribution?{query}", headers=shop.headers())
