@@ -5,6 +5,6 @@ from .types import Report
 
 
 def core_reports() -> list[Report]:
-    from . import tier_distribution
+    from . import sales_daily, shift_close, staff_performance, tier_distribution
 
-    return [tier_distribution.REPORT]
+    return [tier_distribution.REPORT, sales_daily.REPORT, shift_close.REPORT, staff_performance.REPORT]
