@@ -19,6 +19,7 @@ from collections import defaultdict
 from sqlalchemy.orm import Session
 
 from ..rollups import ledger_figures, sales_figures
+from ..text import INT64_MAX
 from ..rollups.sources import CHECKOUTS, REFUNDS, SALES
 from .money_common import RECHARGE, merchant_accounts, method_name, staff_list, tender_method
 from .types import Report, ReportQuery, count, money, text
@@ -77,7 +78,7 @@ REPORT = Report(
              money("refunds_fen", "退款", "Refunds"), money("recharges_fen", "充值收款", "Recharges received"),
              money("other_fen", "其他收支", "Other moves"), money("expected_fen", "应有金额", "Expected")],
     rows=rows,
-    parameters={"staff": {"type": "integer", "minimum": 1,
+    parameters={"staff": {"type": "integer", "minimum": 1, "maximum": INT64_MAX,
                           "description": "one staff member's figures (their id)"}},
     default_days=1,
 )

@@ -174,5 +174,8 @@ def test_the_money_reports_export_and_refuse_cashiers(client, world):
         assert client.get(f"/api/v1/reports/{report_id}?{DAYS}&format=xlsx",
                           headers=world.headers()).status_code == 200
         assert client.get(f"/api/v1/reports/{report_id}", headers=world.headers("cashier")).status_code == 403
-    bad = client.get("/api/v1/reports/shift_close?staff=abc", headers=world.headers())
-    assert bad.status_code == 422 and bad.json["error"]["details"][0]["pointer"] == "/staff"
+    for staff in ("abc", "0", "9999999999999999999", "1.5"):
+        bad = client.get(f"/api/v1/reports/shift_close?staff={staff}", headers=world.headers())
+        assert bad.status_code == 422 and bad.json["error"]["details"][0]["pointer"] == "/staff", staff
+    unknown = client.get("/api/v1/reports/shift_close?staff=999999", headers=world.headers())
+    assert unknown.status_code == 200 and unknown.json["rows"] == []
