@@ -49,7 +49,8 @@ def totals_by_day(session: Session, merchant_id: int, start: date, end: date,
                   store_id: int | None = None) -> dict[date, dict]:
     """Every day start..end (inclusive, local days) -> DAY_FIGURES over all stores (or one)
     and methods; days without sales give zeros. For the dashboard and other callers."""
-    grouped = _by(sales_figures(session, merchant_id, start, end, store_id=store_id), lambda key: key[0])
+    figures = sales_figures(session, merchant_id, start, end, store_id=store_id)
+    grouped = _by(figures, lambda key: key[0])
     days, day = {}, start
     while day <= end:
         days[day] = _shown(grouped.get(day, [0] * 7))
@@ -63,7 +64,8 @@ def rows(session: Session, query: ReportQuery):
     stores = store_names(session, query.merchant_id)
     for (day, store_id, method) in sorted(grouped):
         yield {"day": day.isoformat(), "store_id": store_id, "store": stores.get(store_id, ""),
-               "method": method, "method_name": method_name(method), **_shown(grouped[(day, store_id, method)])}
+               "method": method, "method_name": method_name(method),
+               **_shown(grouped[(day, store_id, method)])}
 
 
 REPORT = Report(
@@ -74,8 +76,10 @@ REPORT = Report(
                        "method; a return reduces the net of the day it is made."},
     columns=[date_column("day", "日期", "Day"), text("store", "门店", "Store"),
              count("store_id", "门店编号", "Store id", total=False),
-             text("method", "支付方式代码", "Method key"), text("method_name", "支付方式", "Payment method"),
-             count("checkouts", "笔数", "Checkouts"), count("member_checkouts", "会员笔数", "Member checkouts"),
+             text("method", "支付方式代码", "Method key"),
+             text("method_name", "支付方式", "Payment method"),
+             count("checkouts", "笔数", "Checkouts"),
+             count("member_checkouts", "会员笔数", "Member checkouts"),
              count("walk_in_checkouts", "散客笔数", "Walk-in checkouts"),
              money("gross_fen", "原价金额", "Gross (list)"), money("discount_fen", "折扣", "Discount"),
              money("sales_fen", "实收", "Sales (paid)"), money("refunds_fen", "退款", "Refunds"),

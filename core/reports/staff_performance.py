@@ -70,7 +70,8 @@ REPORT = Report(
                  "en": "Per staff member: sales, refunds, net, cards issued and card fees, "
                        "recharges and the money received for them."},
     columns=[count("staff_id", "员工编号", "Staff id", total=False), text("staff", "员工", "Staff"),
-             count("checkouts", "笔数", "Checkouts"), count("member_checkouts", "会员笔数", "Member checkouts"),
+             count("checkouts", "笔数", "Checkouts"),
+             count("member_checkouts", "会员笔数", "Member checkouts"),
              money("sales_fen", "销售", "Sales"), money("refunds_fen", "退款", "Refunds"),
              money("net_fen", "净额", "Net"), count("cards_issued", "发卡数", "Cards issued"),
              money("card_fees_fen", "卡费", "Card fees"), count("recharges", "充值笔数", "Recharges"),

@@ -72,7 +72,8 @@ def settle(session: Session, state: State) -> int:
         state.pending_bound = state.pending_xid = None
     if state.pending_bound is None and newest > bound:
         # Read after the newest id: every transaction holding an id <= newest has started.
-        state.pending_xid = session.scalar(text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"))
+        state.pending_xid = session.scalar(
+            text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"))
         state.pending_bound = newest
     session.execute(update(_state).where(_state.c.name == NAME).values(
         pending_bound=state.pending_bound, pending_xid=state.pending_xid))
