@@ -1,9 +1,13 @@
 """Folding: ranges of ledger transactions added into the rollup tables, exactly once.
 
-Each batch is one write transaction: lock the state row, add the batch's totals (upserts that
-add to the day rows), move the watermark. A crash anywhere in it rolls all of it back; a
-second folder waits on the lock and continues from the new watermark; running the fold again
-does nothing new. ``rebuild`` empties the tables and folds from scratch: the same tables.
+A batch's totals are read in a read transaction (the ledger rows up to the settled bound
+never change, so this needs no lock: on SQLite the one writer's lock is not held while
+millions of entries are summed). Then one short write transaction locks the state row, checks
+that the watermark is still where the batch starts, adds the totals (upserts that add to the
+day rows) and moves the watermark. A crash anywhere rolls the write back whole; a second
+folder that got there first makes this one read again from the new watermark; running the
+fold again does nothing new. ``rebuild`` empties the tables and folds from scratch: the same
+tables.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from ..clock import now_utc
 from ..db import Database
 from ..models import LedgerDay, LedgerTransaction, RollupState, SalesDay
 from .sources import LEDGER_FIGURES, SALES_FIGURES, collect_ledger, collect_sales
-from .watermark import NAME, locked_state, settle
+from .watermark import NAME, locked_state, settle, current_watermark
 
 BATCH_IDS = 200_000  # ledger transaction ids per transaction of the fold
 _ROWS_PER_STATEMENT = 2_000
@@ -33,20 +37,23 @@ def fold(db: Database, *, upto: int | None = None, batch: int = BATCH_IDS) -> di
         if upto is not None:
             bound = min(bound, upto)
         while True:
-            with db.write() as session:
-                start = locked_state(session).folded_through  # another folder may have moved it
+            with db.read() as session:
+                start = current_watermark(session)
                 if start >= bound:
                     break
                 end = min(start + batch, bound)
-                folded += fold_range(session, start, end)
+                sales = collect_sales(session, start, end)
+                ledger = collect_ledger(session, start, end)
+            with db.write() as session:
+                if locked_state(session).folded_through != start:
+                    continue  # another folder folded this batch meanwhile: read again
+                folded += add_batch(session, end, sales, ledger)
                 batches += 1
     return {**status(db), "batches": batches, "rows_added": folded}
 
 
-def fold_range(session: Session, start: int, end: int) -> int:
-    """Add transactions start < id <= end, and move the watermark to ``end`` (one transaction)."""
-    sales = collect_sales(session, start, end)
-    ledger = collect_ledger(session, start, end)
+def add_batch(session: Session, end: int, sales: dict, ledger: dict) -> int:
+    """Add a batch's totals and move the watermark to ``end``, in the caller's transaction."""
     _add(session, SalesDay.__table__, _SALES_KEYS, SALES_FIGURES, sales)
     _add(session, LedgerDay.__table__, _LEDGER_KEYS, LEDGER_FIGURES, ledger)
     before_watermark(session)

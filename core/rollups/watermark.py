@@ -43,9 +43,8 @@ class State:
     pending_xid: int | None
 
 
-def watermark_column():
-    """W as a scalar subquery, to read in the same statement (snapshot) as the tables."""
-    return (select(_state.c.folded_through).where(_state.c.name == NAME).scalar_subquery())
+def current_watermark(session: Session) -> int:
+    return session.scalar(select(_state.c.folded_through).where(_state.c.name == NAME)) or 0
 
 
 def locked_state(session: Session) -> State:
