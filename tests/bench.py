@@ -18,6 +18,11 @@ On SQLite (WAL, synchronous=FULL) in a temporary folder:
 7. with ``--postgres`` (or ``--postgres-url``): raw psycopg and Huika (in-process and HTTP)
    on PostgreSQL, 8 clients each.
 
+``--reports`` runs only the report part instead (issue 12, G4; tests/bench_support/
+money_reports.py): 10,000,000 ledger entries written with bulk SQL, the rollups folded, and
+``sales_daily`` for a month timed (JSON keys ``sales_daily_ms`` …); with ``--postgres`` on
+PostgreSQL too.
+
 It prints one table, issue 11's goals with PASS / MISS, and with ``--json`` one JSON object
 as its last line. All traffic stays on 127.0.0.1. ``--quick`` is a smoke run (< 30 s).
 Results and their reading: docs/benchmarks.md.
@@ -71,8 +76,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true",
                         help="print the figures as one JSON object on the last line")
     parser.add_argument("--quick", action="store_true", help="smoke run: small and short")
+    parser.add_argument("--reports", action="store_true",
+                        help="run only the report part: sales_daily over --report-rows ledger rows")
+    parser.add_argument("--report-rows", type=int, default=10_000_000,
+                        help="ledger entries for --reports")
+    parser.add_argument("--report-tail", type=int, default=2_000,
+                        help="unfolded checkouts in the month for --reports' second timing")
     args = parser.parse_args(argv)
     if args.quick:
+        args.report_rows, args.report_tail = 100_000, 200
         args.members, args.lookup_members = 2_000, 20_000
         args.seconds, args.http_seconds, args.lookup_seconds = 0.75, 2.0, 1.5
         args.paced_seconds = 1.0
@@ -266,6 +278,9 @@ def main(argv=None) -> int:
 def _run(args, workdir: Path, started: float) -> int:
     from tests.bench_support import card_debit, httpload, raw, rowset, seed
 
+    if args.reports:
+        return _reports(args, workdir, started)
+
     print("Huika benchmark")
     for fact in report.machine_facts():
         print("  " + fact)
@@ -452,6 +467,66 @@ def _run(args, workdir: Path, started: float) -> int:
     if args.json:
         print(json.dumps(report.finish(figures), ensure_ascii=False, sort_keys=False))
     return 0 if ledger_ok and rows.ok and lookups_ok else 1
+
+
+SALES_DAILY_MS_GOAL = 100.0
+
+
+def _reports(args, workdir: Path, started: float) -> int:
+    """G4: sales_daily for a month over ``args.report_rows`` ledger rows (money_reports.py)."""
+    from tests.bench_support import money_reports
+
+    print("Huika benchmark: reports at size")
+    for fact in report.machine_facts():
+        print("  " + fact)
+    print(f"  load average (1, 5, 15 min) at start: {report.load_average()}")
+    targets = [("sqlite", f"sqlite:///{workdir / 'reports.sqlite'}", None)]
+    server = None
+    if args.postgres:
+        from tests.bench_support import pg
+
+        if pg.available(args.postgres_url):
+            server = pg.server(args.postgres_url)
+            targets.append(("postgresql", None, server))
+        else:
+            print("  PostgreSQL skipped: no server binaries (initdb) and no --postgres-url")
+    figures: dict = {"report_ledger_rows": args.report_rows, "quick": args.quick}
+    ok = True
+    for name, url, context in targets:
+        print(f"\n{name}: generating {args.report_rows:,} ledger rows with bulk SQL, folding, "
+              "timing sales_daily for June ...", flush=True)
+        if context is not None:
+            with context as running:
+                result = money_reports.run(running.url, args.report_rows, tail=args.report_tail)
+        else:
+            result = money_reports.run(url, args.report_rows, tail=args.report_tail)
+        prefix = "" if name == "sqlite" else "pg_"
+        full, tail = result["full"], result["with_tail"]
+        print(f"  {result['entries']:,} entries in {result['transactions']:,} transactions, "
+              f"generated in {result['generate_s']:.0f} s; folded in {result['fold_s']:.1f} s "
+              f"({result['fold']['batches']} batches, {result['fold']['sales_rows']:,} sales rows, "
+              f"{result['fold']['ledger_rows']:,} ledger rows)")
+        print(f"  sales_daily, June, all folded: median {full['ms']:.1f} ms (max {full['max_ms']:.1f}), "
+              f"CPU {full['cpu_ms']:.1f} ms, {full['rows']} rows")
+        print(f"  sales_daily, June, {result['tail']:,} unfolded checkouts: median {tail['ms']:.1f} ms "
+              f"(max {tail['max_ms']:.1f}), CPU {tail['cpu_ms']:.1f} ms")
+        print(f"  core.ledger.verify: {result['ledger_problems'][:3] or '[] (all invariants hold)'}")
+        ok = ok and not result["ledger_problems"]
+        figures.update({
+            f"{prefix}sales_daily_ms": round(full["ms"], 2), f"{prefix}sales_daily_cpu_ms": round(full["cpu_ms"], 2),
+            f"{prefix}sales_daily_tail_ms": round(tail["ms"], 2),
+            f"{prefix}sales_daily_tail_cpu_ms": round(tail["cpu_ms"], 2),
+            f"{prefix}report_entries": result["entries"], f"{prefix}fold_s": round(result["fold_s"], 2),
+            f"{prefix}generate_s": round(result["generate_s"], 1)})
+        verdict = "PASS" if full["ms"] < SALES_DAILY_MS_GOAL else "MISS"
+        print(f"GOAL  {name} sales_daily for a month over {result['entries']:,} ledger rows "
+              f"< {SALES_DAILY_MS_GOAL:.0f} ms: {verdict}")
+    figures["ledger_ok"] = ok
+    print(f"\nwhole bench: {time.perf_counter() - started:.0f} s; load average at the end: "
+          f"{report.load_average()}")
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -77,3 +77,11 @@ def test_row_set_mismatch_names_the_tables():
         "API: lot_movements huika 0, raw 1", "API: lots huika 1, raw 0"]
     assert rowset.mismatches("API", huika, dict(huika)) == []
     assert rowset.new_rows({"a": 1, "b": 2}, {"a": 3, "b": 2, "c": 1}) == {"a": 2, "c": 1}
+
+
+def test_bench_reports_part_folds_and_times_sales_daily(tmp_path):
+    # The report part over a small generated ledger: its figures exist and the ledger holds.
+    figures, output = run_bench(tmp_path, "--reports", "--report-rows", "5000", "--report-tail", "50")
+    assert figures["ledger_ok"] is True and figures["report_entries"] > 4000
+    assert figures["sales_daily_ms"] > 0 and figures["sales_daily_tail_cpu_ms"] > 0
+    assert "GOAL  sqlite sales_daily for a month" in output

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import json
 import re
 import subprocess
 import sys
@@ -261,3 +262,17 @@ def test_demo_loads_once_and_then_prints_fresh_working_tokens(db_url, api):
 def demo_cards(output: str) -> dict[str, str]:
     """card number -> PIN from the lines ``  8xxxxxxxxxxxxxxx  123456`` after the card heading."""
     return dict(re.findall(r"^  (\d{16})  (\d{6})$", output, re.MULTILINE))
+
+
+# --- rollups ---------------------------------------------------------------------------------
+
+def test_rollups_fold_and_status_print_the_watermark(initialised):
+    # A sale through the API would need a shop; an empty ledger shows the commands work and
+    # fold twice does nothing new (tests/test_rollups.py covers the figures).
+    folded = run("rollups", "fold")
+    assert folded.exit_code == 0, folded.output
+    assert json.loads(folded.output)["folded_through"] == 0
+    again = run("rollups", "fold", "--rebuild")
+    assert again.exit_code == 0 and json.loads(again.output)["batches"] == 0, again.output
+    status = run("rollups", "status")
+    assert status.exit_code == 0 and set(json.loads(status.output)) >= {"folded_through", "sales_rows"}

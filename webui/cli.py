@@ -283,6 +283,34 @@ def jobs_run(ctx: click.Context, job_id: str, at: str | None, force: bool) -> No
                           default=str))
 
 
+@cli.group(help="The rollup tables the money reports read (docs/operations.md, Rollups).")
+def rollups() -> None:
+    pass
+
+
+@rollups.command(name="fold", help="Fold the ledger into the rollup tables up to what is final; "
+                                   "safe to run at any time, twice, or from two places at once.")
+@click.option("--rebuild", is_flag=True, help="empty the tables first and fold everything again")
+@click.pass_context
+def rollups_fold(ctx: click.Context, rebuild: bool) -> None:
+    from core import rollups as rollup_tables
+
+    hk = _huika(ctx)
+    result = rollup_tables.rebuild(hk.db) if rebuild else rollup_tables.fold(hk.db)
+    click.echo(json.dumps(result, ensure_ascii=False, default=str))
+
+
+@rollups.command(name="status", help="How far the rollup tables are folded.")
+@click.pass_context
+def rollups_status(ctx: click.Context) -> None:
+    from core import rollups as rollup_tables
+
+    click.echo(json.dumps(rollup_tables.status(_huika(ctx).db), ensure_ascii=False, default=str))
+
+
+ROLLUP_FOLD_SECONDS = 60  # reports add the unfolded tail, so this only bounds its size
+
+
 @cli.command(help="Run the job scheduler (one per installation, not one per web worker).")
 @click.pass_context
 def scheduler(ctx: click.Context) -> None:
@@ -300,6 +328,13 @@ def scheduler(ctx: click.Context) -> None:
                          CronTrigger(hour=job.hour, minute=job.minute, timezone=MERCHANT_TZ),
                          id=job.id, coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
         click.echo(f"scheduled {job.id} daily at {job.hour:02d}:{job.minute:02d}")
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from core import rollups as rollup_tables
+
+    blocking.add_job(lambda: rollup_tables.fold(hk.db), IntervalTrigger(seconds=ROLLUP_FOLD_SECONDS),
+                     id="core.rollups.fold", coalesce=True, max_instances=1)
+    click.echo(f"scheduled core.rollups.fold every {ROLLUP_FOLD_SECONDS} s")
     blocking.start()
 
 

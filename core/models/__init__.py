@@ -17,6 +17,7 @@ from .jobs import JobRun
 from .audit import AuditEntry
 from .messaging import LoginCode, OutboxMessage
 from .rate_limits import RateLimitCounter
+from .rollups import LedgerDay, RollupState, SalesDay
 
 __all__ = [
     "Account",
@@ -36,6 +37,7 @@ __all__ = [
     "Entry",
     "JobRun",
     "IdempotencyRecord",
+    "LedgerDay",
     "LedgerTransaction",
     "Lot",
     "LoginCode",
@@ -44,6 +46,8 @@ __all__ = [
     "Merchant",
     "OutboxMessage",
     "RateLimitCounter",
+    "RollupState",
+    "SalesDay",
     "Staff",
     "StaffRole",
     "Store",
