@@ -13,7 +13,7 @@ class Checkout(Base):
     __tablename__ = "checkouts"
     __table_args__ = (
         # Each member's purchases, read by the member reports without touching the table
-        # (migration 0011m).
+        # (migration 0011).
         Index("ix_checkouts_member_activity", "merchant_id", "member_id", "created_at",
               "due_total_fen", "store_id"),
     )

@@ -6,12 +6,12 @@ checkouts per member from it alone (a covering index: no table reads), in member
 sort), for one store too. At a million members this is the difference between reading the
 table in random order and one sequential pass over the index.
 
-Revision ID: 0011m
+Revision ID: 0011
 Revises: 0010
 """
 from alembic import op
 
-revision = "0011m"
+revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None

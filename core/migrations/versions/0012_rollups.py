@@ -4,14 +4,14 @@ Day totals of checkouts, returns and the merchant's ledger entries, folded from 
 by ``huika rollups fold`` (core.rollups); plus the indexes the fold reads a range of
 transactions' checkouts and returns by. Empty at first: the first fold fills them.
 
-Revision ID: 0011s
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011s"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
