@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from core.clock import MERCHANT_TZ, local_date, local_day_bounds
 from core.messaging import mask_phone
 from core.models import Checkout, CheckoutReturn, Member
+from core.reports.sales_daily import totals_by_day
 from core.reports import ReportQuery
 from core.reports import tier_distribution
 
@@ -104,25 +105,14 @@ def daily_series(session: Session, scope: Scope, first: date, last: date) -> Ser
     def day(value) -> Day:
         return series.days.setdefault(as_date(value), Day())
 
-    checkout_day = local_day(session, Checkout.created_at)
-    sold = (select(checkout_day, func.count(), func.coalesce(func.sum(Checkout.due_total_fen), 0))
-            .where(Checkout.merchant_id == scope.merchant_id, Checkout.created_at >= start,
-                   Checkout.created_at < end).group_by(checkout_day))
-    if scope.store_id is not None:
-        sold = sold.where(Checkout.store_id == scope.store_id)
-    for value, checkouts, due in session.execute(sold):
-        figures = day(value)
-        figures.checkouts, figures.sales_fen = int(checkouts), int(due)
-
-    return_day = local_day(session, CheckoutReturn.created_at)
-    refunded = (select(return_day, func.coalesce(func.sum(CheckoutReturn.refund_fen), 0))
-                .join(Checkout, Checkout.id == CheckoutReturn.checkout_id)
-                .where(Checkout.merchant_id == scope.merchant_id, CheckoutReturn.created_at >= start,
-                       CheckoutReturn.created_at < end).group_by(return_day))
-    if scope.store_id is not None:
-        refunded = refunded.where(Checkout.store_id == scope.store_id)
-    for value, refund in session.execute(refunded):
-        day(value).refunds_fen = int(refund)
+    # Sales, refunds and checkouts as the sales_daily report counts them (from the rollups
+    # and the unfolded tail): a return counts on its own day, at the store that took it back.
+    for value, figures in totals_by_day(session, scope.merchant_id, first, last,
+                                        store_id=scope.store_id).items():
+        if figures["checkouts"] or figures["sales_fen"] or figures["refunds_fen"]:
+            today = day(value)
+            today.checkouts, today.sales_fen = figures["checkouts"], figures["sales_fen"]
+            today.refunds_fen = figures["refunds_fen"]
 
     member_day = local_day(session, Member.created_at)
     joined = (select(member_day, func.count())
