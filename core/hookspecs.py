@@ -108,3 +108,8 @@ def benefit_kinds():
 @hookspec(firstresult=True)
 def grant_benefit(session, card, benefit, config, now, store_id, staff_id):
     """Give ``card`` a benefit whose kind this plugin owns; return a receipt dict, or None if not ours."""
+
+
+@hookspec
+def register_import_kinds():
+    """Return a list of core.imports.ImportKind: data this plugin imports from another system (members' balances …)."""

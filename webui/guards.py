@@ -28,6 +28,8 @@ DEFAULT_MAX_JSON_DEPTH = 64  # real documents nest about 8 deep
 MAX_PROBLEMS = 20  # details listed for one request; the rest would only bury them
 
 _BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# Endpoints that take files (imports): endpoint -> the config key of their own body limit.
+LARGE_BODIES = {"api.runImport": "HUIKA_MAX_IMPORT_BYTES", "editor.import_upload": "HUIKA_MAX_IMPORT_BYTES"}
 # A JSON string (skipped: it may hold brackets) or one bracket.
 _STRING_OR_BRACKET = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
@@ -49,7 +51,7 @@ def check_request() -> None:
     if request.routing_exception is not None:
         return  # the 404 / 405 is answered as usual
     api = request.blueprint == "api"
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    limit = current_app.config.get(LARGE_BODIES.get(request.endpoint, "MAX_CONTENT_LENGTH"))
     if limit is not None and (request.content_length or 0) > limit:
         abort(413, description=f"the body is larger than {limit} bytes")
     _check_path()
