@@ -108,6 +108,11 @@ def run_import(session: Session, config: MerchantConfig, merchant_id: int, kind_
         return report
     if problems:
         raise RowsRefused(report)
+    if not good:
+        raise Invalid(f"the file holds no row to import ({len(skipped)} imported before); nothing "
+                      "was imported", code="import_nothing",
+                      details=[{"pointer": "/file", "message": "no new rows",
+                                "message_i18n": message("文件中没有需要导入的新行", "no new rows")}])
     return _write(context, kind, good, report, file_name, sha, origin)
 
 

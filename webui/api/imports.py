@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Response, request
 
 from core.config_versions import published_config
-from core.errors import Invalid, problem
+from core.errors import Invalid, NotFound, problem
 from core.imports import find_kind, import_kinds, template_csv, template_xlsx
 
 from . import schemas
@@ -103,7 +103,7 @@ def list_import_kinds():
 def get_import_template(file_name: str):
     kind_key, _, fmt = file_name.rpartition(".")
     if fmt not in FORMATS or not kind_key:
-        raise Invalid("ask for <kind>.xlsx or <kind>.csv", details=[problem("/file_name", "<kind>.xlsx or <kind>.csv")])
+        raise NotFound("templates are <kind>.xlsx or <kind>.csv", code="import_template_unknown")
     kind = find_kind(_config(), kind_key)
     mimetype, build = FORMATS[fmt]
     name = f"huika-import-{kind.key}.{fmt}"
