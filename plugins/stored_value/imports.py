@@ -13,7 +13,7 @@ from core.imports import (OPENING_PURPOSE, CardCredit, Column, ImportKind, RowPr
 from core.imports.kinds import card_number, yuan
 from core.models import CardStatus
 
-from .common import BONUS, CNY, PRINCIPAL
+from .common import BONUS, CNY, PLUGIN_ID, PRINCIPAL
 
 USABLE = (CardStatus.ACTIVE.value, CardStatus.FROZEN.value, CardStatus.LOST.value)
 
@@ -66,6 +66,6 @@ def import_kinds() -> list[ImportKind]:
     return [ImportKind(
         "stored_value", message("储值余额", "Stored value"), COLUMNS,
         natural_key=lambda values: values["card_number"], check=check_cards, post=post, totals=totals,
-        description=message("每张卡的储值期初余额：本金（可退）和赠送金分开。每张卡只导入一次。",
+        plugin=PLUGIN_ID, description=message("每张卡的储值期初余额：本金（可退）和赠送金分开。每张卡只导入一次。",
                             "Opening stored value per card, principal (refundable) and bonus apart. "
                             "Once per card."))]
