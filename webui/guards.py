@@ -14,7 +14,7 @@ import json
 import math
 import re
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, Request, abort, current_app, request
 from werkzeug.routing import IntegerConverter
 
 from core.errors import Invalid, problem
@@ -41,8 +41,24 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+class LimitedRequest(Request):
+    """A request whose body limit is its endpoint's: ``LARGE_BODIES`` (file imports) or
+    ``MAX_CONTENT_LENGTH``, from the first read on (the CSRF check parses forms before any view)."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        if self._max_content_length is None and current_app and self.endpoint in LARGE_BODIES:
+            return current_app.config.get(LARGE_BODIES[self.endpoint])
+        return Request.max_content_length.fget(self)
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+
 def init_app(app: Flask) -> None:
     """Install the id converter (before any rule is added) and the request checks."""
+    app.request_class = LimitedRequest
     app.url_map.converters["int"] = IdConverter
     app.before_request(check_request)
 
@@ -51,7 +67,7 @@ def check_request() -> None:
     if request.routing_exception is not None:
         return  # the 404 / 405 is answered as usual
     api = request.blueprint == "api"
-    limit = current_app.config.get(LARGE_BODIES.get(request.endpoint, "MAX_CONTENT_LENGTH"))
+    limit = request.max_content_length
     if limit is not None and (request.content_length or 0) > limit:
         abort(413, description=f"the body is larger than {limit} bytes")
     _check_path()

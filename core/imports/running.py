@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -268,6 +268,7 @@ def _write(context: ImportContext, kind: ImportKind, rows: list[Row], report: di
     except IntegrityError:
         raise Conflict("another import brought in some of these rows at the same time; nothing "
                        "was imported (run it again)", code="import_concurrent") from None
+    _analyze(session)
     reconciliation = reconcile(session, context.transaction_id, report["totals"])
     report = {**report, "batch_id": batch_id, "transaction_id": context.transaction_id,
               "created": created, "reconciliation": reconciliation}
@@ -282,6 +283,18 @@ def _write(context: ImportContext, kind: ImportKind, rows: list[Row], report: di
                      after={**summary, "batch_id": batch_id, "transaction_id": context.transaction_id},
                      at=context.now)
     return report
+
+
+_BULK_TABLES = ("members", "cards", "accounts", "entries", "lots", "ledger_transactions", "import_keys")
+
+
+def _analyze(session: Session) -> None:
+    """PostgreSQL plans by its statistics, which a bulk load leaves stale until autovacuum
+    comes by: without fresh ones the reconciliation (and every query after the import) may
+    take a nested loop over 100,000 rows. SQLite's planner needs no statistics here."""
+    if session.get_bind().dialect.name == "postgresql":
+        for table in _BULK_TABLES:
+            session.execute(text(f"ANALYZE {table}"))
 
 
 def reconcile(session: Session, transaction_id: int | None, totals: dict) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .blueprint import bp
 
-from . import audit, fields, layouts, plugins, staff, tiers, views  # noqa: E402,F401  (routes)
+from . import audit, fields, imports, layouts, plugins, staff, tiers, views  # noqa: E402,F401  (routes)
 from .common import plugin_title, template_title  # noqa: E402
 from ..screens import format_yuan, format_zhe  # noqa: E402
 
