@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
-from sqlalchemy import insert, select
+import json
+
+from sqlalchemy import JSON, insert, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from ..accounts import CARD, remember_card_accounts
@@ -63,9 +66,28 @@ def imported_keys(session: Session, merchant_id: int, kind: str, keys: Iterable[
 
 
 def insert_many(session: Session, table, rows: list[dict]) -> None:
+    """Insert ``rows`` (dicts with the same keys): COPY on PostgreSQL (psycopg's executemany
+    sends one message per row), executemany in chunks elsewhere."""
+    if not rows:
+        return
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        _copy(connection, table, rows)
+        return
     for part in chunks(rows):
         connection.execute(insert(table), list(part))
+
+
+def _copy(connection, table, rows: list[dict]) -> None:
+    columns = list(rows[0])
+    json_columns = {name for name in columns if isinstance(table.c[name].type, (JSON, JSONB))
+                    or isinstance(getattr(table.c[name].type, "impl", None), (JSON, JSONB))}
+    names = ", ".join(f'"{name}"' for name in columns)
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[name]) if name in json_columns and row[name] is not None
+                            else row[name] for name in columns])
 
 
 def insert_returning_ids(session: Session, table, rows: list[dict]) -> list[int]:
@@ -115,7 +137,7 @@ def ready_card_accounts(session: Session, merchant_id: int, pairs: Iterable[tupl
                    for card_id in part for asset in sorted(assets_of[card_id])
                    if (card_id, asset) not in have]
         if missing:
-            connection.execute(insert(_accounts), missing)
+            insert_many(session, _accounts, missing)
             rows = read(part)
         by_card: dict[int, list] = {}
         for row in rows:

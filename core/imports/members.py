@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from ..clock import MERCHANT_TZ
 from ..models import Card, CardStatus, Member, Tier
-from .bulk import chunks, existing, insert_returning_ids
+from .bulk import chunks, existing, insert_many, insert_returning_ids
 from .context import ImportContext
 from .kinds import Column, ImportKind, Row, RowProblem, card_number, choice, day, message, phone, text
 
@@ -176,8 +176,7 @@ def post_members(context: ImportContext, rows: list[Row]) -> dict:
     ids = insert_returning_ids(context.session, _members, member_rows)
     card_rows = [_card_row(context, row.values, member_id, member["created_at"])
                  for row, member_id, member in zip(rows, ids, member_rows) if row.values.get("card_number")]
-    for part in chunks(card_rows):
-        context.session.connection().execute(_cards.insert(), list(part))
+    insert_many(context.session, _cards, card_rows)
     return {"members": len(ids), "cards": len(card_rows)}
 
 
@@ -226,8 +225,7 @@ def check_cards(context: ImportContext, rows: list[Row]) -> list[RowProblem]:
 def post_cards(context: ImportContext, rows: list[Row]) -> dict:
     card_rows = [_card_row(context, row.values, row.values["_member_id"],
                            _moment(row.values.get("issued_on"), context.now)) for row in rows]
-    for part in chunks(card_rows):
-        context.session.connection().execute(_cards.insert(), list(part))
+    insert_many(context.session, _cards, card_rows)
     return {"cards": len(card_rows)}
 
 
