@@ -9,6 +9,7 @@ import json
 
 from sqlalchemy import JSON, insert, select
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..accounts import CARD, remember_card_accounts
@@ -83,11 +84,15 @@ def _copy(connection, table, rows: list[dict]) -> None:
     json_columns = {name for name in columns if isinstance(table.c[name].type, (JSON, JSONB))
                     or isinstance(getattr(table.c[name].type, "impl", None), (JSON, JSONB))}
     names = ", ".join(f'"{name}"' for name in columns)
+    statement = f'COPY "{table.name}" ({names}) FROM STDIN'
     cursor = connection.connection.driver_connection.cursor()
-    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([json.dumps(row[name]) if name in json_columns and row[name] is not None
-                            else row[name] for name in columns])
+    try:
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([json.dumps(row[name]) if name in json_columns and row[name] is not None
+                                else row[name] for name in columns])
+    except connection.dialect.dbapi.IntegrityError as error:  # as SQLAlchemy would raise it
+        raise IntegrityError(statement, None, error) from error
 
 
 def insert_returning_ids(session: Session, table, rows: list[dict]) -> list[int]:

@@ -260,14 +260,15 @@ def _write(context: ImportContext, kind: ImportKind, rows: list[Row], report: di
         raise Conflict("this file is being imported or was just imported; nothing was imported "
                        "again", code="import_already_done") from None
     context.batch_id = batch_id
-    created = kind.post(context, rows) if rows else {}
     try:
+        created = kind.post(context, rows) if rows else {}
         insert_many(session, ImportKey.__table__, [
             {"merchant_id": merchant_id, "kind": kind.key, "key": kind.natural_key(row.values),
              "batch_id": batch_id} for row in rows])
-    except IntegrityError:
-        raise Conflict("another import brought in some of these rows at the same time; nothing "
-                       "was imported (run it again)", code="import_concurrent") from None
+    except IntegrityError:  # a phone, card number or row key taken since the check
+        raise Conflict("some of these rows were created elsewhere while importing (another "
+                       "import, the counter); nothing was imported: run it again",
+                       code="import_concurrent") from None
     _analyze(session)
     reconciliation = reconcile(session, context.transaction_id, report["totals"])
     report = {**report, "batch_id": batch_id, "transaction_id": context.transaction_id,

@@ -147,3 +147,25 @@ def test_a_template_imports_as_is_with_its_example_skipped(client, hk, kind, fmt
     report = post_file(client, shop, kind, template.data, dry_run=True, name=f"t.{fmt}")
     assert report.status_code == 200, report.json
     assert report.json["example_rows_skipped"] == 1 and report.json["problems"] == []
+
+
+def test_the_same_file_sent_twice_at_once_imports_once(app, hk):
+    import threading
+
+    shop = make_shop(hk)
+    data = csv_bytes(MEMBER_HEADER, members_file(300))
+    statuses = []
+    barrier = threading.Barrier(2)
+
+    def send():
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(post_file(client, shop, "members", data).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201, 409]
+    assert counts(hk, shop.id)["members"] == 300
