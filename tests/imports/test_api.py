@@ -169,3 +169,34 @@ def test_the_same_file_sent_twice_at_once_imports_once(app, hk):
         thread.join()
     assert sorted(statuses) == [201, 409]
     assert counts(hk, shop.id)["members"] == 300
+
+
+def test_imported_principal_refunds_and_imported_points_expire_on_their_date(client, hk):
+    from datetime import datetime, timezone
+
+    from plugins.points.expiry import expire_points
+    from tests.support.factories import basic_document
+
+    shop = make_shop(hk, doc=basic_document(plugins=[
+        {"id": "stored_value", "settings": {"allow_refund": True}}, {"id": "points", "settings": {}}]))
+    assert post_file(client, shop, "members", csv_bytes(MEMBER_HEADER, members_file(1))).status_code == 201
+    assert post_file(client, shop, "stored_value",
+                     csv_bytes(SV_HEADER, [["66000000", "800", "80"]])).status_code == 201
+    assert post_file(client, shop, "points", csv_bytes(POINTS_HEADER, [
+        ["66000000", "70", "2030-06-30"], ["66000000", "30", "2031-06-30"]])).status_code == 201
+    assert client.put("/api/v1/cards/66000000/pin", json={"pin": "482916"},
+                      headers={**shop.headers("manager"), "Idempotency-Key": "p"}).status_code == 200
+    refund = client.post("/api/v1/cards/66000000/refund", json={"pin": "482916", "payment": {"method": "cash"}},
+                         headers={**shop.headers("owner"), "Idempotency-Key": "r"})
+    assert refund.status_code == 201, refund.json
+    assert (refund.json["paid_out_fen"], refund.json["bonus_forfeited_fen"]) == (80000, 8000)
+    with hk.db.write() as session:
+        # 2030-07-01 in Beijing: the first lot is past its date, the second is not (P7).
+        expired = expire_points(session, shop.id, datetime(2030, 6, 30, 17, 0, tzinfo=timezone.utc))
+    assert (expired["as_of"], expired["points"]) == ("2030-07-01", 70)
+    lots = client.get("/api/v1/cards/66000000/balances", headers=shop.headers()).json
+    assert lots["balances"]["points"] == 30
+    with hk.db.read() as session:
+        assert ledger.merchant_account(session, shop.id, "stored_value_sold", "cny").balance == 0
+        assert ledger.merchant_account(session, shop.id, "cash_drawer", "cny").balance == -80000
+    verify(hk, shop)
