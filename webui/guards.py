@@ -47,7 +47,8 @@ class LimitedRequest(Request):
 
     @property
     def max_content_length(self) -> int | None:
-        if self._max_content_length is None and current_app and self.endpoint in LARGE_BODIES:
+        if getattr(self, "_max_content_length", None) is None and current_app \
+                and self.endpoint in LARGE_BODIES:
             return current_app.config.get(LARGE_BODIES[self.endpoint])
         return Request.max_content_length.fget(self)
 

@@ -56,7 +56,7 @@ class ImportContext:
         return {number: self._cards[number] for number in numbers if number in self._cards}
 
     def post_opening(self, credits: list[CardCredit], counterparts: list[tuple[str, str, int]],
-                     memo: dict | None = None) -> int:
+                     memo: dict | None = None) -> int | None:
         """Post the batch's opening balances as ONE ledger transaction: ``credits`` onto cards
         and ``counterparts`` (purpose, asset, signed amount) on merchant accounts; the whole
         must balance per asset (core.ledger refuses it otherwise). Returns its id."""
