@@ -60,3 +60,13 @@ def test_cashiers_cannot_and_junk_is_a_message(client, hk, shop):
     login(other, username="owner", merchant="导入页面店")
     junk = upload(other, "members", bytes(range(256)) * 10, "x.xlsx")
     assert junk.status_code == 422 and "无法识别的文件" in junk.get_data(as_text=True)
+
+
+def test_a_file_larger_than_the_usual_form_limit_uploads(app, client, hk, shop):
+    login(client, username="owner", merchant="导入页面店")
+    data = csv_bytes(MEMBER_HEADER, members_file(20_000))
+    assert len(data) > app.config["MAX_CONTENT_LENGTH"]  # 1 MB for every other form
+    response = upload(client, "members", data)
+    assert response.status_code == 200 and "confirm_sha" in response.get_data(as_text=True)
+    app.config["HUIKA_MAX_IMPORT_BYTES"] = 100_000
+    assert upload(client, "members", data).status_code == 413
