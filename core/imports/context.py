@@ -12,7 +12,8 @@ from .. import ledger
 from ..clock import local_date
 from ..errors import Conflict
 from ..merchant_config import MerchantConfig
-from .bulk import CardInfo, cards_by_number, lock_cards, ready_card_accounts
+from ..accounts import CARD
+from .bulk import CardInfo, apply_moves_in_bulk, cards_by_number, lock_cards, ready_card_accounts
 
 OPENING_TRANSACTION = "import_opening"
 # The merchant side of imported balances: what the old system owed its members on the day
@@ -74,9 +75,13 @@ class ImportContext:
                      for purpose, asset, amount in counterparts if amount]
         if not postings:
             return None
+        postgresql = session.get_bind().dialect.name == "postgresql"
         posted = ledger.post(session, merchant_id, OPENING_TRANSACTION, postings,
                              staff_id=self.staff_id, store_id=self.store_id,
                              idempotency_key=f"import:{self.batch_id}", now=self.now, atomic=False,
+                             shared_rows_last=postgresql,
                              memo={"import_batch_id": self.batch_id, "kind": self.kind, **(memo or {})})
+        if postgresql:
+            apply_moves_in_bulk(session, {p.account.id for p in postings if p.account.owner == CARD})
         self.transaction_id = posted.id
         return posted.id
