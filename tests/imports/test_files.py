@@ -122,3 +122,18 @@ def test_a_plugin_kind_needs_its_plugin(client, hk):
 
     shop = make_shop(hk, doc=basic_document())
     assert post_file(client, shop, "stored_value", b"x", dry_run=True).status_code == 404
+
+
+@pytest.mark.parametrize("content_type, body", [
+    ("multipart/form-data; boundary=xyz", b"--xyz\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nabc"),
+    ("multipart/form-data", b"no boundary at all"),
+    ("multipart/form-data; boundary=xyz", b"\x00\xff" * 500),
+    ("application/json", b'{"not": "a file"}'),
+    ("application/json", b"{broken"),
+])
+def test_malformed_uploads_are_4xx(client, hk, content_type, body):
+    shop = make_shop(hk)
+    response = client.post("/api/v1/imports/members?dry_run=true", data=body,
+                           headers={**shop.headers(), "Content-Type": content_type})
+    assert 400 <= response.status_code < 500, (response.status_code, response.data[:200])
+    assert response.json["error"]["code"]
