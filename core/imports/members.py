@@ -7,7 +7,7 @@ gets no PIN (the holder sets one at the counter, C6).
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select
 

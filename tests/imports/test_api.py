@@ -2,8 +2,6 @@
 reconciliation, no double import, a checkout paying with imported value and points, roles."""
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
