@@ -137,3 +137,11 @@ def register_migrations():
     from .migrate import MIGRATIONS_DIR
 
     return [str(MIGRATIONS_DIR / "versions")]
+
+
+@hookimpl
+def register_import_kinds():
+    """The core's own import kinds: members and cards (issue 12, item 9)."""
+    from .imports.members import core_kinds  # here: core.imports needs the whole core loaded
+
+    return core_kinds()

@@ -118,3 +118,8 @@ def register_reports():
 @hookspec
 def member_projection(session, card, config, now, pace):
     """Return a list of P6 projection lines (dicts with a "kind") for ``card``, given its core.projection.SpendPace or None."""
+
+
+@hookspec
+def register_import_kinds():
+    """Return a list of core.imports.ImportKind: data this plugin imports from another system (members' balances …)."""

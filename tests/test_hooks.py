@@ -186,6 +186,32 @@ def register_jobs():
 
 
 @hookimpl
+def register_import_kinds():
+    from core.imports import CardCredit, Column, ImportKind, RowProblem, message
+    from core.imports.kinds import card_number, whole
+
+    def check(context, rows):
+        cards = context.cards([row.values["card"] for row in rows])
+        for row in rows:
+            row.values["_card_id"] = cards[row.values["card"]].id if row.values["card"] in cards else None
+        return [RowProblem(row.number, "card", message("没有这张卡", "no such card"))
+                for row in rows if row.values["_card_id"] is None]
+
+    def post(context, rows):
+        CALLS.append(("import", context.batch_id, len(rows)))
+        total = sum(row.values["stamps"] for row in rows)
+        context.post_opening([CardCredit(row.values["_card_id"], "stamps", row.values["stamps"])
+                              for row in rows], [("issued", "stamps", -total)])
+        return {"cards": len(rows)}
+
+    return [ImportKind("stamps", message("印章", "Stamps"),
+                       (Column("card", message("卡号", "Card"), card_number, required=True, example="1234"),
+                        Column("stamps", message("印章数", "Stamps"), whole(1), required=True, example="1")),
+                       natural_key=lambda values: values["card"], check=check, post=post,
+                       totals=lambda rows: {"stamps": sum(row.values["stamps"] for row in rows)})]
+
+
+@hookimpl
 def register_commands(cli):
     import click
 
@@ -589,3 +615,31 @@ def test_hook_member_projection_adds_lines_after_the_core_tier_lines(recorder_ap
     other = _card(client, off, phone="13800000010")
     lines = client.get(f"/api/v1/cards/{other}/projection", headers=off.headers()).json["lines"]
     assert [line["kind"] for line in lines] == ["tier"]  # not enabled: the plugin is not asked
+
+
+def test_hook_register_import_kinds_adds_a_kind_for_enabled_merchants(recorder_app):
+    from core import ledger
+
+    app, calls = recorder_app
+    hk = app.extensions["huika"]
+    on = make_merchant(hk, "导入店", enabled_document())
+    off = make_merchant(hk, "不导入店", basic_document())
+    client = app.test_client()
+    card = client.post("/api/v1/cards", json={"number": "5550001"}, headers=on.headers()).json["number"]
+    member = client.post("/api/v1/members", json={"name": "周七", "phone": "13655550001"},
+                         headers=on.headers()).json["id"]
+    client.post(f"/api/v1/cards/{card}/bind", json={"member_id": member}, headers=on.headers())
+    kinds = {k["key"]: k for k in client.get("/api/v1/imports", headers=on.headers()).json["kinds"]}
+    assert kinds["stamps"]["title"]["zh-CN"] == "印章" and {"members", "cards"} <= set(kinds)
+    assert "stamps" not in {k["key"] for k in client.get("/api/v1/imports", headers=off.headers()).json["kinds"]}
+    data = "卡号*,印章数*\n5550001,7\n9990000,1\n".encode()
+    dry = client.post("/api/v1/imports/stamps?dry_run=true", data=data, headers=on.headers())
+    assert dry.status_code == 200 and [p["row"] for p in dry.json["problems"]] == [3]
+    done = client.post("/api/v1/imports/stamps", data="卡号*,印章数*\n5550001,7\n".encode(), headers=on.headers())
+    assert done.status_code == 201, done.json
+    assert ("import", done.json["batch_id"], 1) in calls
+    assert done.json["reconciliation"]["assets"] == [
+        {"asset": "stamps", "file": 7, "posted": 7, "cards_hold_now": 7}]
+    assert client.post("/api/v1/imports/stamps", data=data, headers=off.headers()).status_code == 404
+    with hk.db.read() as session:
+        assert ledger.verify(session, on.id) == []

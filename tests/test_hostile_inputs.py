@@ -213,7 +213,8 @@ def _objects(app, merchant) -> dict:
             "package_id": package["id"], "follow_up_id": follow_up["id"], "voucher_code": voucher["code"],
             "staff_id": merchant.staff_ids["manager"], "merchant_id": merchant.id, "action": "freeze",
             "screen_id": screen_id, "key": "wechat_id", "plugin_id": "points", "starter_id": "points_shop",
-            "locale": "en", "number_": "HOST0001", "filename": "huika.css", "report_id": "tier_distribution"}
+            "locale": "en", "number_": "HOST0001", "filename": "huika.css", "report_id": "tier_distribution",
+            "kind": "members", "file_name": "members.csv"}
 
 
 # -- requests ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from flask_wtf import CSRFProtect
 from . import busy, guards, i18n, security_headers, throttle
 from .auth import HttpsAwareSessions, current_staff
 from .extension import Huika
+from .imports_service import DEFAULT_MAX_IMPORT_BYTES
 from .instance_secrets import InsecureConfiguration, check_production_key, instance_secret_key, pin_peppers
 
 csrf = CSRFProtect()
@@ -47,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=12 * 3600,  # one working day at the counter
         WTF_CSRF_TIME_LIMIT=None,  # a till stays open all day; the token is tied to the session
         MAX_CONTENT_LENGTH=_env_int("HUIKA_MAX_CONTENT_LENGTH", guards.DEFAULT_MAX_CONTENT_LENGTH),
+        HUIKA_MAX_IMPORT_BYTES=_env_int("HUIKA_MAX_IMPORT_BYTES", DEFAULT_MAX_IMPORT_BYTES),
         HUIKA_MAX_JSON_DEPTH=_env_int("HUIKA_MAX_JSON_DEPTH", guards.DEFAULT_MAX_JSON_DEPTH),
         HUIKA_BUSY_RETRY_SECONDS=_env_int("HUIKA_BUSY_RETRY_SECONDS", busy.DEFAULT_RETRY_SECONDS),
     )

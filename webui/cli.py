@@ -247,6 +247,61 @@ def _audit_cli(session, merchant_id: int, action: str, staff, after: dict) -> No
                  target=f"staff:{staff.id}", after=after, origin=audit.cli_origin())
 
 
+@cli.command(name="import", help="Import KIND (members, cards, stored_value, points, course_packages …) "
+                                  "from FILE (.xlsx or .csv) for a merchant; --dry-run checks every row "
+                                  "and changes nothing (docs/import.md).")
+@click.argument("kind")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--merchant", "merchant_name", required=True)
+@click.option("--dry-run", is_flag=True, help="check only; change nothing")
+@click.option("--json", "as_json", is_flag=True, help="print the whole report as JSON")
+@click.pass_context
+def import_file(ctx: click.Context, kind: str, file: Path, merchant_name: str, dry_run: bool,
+                as_json: bool) -> None:
+    from core.clock import now_utc
+    from core.config_versions import published_config
+    from core.imports import RowsRefused, run_import
+
+    hk = _huika(ctx)
+    try:
+        with (hk.db.read if dry_run else hk.db.write)() as session:
+            found = tenancy.find_merchant(session, merchant_name)
+            config = published_config(session, found.id, hk.plugins)
+            report = run_import(session, config, found.id, kind, file.read_bytes(), file_name=file.name,
+                                dry_run=dry_run, now=now_utc(), origin=audit.cli_origin())
+    except RowsRefused as refused:
+        report = refused.report
+    except HuikaError as error:
+        _fail(error)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        _print_import(report)
+    if report["problems"]:
+        sys.exit(2)
+
+
+def _print_import(report: dict) -> None:
+    state = "dry run, nothing changed" if report["dry_run"] else (
+        f"batch {report['batch_id']}" if report.get("batch_id") else "nothing imported")
+    click.echo(f"{report['kind']} ({state}): {report['rows_read']} rows read, {report['rows_valid']} to "
+               f"import, {report['rows_skipped']} imported before, {report['rows_bad']} bad")
+    for problem in report["problems"]:
+        where = f"row {problem['row']}" + (f" {problem['column_title']}" if problem["column_title"] else "")
+        click.echo(f"  {where}: {problem['message_i18n']['zh-CN']} / {problem['message']}")
+    for asset, amount in report["totals"].items():
+        click.echo(f"  total {asset}: {amount}")
+    for what, count in (report.get("created") or {}).items():
+        click.echo(f"  created {what}: {count}")
+    reconciliation = report.get("reconciliation")
+    if reconciliation:
+        for row in reconciliation["assets"]:
+            click.echo(f"  {row['asset']}: file {row['file']}, posted {row['posted']}, "
+                       f"cards hold now {row['cards_hold_now']}")
+        click.echo("  ledger balanced" if reconciliation["balanced"] else
+                   "  LEDGER DOES NOT BALANCE: " + "; ".join(reconciliation["problems"]))
+
+
 @cli.group(help="Scheduled jobs (expiry, reminders, classifications).")
 def jobs() -> None:
     pass

@@ -14,7 +14,7 @@ import json
 import math
 import re
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, Request, abort, current_app, request
 from werkzeug.routing import IntegerConverter
 
 from core.errors import Invalid, problem
@@ -28,6 +28,8 @@ DEFAULT_MAX_JSON_DEPTH = 64  # real documents nest about 8 deep
 MAX_PROBLEMS = 20  # details listed for one request; the rest would only bury them
 
 _BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# Endpoints that take files (imports): endpoint -> the config key of their own body limit.
+LARGE_BODIES = {"api.runImport": "HUIKA_MAX_IMPORT_BYTES", "editor.import_upload": "HUIKA_MAX_IMPORT_BYTES"}
 # A JSON string (skipped: it may hold brackets) or one bracket.
 _STRING_OR_BRACKET = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
@@ -39,8 +41,25 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+class LimitedRequest(Request):
+    """A request whose body limit is its endpoint's: ``LARGE_BODIES`` (file imports) or
+    ``MAX_CONTENT_LENGTH``, from the first read on (the CSRF check parses forms before any view)."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        if getattr(self, "_max_content_length", None) is None and current_app \
+                and self.endpoint in LARGE_BODIES:
+            return current_app.config.get(LARGE_BODIES[self.endpoint])
+        return Request.max_content_length.fget(self)
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+
 def init_app(app: Flask) -> None:
     """Install the id converter (before any rule is added) and the request checks."""
+    app.request_class = LimitedRequest
     app.url_map.converters["int"] = IdConverter
     app.before_request(check_request)
 
@@ -49,7 +68,7 @@ def check_request() -> None:
     if request.routing_exception is not None:
         return  # the 404 / 405 is answered as usual
     api = request.blueprint == "api"
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    limit = request.max_content_length
     if limit is not None and (request.content_length or 0) > limit:
         abort(413, description=f"the body is larger than {limit} bytes")
     _check_path()

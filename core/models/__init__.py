@@ -15,6 +15,7 @@ from .checkout import CardSpendDay, Checkout, CheckoutLine, CheckoutPayment, Che
 from .config import ConfigDraft, ConfigVersion
 from .jobs import JobRun
 from .audit import AuditEntry
+from .imports import ImportBatch, ImportKey
 from .messaging import LoginCode, OutboxMessage
 from .rate_limits import RateLimitCounter
 from .rollups import LedgerDay, RollupState, SalesDay
@@ -37,6 +38,8 @@ __all__ = [
     "Entry",
     "JobRun",
     "IdempotencyRecord",
+    "ImportBatch",
+    "ImportKey",
     "LedgerDay",
     "LedgerTransaction",
     "Lot",

@@ -88,6 +88,14 @@ def checkout_payment(session, checkout, payment, config):
 
 
 @hookimpl
+def register_import_kinds():
+    """Opening balances from another system (issue 12, item 9)."""
+    from .imports import import_kinds
+
+    return import_kinds()
+
+
+@hookimpl
 def register_api_operations():
     return operations()
 

@@ -53,6 +53,14 @@ def checkout_payment(session, checkout, payment, config):
 
 
 @hookimpl
+def register_import_kinds():
+    """Opening balances from another system (issue 12, item 9)."""
+    from .imports import import_kinds
+
+    return import_kinds()
+
+
+@hookimpl
 def register_api_operations():
     """Recharge, cheques, purchase-card fee, withdrawal, refund and the balance read."""
     from .api import operations

@@ -76,6 +76,14 @@ def after_card_replaced(session, old_card, new_card, config):
 
 
 @hookimpl
+def register_import_kinds():
+    """Course packages from another system (issue 12, item 9)."""
+    from .imports import import_kinds
+
+    return import_kinds()
+
+
+@hookimpl
 def register_api_operations():
     return operations()
 

@@ -84,8 +84,9 @@ class Package(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("training_courses.id"), index=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("training_plans.id"))
     kind: Mapped[str] = mapped_column(String(10))
-    checkout_id: Mapped[int] = mapped_column(ForeignKey("checkouts.id"))
-    line_no: Mapped[int] = mapped_column(Integer)
+    # None for a package imported from another system (issue 12): it was sold there.
+    checkout_id: Mapped[int | None] = mapped_column(ForeignKey("checkouts.id"))
+    line_no: Mapped[int] = mapped_column(Integer)  # imported: the file's row number
     unit_no: Mapped[int] = mapped_column(Integer)  # 1..quantity of the line
     units_total: Mapped[int] = mapped_column(Integer)  # sessions or minutes; 0 for a pass
     units_left: Mapped[int] = mapped_column(Integer)

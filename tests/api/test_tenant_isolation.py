@@ -105,6 +105,10 @@ def two_merchants(client, hk):
             "a_cheque_id": a_cheque_id}
 
 
+# Routes whose path parameter names no merchant's object (an import kind, a template file).
+NOT_OBJECTS = {"api.runImport", "api.getImportTemplate", "api.runReport"}  # kinds and report ids name no object (_imports, _reports)
+
+
 def api_rules(app):
     return [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")]
 
@@ -131,7 +135,7 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
     b = two_merchants["b"]
     checked = []
     for rule in api_rules(app):
-        if not rule.arguments or rule.endpoint == "api.runReport":  # a report id names no object: _reports
+        if not rule.arguments or rule.endpoint in NOT_OBJECTS:
             continue
         url = fill(rule.rule, a_ids)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -388,12 +392,28 @@ def _reports(client, t):
             if column["type"] == "fen" and (report["id"], column["key"]) not in CONFIGURED_FIGURES:
                 assert page.json["totals"].get(column["key"], 0) == 0, (report["id"], column["key"])
 
+def _imports(client, t):
+    """B's imports see only B's cards and members: A's card is no card of B's, A's member's
+    phone is free for a member of B."""
+    b = t["b"]
+    assert {k["key"] for k in client.get("/api/v1/imports", headers=b.headers()).json["kinds"]} >= {
+        "members", "stored_value"}
+    sv = client.post("/api/v1/imports/stored_value?dry_run=true", data="卡号*,本金(元)*\nAAAA0001,100\n".encode(),
+                     headers=b.headers())
+    assert [(p["row"], p["column"]) for p in sv.json["problems"]] == [(2, "card_number")]
+    members = client.post("/api/v1/imports/members?dry_run=true",
+                          data="手机号*,姓名*\n13800000001,乙的会员\n".encode(), headers=b.headers())
+    assert members.json["problems"] == [] and members.json["rows_valid"] == 1
+    balances = client.get("/api/v1/cards/AAAA0001/balances", headers=t["a"].headers()).json["balances"]
+    assert "stored_value_principal" not in balances
+
 
 COLLECTION_CHECKS = {  # reads first, then writes
     "listReports": _reports,
     "searchMembers": _search, "listTiers": _list_tiers, "getDraft": _draft,
     "getPublishedConfig": _published, "listVersions": _versions, "listPlugins": _plugins,
     "getMe": _me, "openapi": _openapi, "quoteCheckout": _quote, "checkout": _checkout,
+    "listImportKinds": _imports,
     "listMallItems": _mall_items, "listWheelPrizes": _wheel_prizes, "listExpiringPoints": _expiring,
     "createMallItem": _create_mall_item, "createWheelPrize": _create_wheel_prize,
     "expirePoints": _expire,

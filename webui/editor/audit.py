@@ -74,6 +74,11 @@ ACTION_LABELS = {
     "training.package.freeze": _l("Course package frozen"),
     "training.package.unfreeze": _l("Course package unfrozen"),
     "export": _l("Export"),
+    "import.members": _l("Members imported"),
+    "import.cards": _l("Cards imported"),
+    "import.stored_value": _l("Stored value imported"),
+    "import.points": _l("Points imported"),
+    "import.course_packages": _l("Course packages imported"),
 }
 
 
