@@ -247,9 +247,12 @@ def _api_windows():
     """(limit, counter key) per window of the API limit for this client: one counter per
     client across every API endpoint, so switching endpoints gains nothing. The keys are
     the ones Flask-Limiter's shared limit used, so counters survive an upgrade."""
-    client = client_address()
-    return [(item, item.key_for(client, API_SCOPE))
-            for item in _parsed(current_app.config[API_AUTH_FAILURES.name])]
+    return _windows_for(client_address(), current_app.config[API_AUTH_FAILURES.name])
+
+
+@lru_cache(maxsize=4096)
+def _windows_for(client: str, limits: str) -> tuple:
+    return tuple((item, item.key_for(client, API_SCOPE)) for item in _parsed(limits))
 
 
 def refuse_token_guessers() -> None:
