@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, Invalid, NotFound, problem
 from .models import ApiToken, Merchant, Staff, StaffRole, Store
+from .prebuilt import Prebuilt
 from .security import hash_secret, new_token, token_digest, verify_secret
 from .text import name_problem
 
@@ -123,8 +125,17 @@ def latest_token_id(session: Session, staff: Staff) -> int | None:
                           .order_by(ApiToken.id.desc()).limit(1))
 
 
-# Every API request runs this: built once, on the tables (no ORM objects to load).
-_TOKEN_CALLER = (
+class TokenCaller(NamedTuple):
+    staff_id: int
+    merchant_id: int
+    role: str
+    store_id: int | None
+    username: str
+
+
+# Every API request runs this: built once, on the tables (no ORM objects to load), and sent
+# to the driver as compiled SQL (core.prebuilt).
+_TOKEN_CALLER = Prebuilt(
     select(Staff.__table__.c.id.label("staff_id"), Staff.__table__.c.merchant_id,
            Staff.__table__.c.role, Staff.__table__.c.store_id, Staff.__table__.c.username)
     .select_from(Staff.__table__.join(ApiToken.__table__,
@@ -134,7 +145,8 @@ _TOKEN_CALLER = (
 )
 
 
-def caller_for_token(connection: Connection | Session, token: str) -> Row | None:
+def caller_for_token(connection: Connection | Session, token: str) -> TokenCaller | None:
     """(staff_id, merchant_id, role, store_id, username) of the active staff user behind a
     valid, unrevoked token, or None."""
-    return connection.execute(_TOKEN_CALLER, {"digest": token_digest(token)}).first()
+    row = _TOKEN_CALLER.first(connection, {"digest": token_digest(token)})
+    return TokenCaller(*row) if row is not None else None

@@ -13,6 +13,7 @@ from core.plugins import build_registry
 from flask_wtf import CSRFProtect
 
 from . import busy, guards, i18n, security_headers, throttle
+from .app_class import HuikaFlask
 from .auth import HttpsAwareSessions, current_staff
 from .extension import Huika
 from .imports_service import DEFAULT_MAX_IMPORT_BYTES
@@ -34,7 +35,7 @@ def _env_int(name: str, default: int) -> int:
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build an app: its own database handle and plugin registry in app.extensions['huika']."""
-    app = Flask(__name__, instance_path=os.environ.get("HUIKA_INSTANCE_PATH") or None,
+    app = HuikaFlask(__name__, instance_path=os.environ.get("HUIKA_INSTANCE_PATH") or None,
                 instance_relative_config=True)
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("HUIKA_SECRET_KEY") or None,

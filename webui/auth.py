@@ -49,7 +49,9 @@ class HttpsAwareSessions(SecureCookieSessionInterface):
     def open_session(self, app, request):
         # No cookie, nothing to verify: skip building the signing serializer, a tenth of an
         # API request's work (API clients send bearer tokens, never the cookie; issue 11 F4).
-        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+        # No Cookie header at all (every API client): not even the cookie name to work out.
+        if app.secret_key and ("HTTP_COOKIE" not in request.environ
+                               or self.get_cookie_name(app) not in request.cookies):
             return self.session_class()
         return super().open_session(app, request)
 

@@ -65,18 +65,21 @@ def init_app(app: Flask) -> None:
 
 
 def check_request() -> None:
-    if request.routing_exception is not None:
+    # The request itself, not the proxy: every attribute through the proxy is a lookup of
+    # its own, and this runs before every request (issue 11, F4).
+    req = request._get_current_object()
+    if req.routing_exception is not None:
         return  # the 404 / 405 is answered as usual
-    api = request.blueprint == "api"
-    limit = request.max_content_length
-    if limit is not None and (request.content_length or 0) > limit:
+    api = req.blueprint == "api"
+    limit = req.max_content_length  # per endpoint: an import takes more (LimitedRequest)
+    if limit is not None and (req.content_length or 0) > limit:
         abort(413, description=f"the body is larger than {limit} bytes")
-    _check_path()
-    _check_query(api)
-    if request.method in _BODY_METHODS and request.content_length != 0:
-        if request.is_json:
+    _check_path(req)
+    _check_query(req, api)
+    if req.method in _BODY_METHODS and req.content_length != 0:
+        if req.is_json:
             _check_json(api)
-        elif not api and request.form:
+        elif not api and req.form:
             _check_form()
 
 
@@ -87,23 +90,26 @@ def _refuse(api: bool, message: str, details: list) -> None:
     abort(400, description=f"{message}: {details[0]['pointer']} {details[0]['message']}")
 
 
-def _check_path() -> None:
+def _check_path(req) -> None:
     # A text id with a control character names nothing (and PostgreSQL refuses a NUL).
-    for value in (request.view_args or {}).values():
+    for value in (req.view_args or {}).values():
         if isinstance(value, str) and text_problem(value, one_line=True):
             abort(404)
 
 
-def _check_query(api: bool) -> None:
-    details = [problem(f"/{_printable(name)}", wrong) for name, value in request.args.items(multi=True)
+def _check_query(req, api: bool) -> None:
+    if not req.query_string:
+        return  # nothing to check (and no integer given: each has its default)
+    args = req.args
+    details = [problem(f"/{_printable(name)}", wrong) for name, value in args.items(multi=True)
                if (wrong := text_problem(name, one_line=True) or text_problem(value, one_line=True))]
     if details:
         _refuse(api, "a query parameter holds a character that is not allowed", details)
     if api:
         # Digits within 64 bits here; each handler checks its own range and reports every
         # problem of the request at once.
-        for name, _schema in _declared_integers().get(request.endpoint, ()):
-            int_query(request.args, name, None)
+        for name, _schema in _declared_integers().get(req.endpoint, ()):
+            int_query(args, name, None)
 
 
 def _declared_integers() -> dict:

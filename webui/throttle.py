@@ -71,7 +71,12 @@ LIMITS = (LOGIN_ACCOUNT, LOGIN_CLIENT, REGISTER_CLIENT, SMS_CLIENT, SMS_PHONE, S
 def client_address() -> str:
     """The client's address (behind a reverse proxy: set HUIKA_PROXY_HOPS, webui.trust_proxies). An IPv6
     client counts by its /64, the block one subscriber gets, or it could rotate addresses."""
-    address = request.remote_addr or "unknown"
+    return _counted_address(request.remote_addr or "unknown")
+
+
+@lru_cache(maxsize=4096)
+def _counted_address(address: str) -> str:
+    """The address a client counts under (parsing it is a twentieth of an API request)."""
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:
@@ -166,7 +171,9 @@ def init_app(app: Flask) -> Limiter:
                       storage_options={"database": app.extensions["huika"].db},
                       strategy="fixed-window", headers_enabled=False, swallow_errors=False,
                       fail_on_first_breach=True)
+    hooks_before = _hooks(app)
     limiter.init_app(app)
+    _skip_for_api(app, hooks_before)
     for rule in RULES:
         view = app.view_functions[rule.endpoint]
         app.view_functions[rule.endpoint] = limiter.limit(
@@ -180,6 +187,39 @@ def init_app(app: Flask) -> Limiter:
     app.extensions[EXTENSION] = limiter
     app.register_error_handler(RateLimitExceeded, refused_page)
     return limiter
+
+
+_HOOK_LISTS = ("before_request_funcs", "after_request_funcs", "teardown_request_funcs")
+
+
+def _hooks(app: Flask) -> dict[str, list]:
+    return {name: list(getattr(app, name).get(None, ())) for name in _HOOK_LISTS}
+
+
+def _skip_for_api(app: Flask, hooks_before: dict[str, list]) -> None:
+    """Flask-Limiter's app-wide hooks (added since ``hooks_before``) do nothing for the API,
+    which it never limits (request_filter below; the API's limit is checked here); they still
+    built its per-request context and walked its limit tables, about a twelfth of a member
+    lookup (issue 11, F4). Skipped on /api/, unchanged elsewhere."""
+    for name in _HOOK_LISTS:
+        hooks = getattr(app, name).get(None, [])
+        for index, hook in enumerate(hooks):
+            if hook not in hooks_before[name]:
+                hooks[index] = _outside_api(hook, passes_response=name == "after_request_funcs")
+
+
+def _outside_api(hook: Callable, *, passes_response: bool) -> Callable:
+    if passes_response:
+        def after_request_outside_api(response):
+            return response if request.blueprint == "api" else hook(response)
+        return after_request_outside_api
+
+    def hook_outside_api(*args):
+        if request.blueprint != "api":
+            return hook(*args)
+        return None
+
+    return hook_outside_api
 
 
 def forget_all_counters(app: Flask) -> int:
@@ -207,9 +247,12 @@ def _api_windows():
     """(limit, counter key) per window of the API limit for this client: one counter per
     client across every API endpoint, so switching endpoints gains nothing. The keys are
     the ones Flask-Limiter's shared limit used, so counters survive an upgrade."""
-    client = client_address()
-    return [(item, item.key_for(client, API_SCOPE))
-            for item in _parsed(current_app.config[API_AUTH_FAILURES.name])]
+    return _windows_for(client_address(), current_app.config[API_AUTH_FAILURES.name])
+
+
+@lru_cache(maxsize=4096)
+def _windows_for(client: str, limits: str) -> tuple:
+    return tuple((item, item.key_for(client, API_SCOPE)) for item in _parsed(limits))
 
 
 def refuse_token_guessers() -> None:

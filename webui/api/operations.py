@@ -77,11 +77,12 @@ def operation(rule: str, method: str, *, operation_id: str, summary: str, tag: s
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(**kwargs):
-            g.api_operation = op
+            request_globals = g._get_current_object()  # one proxy lookup, not four
+            request_globals.api_operation = op
             if not op.public:
-                g.caller = authenticate()
-                if g.caller.role not in op.roles:
-                    raise Forbidden(f"the {g.caller.role} role may not {op.summary.lower()}")
+                request_globals.caller = found = authenticate()
+                if found.role not in op.roles:
+                    raise Forbidden(f"the {found.role} role may not {op.summary.lower()}")
             return view(**kwargs)
 
         bp.add_url_rule(rule, endpoint=operation_id, view_func=wrapped, methods=[method])
@@ -91,7 +92,7 @@ def operation(rule: str, method: str, *, operation_id: str, summary: str, tag: s
 
 
 def authenticate() -> Caller:
-    header = request.headers.get("Authorization", "")
+    header = request.environ.get("HTTP_AUTHORIZATION", "")  # what request.headers would read
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send 'Authorization: Bearer <token>' (see `huika token create`)")
@@ -106,9 +107,10 @@ def read_connection() -> Connection:
     """This request's read connection, opened by the token check and reused by lookups: one
     pool checkout and one read transaction per request (issue 11, F4). Closed (rolled back)
     when the request ends; never used for writes."""
-    connection = g.get("api_read_connection")
+    request_globals = g._get_current_object()
+    connection = request_globals.get("api_read_connection")
     if connection is None:
-        connection = g.api_read_connection = huika().db.engine.connect()
+        connection = request_globals.api_read_connection = huika().db.engine.connect()
     return connection
 
 

@@ -40,12 +40,13 @@ def concrete_path_allow(path: str) -> list[str] | None:
 
 @bp.before_app_request
 def route_like_the_document():
-    rule = request.url_rule
+    req = request._get_current_object()  # one proxy lookup: this runs before every request
+    rule = req.url_rule
     if rule is None or not rule.endpoint.startswith("api."):
         return None
     documented = _documented_methods()
-    concrete = documented.get(request.path) if rule.arguments else None
-    if request.method == "OPTIONS":
+    concrete = documented.get(req.path) if rule.arguments else None
+    if req.method == "OPTIONS":
         response = current_app.response_class(status=200)
         response.headers["Allow"] = ", ".join(_allow(concrete or documented.get(rule.rule, set())))
         return response
