@@ -10,7 +10,7 @@ never deleted; a database restored from a backup needs the server restarted
 """
 from __future__ import annotations
 
-from sqlalchemy import bindparam, event, select, update
+from sqlalchemy import bindparam, event, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,12 +26,17 @@ CARD = AccountOwner.CARD.value
 MERCHANT = AccountOwner.MERCHANT.value
 
 accounts = Account.__table__
+# The owner is written into the SQL, not bound: SQLite matches a bound owner against the
+# partial index on merchant accounts, and re-prepares the statement whenever it is bound
+# again (issue 11, F4: most of a lookup's query time).
+_OWNER_IS_CARD = accounts.c.owner == literal_column(f"'{CARD}'")
+_OWNER_IS_MERCHANT = accounts.c.owner == literal_column(f"'{MERCHANT}'")
 _FIND_CARD = select(accounts.c.id, accounts.c.balance).where(
-    accounts.c.card_id == bindparam("card_id"), accounts.c.owner == CARD,
+    accounts.c.card_id == bindparam("card_id"), _OWNER_IS_CARD,
     accounts.c.merchant_id == bindparam("merchant_id"), accounts.c.purpose == bindparam("purpose"),
     accounts.c.asset == bindparam("asset"))
 _FIND_MERCHANT = select(accounts.c.id, accounts.c.balance).where(
-    accounts.c.merchant_id == bindparam("merchant_id"), accounts.c.owner == MERCHANT,
+    accounts.c.merchant_id == bindparam("merchant_id"), _OWNER_IS_MERCHANT,
     accounts.c.purpose == bindparam("purpose"), accounts.c.asset == bindparam("asset"))
 # Moves an account's balance by ``amount``: the unguarded update (merchant accounts, credits).
 MOVE_BALANCE = (update(accounts).where(accounts.c.id == bindparam("account_id"))
