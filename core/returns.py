@@ -132,11 +132,14 @@ def _refund_postings(session: Session, record: Checkout, before: int, after: int
     """Reverse each tender's postings by the share of the paid total now returned."""
     postings = []
     for payment in record.payments:
+        refunded = 0
         for original in payment.postings:
             account = session.get(Account, original["account_id"])
             amount = original["amount"]
             share_before = _signed_share(amount, before, record.due_total_fen)
             share_after = _signed_share(amount, after, record.due_total_fen)
+            if is_sales_account(account):
+                refunded -= share_after
             give_back = -(share_after - share_before)
             if not give_back:
                 continue
@@ -148,8 +151,15 @@ def _refund_postings(session: Session, record: Checkout, before: int, after: int
                 elif give_back > 0:
                     restore = record.transaction_id
             postings.append(Posting(account, give_back, restore_from=restore))
-        payment.refunded_fen = proportional_share(payment.amount_fen, after, record.due_total_fen)
+        # What went back through the sales account: a tender with several postings there
+        # (stored value: principal and bonus) has each rounded down, so the sum of their
+        # shares, not the share of their sum, is the money that moved.
+        payment.refunded_fen = refunded
     return postings
+
+
+def is_sales_account(account: Account) -> bool:
+    return account.owner == "merchant" and account.purpose == "sales" and account.asset == "cny"
 
 
 def _signed_share(amount: int, part: int, whole: int) -> int:

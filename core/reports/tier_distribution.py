@@ -17,8 +17,12 @@ LIVE_CARD_STATUSES = ("issued", "active", "frozen", "lost")  # not replaced or e
 
 
 def rows(session: Session, query: ReportQuery):
+    # The merchant's cards only: without the join the period's spend of every merchant's
+    # cards would be summed, then mostly thrown away by the outer join.
     spend = (select(CardSpendDay.card_id, func.sum(CardSpendDay.net_fen).label("net_fen"))
-             .where(CardSpendDay.day >= query.start, CardSpendDay.day <= query.end)
+             .join(Card, Card.id == CardSpendDay.card_id)
+             .where(Card.merchant_id == query.merchant_id,
+                    CardSpendDay.day >= query.start, CardSpendDay.day <= query.end)
              .group_by(CardSpendDay.card_id).subquery())
     per_tier = session.execute(
         select(Card.tier_id, func.count(Card.id), func.count(func.distinct(Card.member_id)),

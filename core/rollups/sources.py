@@ -10,8 +10,9 @@ Sales (``SALES_FIGURES`` per day, store, staff and method):
   (``gross_fen``) is shared among its payments in proportion, cumulatively floored so the
   shares add up to the list price exactly; the checkout itself (and member / walk-in) is
   counted once, under its main method (the largest payment, the first on a tie);
-- a return gives back to each payment floor(amount x returned / paid) cumulatively, exactly
-  as core.returns computes it, so ``refunds_fen`` per method is the money that moved.
+- a return gives back, for each of a payment's postings on the sales account,
+  floor(amount x returned / paid) cumulatively, exactly as core.returns computes it, so
+  ``refunds_fen`` per method is the money that moved.
 The method of a payment is its ``checkout_payments.method``; an external payment is named by
 its channel's account (``external_wechat`` …).
 
@@ -145,10 +146,16 @@ def _add_returns(session: Session, totals, dialect: str, where: list) -> None:
     payments, dues, returned = defaultdict(list), {}, defaultdict(list)
     for start in range(0, len(checkout_ids), _IN_CHUNK):
         chunk = checkout_ids[start:start + _IN_CHUNK]
-        for checkout_id, method, amount in session.execute(
-                select(_p.c.checkout_id, _method(_p), _p.c.amount_fen)
-                .where(_p.c.checkout_id.in_(chunk)).order_by(_p.c.checkout_id, _p.c.id)):
-            payments[checkout_id].append((method, amount))
+        found = session.execute(select(_p.c.checkout_id, _method(_p), _p.c.amount_fen, _p.c.postings)
+                                .where(_p.c.checkout_id.in_(chunk)).order_by(_p.c.checkout_id, _p.c.id)).all()
+        sales_accounts = _sales_accounts(session, {posting["account_id"] for *_, postings in found
+                                                   for posting in postings or ()})
+        for checkout_id, method, amount, postings in found:
+            # A tender gives back each of its postings on the sales account rounded down
+            # (core.returns): stored value posts principal and bonus apart.
+            parts = [-int(posting["amount"]) for posting in postings or ()
+                     if posting["account_id"] in sales_accounts]
+            payments[checkout_id].append((method, amount, parts))
         dues.update(session.execute(select(_c.c.id, _c.c.due_total_fen).where(_c.c.id.in_(chunk))).all())
         for checkout_id, return_id, lines in session.execute(
                 select(_r.c.checkout_id, _r.c.id, _r.c.lines).where(_r.c.checkout_id.in_(chunk))):
@@ -158,13 +165,25 @@ def _add_returns(session: Session, totals, dialect: str, where: list) -> None:
         before = sum(paid for other, paid in returned[checkout_id] if other < return_id)
         after = before + sum(paid for other, paid in returned[checkout_id] if other == return_id)
         due, tenders = dues[checkout_id], payments[checkout_id]
-        main = _main_index([amount for _method_name, amount in tenders])
-        for index, (method, amount) in enumerate(tenders):
-            refund = proportional_share(amount, after, due) - proportional_share(amount, before, due)
+        main = _main_index([amount for _method_name, amount, _parts in tenders])
+        for index, (method, _amount, parts) in enumerate(tenders):
+            refund = sum(proportional_share(part, after, due) - proportional_share(part, before, due)
+                         for part in parts)
             if refund or index == main:
                 figures = totals[(merchant, day, store, staff, method)]
                 figures[REFUNDS] += refund
                 figures[RETURNS] += 1 if index == main else 0
+
+
+def _sales_accounts(session: Session, account_ids: set[int]) -> set[int]:
+    """Which of ``account_ids`` are a merchant's ("sales", cny) account."""
+    found: set[int] = set()
+    ordered = sorted(account_ids)
+    for start in range(0, len(ordered), _IN_CHUNK):
+        found.update(session.scalars(select(_a.c.id).where(
+            _a.c.id.in_(ordered[start:start + _IN_CHUNK]), _a.c.owner == literal_column("'merchant'"),
+            _a.c.purpose == literal_column("'sales'"), _a.c.asset == literal_column("'cny'"))))
+    return found
 
 
 def collect_ledger(session: Session, after, through: int | None = None, *, merchant_id: int | None = None,

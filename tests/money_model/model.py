@@ -338,15 +338,12 @@ class MoneyModel(ShopRules):
 
     @staticmethod
     def _refund_fen(record: Checkout, before: int, after: int) -> int:
-        """The money the tenders give back: each payment (stored value is one payment of
-        principal + bonus, points one of their fen) floored on its own."""
-        payments = defaultdict(int)
-        for tender in record.tenders:
-            if tender["card"] == POINTS:
-                continue
-            payments["stored" if tender["card"] in (PRINCIPAL, BONUS) else id(tender)] += tender["amount"]
-        return sum(floor_share(amount, after, record.due_fen) - floor_share(amount, before, record.due_fen)
-                   for amount in payments.values())
+        """The money the tenders give back: what each fen tender's sales posting gave back,
+        floored on its own (stored value: principal and bonus apart, as the ledger moves
+        them; points: the fen they paid)."""
+        return sum(floor_share(tender["amount"], after, record.due_fen)
+                   - floor_share(tender["amount"], before, record.due_fen)
+                   for tender in record.tenders if tender["card"] != POINTS)
 
     # P7 expiry and P4 the points mall ----------------------------------------------------
     def expire_points(self, today: date) -> int:

@@ -70,7 +70,9 @@ def write_xlsx(target: str, report: Report, rows: Iterable[dict], *, lang: str,
     totals = {column.key: 0 for column in columns if column.summed}
 
     def new_sheet(number: int):
-        sheet = workbook.add_worksheet(sheet_title if number == 1 else _sheet_name(f"{sheet_title}{number}"))
+        # Excel names have at most 31 characters: the number must survive the cut.
+        suffix = "" if number == 1 else str(number)
+        sheet = workbook.add_worksheet(sheet_title[:31 - len(suffix)] + suffix)
         for index, (column, title) in enumerate(zip(columns, titles)):
             sheet.set_column(index, index, _width(column, title))
             sheet.write_string(0, index, title, header)

@@ -39,7 +39,13 @@ def require_manager(viewer: Viewer) -> None:
 def catalogue_for(session, viewer: Viewer) -> list[Report]:
     require_manager(viewer)
     config = published_config(session, viewer.merchant_id, huika().plugins)
-    return available_reports(huika().plugins, config)
+    return [report for report in available_reports(huika().plugins, config) if may_see(viewer, report)]
+
+
+def may_see(viewer: Viewer, report: Report) -> bool:
+    """A report that cannot be limited to one store shows every store's figures: not for a
+    store's manager (A1), who would see the other stores' sales, income and liabilities."""
+    return report.by_store or viewer.own_store_id is None
 
 
 @dataclass
@@ -61,6 +67,8 @@ def prepare(session, viewer: Viewer, report_id: str, args) -> Prepared:
     report = find_report(registry, config, report_id)
     if report is None:
         raise NotFound(f"no report {report_id!r} (GET /api/v1/reports lists them)", code="report_not_found")
+    if not may_see(viewer, report):
+        raise Forbidden("this report covers every store; a store's manager sees only their own store's figures")
     stores = dict(session.execute(select(Store.id, Store.name)
                                   .where(Store.merchant_id == viewer.merchant_id)).all())
     query = parse_query(report, args, merchant_id=viewer.merchant_id, config=config, now=clock.now_utc(),
