@@ -16,8 +16,21 @@ from sqlalchemy.orm import Session
 
 from ..clock import MERCHANT_TZ, local_day_bounds
 from ..models import Account, AccountOwner, Card, Entry, LedgerTransaction, Lot, Member, Staff, Store, Tier
+from .types import Column, date_column, text
 
 BATCH = 2000  # rows fetched at a time: an export of every movement streams
+
+
+def movement_columns(amounts: list[Column]) -> list[Column]:
+    """The columns of a detail report of card movements (card_movements' rows): when, what,
+    whose card, who and where, then ``amounts``, then the ledger transaction."""
+    return [text("time", "时间", "Time"), date_column("day", "日期", "Day"),
+            text("kind", "类型", "Kind"), text("kind_name", "类型名称", "Kind name"),
+            text("card_number", "卡号", "Card"), text("member_name", "会员", "Member"),
+            text("staff_name", "员工", "Staff"), text("store_name", "门店", "Store"),
+            *amounts,
+            text("transaction_id", "流水号", "Transaction"),
+            text("transaction_type", "业务类型", "Transaction type")]
 
 
 def card_balances(session: Session, merchant_id: int, assets: tuple[str, ...],

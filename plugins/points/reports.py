@@ -8,8 +8,9 @@ so its net column over all time is the same figure. See docs/reports.md "Plugin 
 from __future__ import annotations
 
 from core.clock import local_date
-from core.reports import Report, count, date_column, text
-from core.reports.card_assets import card_movements, open_lots_by_card_and_month, open_lots_by_month
+from core.reports import Report, count, text
+from core.reports.card_assets import (card_movements, movement_columns, open_lots_by_card_and_month,
+                                      open_lots_by_month)
 
 from .adjust import TRANSACTION_TYPE as ADJUSTMENT
 from .common import ASSET
@@ -100,19 +101,9 @@ LIABILITY = Report(
 
 DETAIL = Report(
     "points_detail", {"zh-CN": "积分明细", "en": "Points detail"},
-    [text("time", "时间", "Time"),
-     date_column("day", "日期", "Day"),
-     text("kind", "类型", "Kind"),
-     text("kind_name", "类型名称", "Kind name"),
-     text("card_number", "卡号", "Card"),
-     text("member_name", "会员", "Member"),
-     text("staff_name", "员工", "Staff"),
-     text("store_name", "门店", "Store"),
-     count("points_in", "增加积分", "Points in"),
-     count("points_out", "减少积分", "Points out"),
-     count("points", "净变动", "Net points"),
-     text("transaction_id", "流水号", "Transaction"),
-     text("transaction_type", "业务类型", "Transaction type")],
+    movement_columns([count("points_in", "增加积分", "Points in"),
+                      count("points_out", "减少积分", "Points out"),
+                      count("points", "净变动", "Net points")]),
     detail_rows, period=True, by_store=True)
 
 

@@ -14,8 +14,8 @@ from collections import defaultdict
 from sqlalchemy import func, select
 
 from core.models import Account, AccountOwner, Card, Store, Tier
-from core.reports import Report, count, date_column, money, text
-from core.reports.card_assets import card_balances, card_movements
+from core.reports import Report, count, money, text
+from core.reports.card_assets import card_balances, card_movements, movement_columns
 
 from .common import (BONUS, PENDING, PRINCIPAL, TX_CHEQUE_BOUNCE, TX_CHEQUE_CLEAR, TX_PURCHASE_FEE,
                      TX_RECHARGE, TX_REFUND, TX_WITHDRAWAL)
@@ -121,17 +121,7 @@ LIABILITY = Report(
 
 DETAIL = Report(
     "stored_value_detail", {"zh-CN": "储值明细", "en": "Stored value detail"},
-    [text("time", "时间", "Time"),
-     date_column("day", "日期", "Day"),
-     text("kind", "类型", "Kind"),
-     text("kind_name", "类型名称", "Kind name"),
-     text("card_number", "卡号", "Card"),
-     text("member_name", "会员", "Member"),
-     text("staff_name", "员工", "Staff"),
-     text("store_name", "门店", "Store"),
-     *AMOUNT_COLUMNS,
-     text("transaction_id", "流水号", "Transaction"),
-     text("transaction_type", "业务类型", "Transaction type")],
+    movement_columns(AMOUNT_COLUMNS),
     detail_rows, period=True, by_store=True)
 
 
