@@ -161,6 +161,7 @@ def test_a_store_manager_sees_their_store_only(client, week):
     page = client.get("/dashboard").get_data(as_text=True)
     assert "¥282.40" in page and "¥349.06" not in page  # 300.00 - 17.60, store 1
     assert '<select id="store"' not in page
+    assert 'id="tier-chart"' not in page  # the merchant's whole tier mix is not a store's figure
     refused = client.get(f"/dashboard?store={week.second_store}")
     assert refused.status_code == 403
     assert "您只能查看本门店的数据" in refused.get_data(as_text=True)

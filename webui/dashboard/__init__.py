@@ -65,6 +65,10 @@ def index():
         scope = Scope(staff.merchant_id, store_id)
         config = published_config(session, staff.merchant_id, huika().plugins)
         data = dashboard_figures(session, scope, config, huika().plugins, clock.now_utc(), lang)
+    if own_store is not None:
+        # Tiers and members belong to the whole merchant: a store's manager sees their store
+        # only (A1), as the reports of the whole merchant are not theirs either.
+        data["tier_mix"] = []
     if problem:
         flash(problem, "error")
     return render_template("dashboard/index.html", data=data, stores=stores, store_id=store_id,
