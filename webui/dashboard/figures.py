@@ -23,10 +23,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.clock import MERCHANT_TZ, local_date, local_day_bounds
+from core.clock import local_date, local_day_bounds
 from core.messaging import mask_phone
 from core.models import Checkout, CheckoutReturn, Member
 from core.reports.sales_daily import totals_by_day
+from core.rollups.days import local_day as rollup_local_day
 from core.reports import ReportQuery
 from core.reports import tier_distribution
 
@@ -76,15 +77,9 @@ class Series:
 # -- the local day in SQL ------------------------------------------------------------------
 
 def local_day(session: Session, column):
-    """``column`` (a UTC timestamp) as the merchant's local date, as 'YYYY-MM-DD' text.
-
-    PostgreSQL converts with the zone's rules; SQLite has no zones, so it adds the zone's
-    offset, which is exact because Asia/Shanghai keeps one offset all year (no DST since 1991).
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone(str(MERCHANT_TZ), column), "YYYY-MM-DD")
-    hours = int(datetime(2000, 1, 1, tzinfo=MERCHANT_TZ).utcoffset().total_seconds() // 3600)
-    return func.strftime("%Y-%m-%d", column, f"{hours:+d} hours")
+    """``column`` (a UTC timestamp) as the merchant's local date, in SQL: the rollups' own
+    conversion (core.rollups.days), so the dashboard's days are the reports' days."""
+    return rollup_local_day(column, session.get_bind().dialect.name)
 
 
 def as_date(value) -> date:
