@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import BigInteger, bindparam, func, literal_column, select
+from sqlalchemy import BigInteger, Date, bindparam, func, literal_column, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -143,7 +144,7 @@ def _statements(shape: tuple[bool, ...]):
                                 & (accounts.c.owner == _CARD_OWNER)))
         .order_by(*([chosen.c.name, chosen.c.id] if shape[3] else [chosen.c.id]), cards.c.id))
     count = Prebuilt(select(func.count()).select_from(members).where(*where))
-    return page, with_cards, count
+    return page, Prebuilt(with_cards), count
 
 
 def _shape_and_parameters(merchant_id: int, criteria: Criteria) -> tuple[tuple, dict]:
@@ -162,9 +163,18 @@ def _run(connection, merchant_id: int, criteria: Criteria, page: int, per_page: 
     shape, parameters = _shape_and_parameters(merchant_id, criteria)
     page_statement, cards_statement, count_statement = _statements(shape)
     offset = (page - 1) * per_page
-    rows = connection.execute(cards_statement if with_cards else page_statement,
-                              {**parameters, "limit": per_page, "offset": offset}).all()
-    return rows, offset, lambda: count_statement.first(connection, parameters)[0]
+    bound = {**parameters, "limit": per_page, "offset": offset}
+    # With cards: the driver's rows and the columns' processors, converted by member_page
+    # (no SQLAlchemy result set-up for a page of 20 members; on SQLite outside a transaction:
+    # a single SELECT is its own consistent read). Else SQLAlchemy's rows, processors None.
+    fast = cards_statement.rows(connection, bound) if with_cards else None
+    if fast is not None:
+        rows, processors = fast
+    else:
+        rows = connection.execute(cards_statement.statement if with_cards else page_statement,
+                                  bound).all()
+        processors = None
+    return rows, processors, offset, lambda: count_statement.first(connection, parameters)[0]
 
 
 def _total(found: int, offset: int, per_page: int, page: int, count) -> int:
@@ -177,7 +187,8 @@ def _total(found: int, offset: int, per_page: int, page: int, count) -> int:
 def member_rows(connection: Connection | Session, merchant_id: int, criteria: Criteria, *,
                 page: int = 1, per_page: int = 20) -> Page:
     """One page of matching members as rows of ``MEMBER_COLUMNS``."""
-    rows, offset, count = _run(connection, merchant_id, criteria, page, per_page, False)
+    rows, _processors, offset, count = _run(connection, merchant_id, criteria, page, per_page,
+                                            False)
     return Page(items=rows, total=_total(len(rows), offset, per_page, page, count), page=page,
                 per_page=per_page)
 
@@ -185,6 +196,47 @@ def member_rows(connection: Connection | Session, merchant_id: int, criteria: Cr
 _MEMBER_KEYS = [column.name for column in MEMBER_COLUMNS]
 _MEMBER_WIDTH = len(MEMBER_COLUMNS)
 _CARD_KEYS = [column.name for column in CARD_COLUMNS] + ["tier"]
+_CARD_END = _MEMBER_WIDTH + len(_CARD_KEYS)
+
+
+@lru_cache(maxsize=64)
+def _split_processors(processors: tuple | None) -> tuple[tuple, tuple]:
+    """((index, processor) of the member columns, of the card columns) that need converting
+    (the tier key, asset and balance after them need none: text and integers)."""
+    if processors is None:
+        return (), ()
+    processors = tuple(_fast_date(p) if p and isinstance(column.type, Date) else p
+                       for column, p in zip(MEMBER_COLUMNS + CARD_COLUMNS, processors))
+    member = tuple((index, p) for index, p in enumerate(processors[:_MEMBER_WIDTH]) if p)
+    card = tuple((index, p) for index, p in enumerate(processors[_MEMBER_WIDTH:_CARD_END]) if p)
+    return member, card
+
+
+def _fast_date(usual):
+    """A date stored as text "YYYY-MM-DD" (SQLite) read in one C call instead of SQLAlchemy's
+    regular expression; any other form takes the usual path."""
+    parse = date.fromisoformat
+
+    def process(value):
+        if value.__class__ is str and len(value) == 10:
+            try:
+                return parse(value)
+            except ValueError:
+                pass
+        return usual(value)
+
+    return process
+
+
+def _converted(keys: list, values, processors: tuple) -> dict:
+    """``keys`` -> ``values``, each value with a processor converted (unless None)."""
+    if processors:
+        values = list(values)
+        for index, process in processors:
+            value = values[index]
+            if value is not None:
+                values[index] = process(value)
+    return dict(zip(keys, values))
 
 
 def member_page(connection: Connection | Session, merchant_id: int, criteria: Criteria, *,
@@ -192,18 +244,22 @@ def member_page(connection: Connection | Session, merchant_id: int, criteria: Cr
     """One page of matching members with their cards, in one statement: items are
     (member dict of ``MEMBER_COLUMNS``, [card dict of ``CARD_COLUMNS`` + ``tier`` (its key) +
     ``balances`` ({asset: balance})] in card id order)."""
-    rows, offset, count = _run(connection, merchant_id, criteria, page, per_page, True)
+    rows, processors, offset, count = _run(connection, merchant_id, criteria, page, per_page,
+                                           True)
+    member_processors, card_processors = _split_processors(processors)
     items: list = []
     card = None
+    member_id = None
     for row in rows:
-        if not items or items[-1][0]["id"] != row[0]:
-            items.append((dict(zip(_MEMBER_KEYS, row[:_MEMBER_WIDTH])), []))
+        if row[0] != member_id:
+            member_id = row[0]
+            items.append((_converted(_MEMBER_KEYS, row[:_MEMBER_WIDTH], member_processors), []))
             card = None
-        card_fields = row[_MEMBER_WIDTH:_MEMBER_WIDTH + len(_CARD_KEYS)]
+        card_fields = row[_MEMBER_WIDTH:_CARD_END]
         if card_fields[0] is None:
             continue  # a member without cards
         if card is None or card["id"] != card_fields[0]:
-            card = dict(zip(_CARD_KEYS, card_fields))
+            card = _converted(_CARD_KEYS, card_fields, card_processors)
             card["balances"] = {}
             items[-1][1].append(card)
         asset, balance = row[-2], row[-1]

@@ -67,7 +67,8 @@ def test_each_lookup_uses_its_index(engine, kind):
     page, with_cards, count = member_search._statements(shape)
     parameters = {**parameters, "limit": 20, "offset": 0}
     with engine.connect() as connection:
-        for statement in (page, with_cards, count.statement):  # count: a core.prebuilt.Prebuilt
+        # with_cards and count: core.prebuilt.Prebuilt
+        for statement in (page, with_cards.statement, count.statement):
             shown = plan(connection, statement, parameters)
             assert any(index in shown for index in EXPECTED_INDEX[kind]), shown
             assert "SCAN members" not in shown and "Seq Scan on members" not in shown, shown

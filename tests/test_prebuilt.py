@@ -86,3 +86,20 @@ def test_revoked_token_and_deactivated_staff_are_refused_at_once(db, token):
             assert tenancy.caller_for_token(connection, token + "x") is None
     finally:
         other.dispose()
+
+
+def test_rows_are_the_drivers_with_the_columns_processors(db, token):
+    """``rows``: every row as the driver gives it plus each column's processor; applied, they
+    are SQLAlchemy's rows. None on an ORM session (the caller executes the statement)."""
+    statement = (select(staff.c.id, staff.c.username, staff.c.active, staff.c.created_at)
+                 .where(staff.c.username != bindparam("nobody")).order_by(staff.c.id))
+    prebuilt = Prebuilt(statement)
+    with db.engine.connect() as connection:
+        expected = [tuple(row) for row in connection.execute(statement, {"nobody": "x"})]
+        rows, processors = prebuilt.rows(connection, {"nobody": "x"})
+    converted = [tuple(process(value) if process and value is not None else value
+                       for process, value in zip(processors, row)) for row in rows]
+    assert converted == expected and [row[1] for row in expected] == ["cashier1"]
+    assert processors[3] is not None  # an aware datetime needs converting on either database
+    with db.read() as session:
+        assert prebuilt.rows(session, {"nobody": "x"}) is None

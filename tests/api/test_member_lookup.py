@@ -69,9 +69,14 @@ def test_lookups_see_only_the_callers_merchant(client, hk, shop):
 
 
 def test_a_lookup_answers_what_reading_the_member_answers(client, shop):
-    carded = add(client, shop, "李娜", "13800005678")
+    # typed columns of every kind: a JSON document, a date, datetimes, booleans, a tier
+    carded = client.post("/api/v1/members", headers=shop.headers("cashier"), json={
+        "name": "李娜", "phone": "13800005678", "birthday": "1990-05-17",
+        "extra": {"wechat_id": "lina", "favourite": "tea"}}).json
     cardless = add(client, shop, "李雷", "13800005679")
-    issued = client.post("/api/v1/cards", json={"member_id": carded["id"], "number": "CARD5678"},
+    issued = client.post("/api/v1/cards", json={"member_id": carded["id"], "number": "CARD5678",
+                                                "tier": "gold", "pin": "902741",
+                                                "expires_on": "2031-02-28"},
                          headers=shop.headers())
     assert issued.status_code == 201, issued.json
 
@@ -82,6 +87,9 @@ def test_a_lookup_answers_what_reading_the_member_answers(client, shop):
 
     with_card, without = read(carded), read(cardless)
     assert [c["number"] for c in with_card["cards"]] == ["CARD5678"] and without["cards"] == []
+    assert with_card["extra"] == {"wechat_id": "lina", "favourite": "tea"}
+    assert with_card["cards"][0]["expires_on"] == "2031-02-28"
+    assert with_card["cards"][0]["tier"] == "gold" and with_card["cards"][0]["has_pin"] is True
     for query in ("phone_last4=5678", "phone=13800005678", "card_number=CARD5678"):
         assert lookup(client, shop, query).json["items"] == [with_card], query
     assert lookup(client, shop, "name_prefix=李").json["items"] == [with_card, without]
@@ -128,3 +136,29 @@ def test_the_prefix_upper_bound_is_the_next_text_in_code_point_order():
     assert prefix_upper_bound("a\ud7ff") == "a\ue000"  # surrogates are no characters
     assert prefix_upper_bound("a\U0010ffff") == "b"
     assert prefix_upper_bound("\U0010ffff") is None
+
+
+def test_a_page_read_from_the_drivers_rows_equals_sqlalchemys(client, hk, shop):
+    """core.member_search.member_page converts the driver's rows itself on a Connection (the
+    API's path); on an ORM session SQLAlchemy converts them: the same page either way."""
+    from core import member_search
+
+    carded = client.post("/api/v1/members", headers=shop.headers("cashier"), json={
+        "name": "赵敏", "phone": "13800002468", "birthday": "1988-02-29",
+        "extra": {"wechat_id": "zm", "favourite": "coffee"}}).json
+    add(client, shop, "赵云", "13900002468")
+    response = client.post("/api/v1/cards", headers=shop.headers(), json={
+        "member_id": carded["id"], "number": "ZM000001", "pin": "902741",
+        "expires_on": "2030-01-31"})
+    assert response.status_code == 201, response.json
+    criteria = member_search.Criteria.of(phone_last4="2468")
+    with hk.db.engine.connect() as connection:
+        fast = member_search.member_page(connection, shop.id, criteria)
+    with hk.db.read() as session:
+        usual = member_search.member_page(session, shop.id, criteria)
+    assert fast == usual and fast.total == 2
+    member, cards = fast.items[0]
+    assert member["extra"] == {"wechat_id": "zm", "favourite": "coffee"}
+    assert member["birthday_leap_month"] is False and member["created_at"].tzinfo is not None
+    assert cards[0]["expires_on"].isoformat() == "2030-01-31"
+    assert cards[0]["issued_at"].tzinfo is not None

@@ -1,7 +1,9 @@
 """Members: create, read, update, search (M1)."""
 from __future__ import annotations
 
-from flask import request
+import json
+
+from flask import current_app, request
 
 from core import member_search, members as member_service
 from core.clock import now_utc
@@ -48,8 +50,14 @@ def search_members():
     page = member_search.member_page(read_connection(), caller().merchant_id, criteria,
                                      page=page_number, per_page=per_page)
     now = now_utc()
-    return {"items": [member_row_json(member, cards, now) for member, cards in page.items],
+    body = {"items": [member_row_json(member, cards, now) for member, cards in page.items],
             "total": page.total, "page": page.page, "per_page": page.per_page}
+    # Keys in their written order, not sorted as Flask's provider does (a sixth of the encoding
+    # of a page of 20 members, issue 11 F4); the same JSON otherwise.
+    return current_app.response_class(_COMPACT.encode(body) + "\n", mimetype="application/json")
+
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 @operation("/members", "POST", operation_id="createMember", tag="members",
