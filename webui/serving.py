@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from gunicorn.app.base import BaseApplication
 
+from .gunicorn_config import post_worker_init
+
 DEFAULT_THREADS = 4
 # gunicorn's workers touch a heartbeat file here all the time: on a disk-backed /tmp
 # that metadata write can wait behind the database's fsyncs (gunicorn's docs advise /dev/shm).
@@ -49,6 +51,7 @@ def gunicorn_settings(options: ServeOptions) -> dict:
         # Limits on the request line and headers, before the app sees anything.
         "limit_request_line": 8190,
         "limit_request_fields": 100,
+        "post_worker_init": post_worker_init,  # gc.freeze() once the app is built
     }
     if os.path.isdir(HEARTBEAT_FOLDER) and os.access(HEARTBEAT_FOLDER, os.W_OK):
         settings["worker_tmp_dir"] = HEARTBEAT_FOLDER

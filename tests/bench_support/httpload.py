@@ -27,10 +27,13 @@ class Gunicorn(GunicornServer):
     """``python -m gunicorn 'webui:create_app()'`` with DATABASE_URL, as in production
     (tests/support/gunicorn.py), plus the CPU time its processes used. ``--preload`` by
     default: the app is built once and the workers forked from it, so starting costs one app
-    load instead of one per worker (the measures are deltas after a warm-up either way)."""
+    load instead of one per worker (the measures are deltas after a warm-up either way). With
+``huika serve``'s worker hook (webui/gunicorn_config.py)."""
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("preload", True)
+        # the worker hook ``huika serve`` sets too (gc.freeze once the app is built)
+        kwargs["args"] = ["-c", "python:webui.gunicorn_config", *kwargs.get("args", ())]
         super().__init__(*args, **kwargs)
 
     def cpu_seconds(self) -> float:
