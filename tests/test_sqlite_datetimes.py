@@ -74,3 +74,44 @@ def test_round_trip_through_sqlite(tmp_path):
         assert all(value.tzinfo is timezone.utc for value in read)
     finally:
         db.dispose()
+
+
+@pytest.mark.parametrize("text", [
+    "2026-12-05 23:36:00.123456",  # how SQLAlchemy stores it
+    "2026-12-05 23:36:00.000000",  # isoformat writes no fraction
+    "1999-01-01 00:00:00.000001",
+    "2026-12-05 23:36:00",  # other forms: the processor, then isoformat
+    "2026-12-05T23:36:00.123456",
+    "2026-12-05 23:36:00.123456+08:00",
+    "2026-02-30 23:36:00.123456",  # no such day: refused as SQLAlchemy refuses it
+])
+def test_a_member_page_writes_stored_times_as_isoformat_does(text):
+    """core.member_search turns SQLite's stored text into the API's ISO text directly."""
+    from core.member_search import _iso_text
+
+    short, _usual = _processors()
+    direct = _iso_text(short, stored_as_text=True, is_date=False)
+    try:
+        expected = short(text).isoformat()
+    except ValueError:
+        with pytest.raises(ValueError):
+            direct(text)
+        return
+    assert direct(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2031-02-28", "2031-12-01", "2031-02-30", "2031-2-28x"])
+def test_a_member_page_writes_stored_dates_as_isoformat_does(text):
+    from sqlalchemy import Date
+
+    from core.member_search import _iso_text
+
+    usual = Date().dialect_impl(DIALECT).result_processor(DIALECT, None)
+    direct = _iso_text(usual, stored_as_text=True, is_date=True)
+    try:
+        expected = usual(text).isoformat()
+    except ValueError:
+        with pytest.raises(ValueError):
+            direct(text)
+        return
+    assert direct(text) == expected

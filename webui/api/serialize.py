@@ -29,7 +29,8 @@ def card_json(session, card: Card) -> dict:
 
 
 def card_row_json(card: dict, now) -> dict:
-    """``card_json`` of a card read by core.member_search.member_page (same keys)."""
+    """``card_json`` of a card read by core.member_search.member_page (same keys; its dates
+    and times are ISO text already, but for pin_locked_until)."""
     locked_until = card["pin_locked_until"]
     return {
         "number": card["number"],
@@ -37,9 +38,9 @@ def card_row_json(card: dict, now) -> dict:
         "status": card["status"],
         "tier": card["tier"],
         "member_id": card["member_id"],
-        "expires_on": iso(card["expires_on"]),
-        "issued_at": iso(card["issued_at"]),
-        "activated_at": iso(card["activated_at"]),
+        "expires_on": card["expires_on"],
+        "issued_at": card["issued_at"],
+        "activated_at": card["activated_at"],
         "has_pin": card["pin_hash"] is not None,
         "pin_blocked": card["pin_blocked_at"] is not None,
         "pin_locked_until": iso(locked_until) if locked_until is not None and locked_until > now else None,
@@ -48,7 +49,8 @@ def card_row_json(card: dict, now) -> dict:
 
 
 def member_row_json(member: dict, cards: list[dict], now) -> dict:
-    """``member_json`` (without summary) of a member read by core.member_search.member_page."""
+    """``member_json`` (without summary) of a member read by core.member_search.member_page
+    (its times are ISO text already)."""
     return {
         "id": member["id"],
         "name": member["name"],
@@ -63,8 +65,8 @@ def member_row_json(member: dict, cards: list[dict], now) -> dict:
         "channel": member["channel"],
         "extra": member["extra"] or {},
         "cards": [card_row_json(card, now) for card in cards],
-        "created_at": iso(member["created_at"]),
-        "updated_at": iso(member["updated_at"]),
+        "created_at": member["created_at"],
+        "updated_at": member["updated_at"],
     }
 
 
