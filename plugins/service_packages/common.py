@@ -1,12 +1,11 @@
 """Names shared by the plugin's modules: the asset, ledger accounts, settings and plans."""
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import ledger
 from core.errors import Invalid, problem
-from core.models import Account, Card
+from core.models import Account
 
 PLUGIN_ID = "service_packages"
 SESSIONS = "service_sessions"
@@ -62,9 +61,3 @@ def card_sessions(session: Session, merchant_id: int, card_id: int) -> Account:
 
 def merchant(session: Session, merchant_id: int, purpose: str, asset: str = CNY) -> Account:
     return ledger.merchant_account(session, merchant_id, purpose, asset)
-
-
-def lock_card(session: Session, card: Card) -> None:
-    """Every change to a card's packages takes the card row first (as the checkout does), so
-    two tills on one card queue instead of both spending the last session."""
-    session.execute(select(Card.id).where(Card.id == card.id).with_for_update())

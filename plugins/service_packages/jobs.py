@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from core import ledger
 from core.clock import local_date
 from core.ledger import Posting
-from core.models import Card
+from core.prepaid import lock_cards_in_order
 
 from .common import LAPSED, SESSIONS, card_sessions, merchant
 from .models import ServicePackage
@@ -32,7 +32,7 @@ def expire_packages(session: Session, config, merchant_id: int, now: datetime) -
         .order_by(ServicePackage.card_id, ServicePackage.id)).all()
     summary = {"as_of": today.isoformat(), "packages": 0, "sessions": 0, "breakage_fen": 0,
                "period_income_fen": 0}
-    _lock_cards_first(session, sorted({card_id for _id, card_id in due}))
+    lock_cards_in_order(session, [card_id for _id, card_id in due])
     for package_id, _card_id in due:
         package = session.get(ServicePackage, package_id)
         session.refresh(package)  # re-read under the card's lock
@@ -54,11 +54,3 @@ def expire_packages(session: Session, config, merchant_id: int, now: datetime) -
         summary["packages"] += 1
         session.flush()
     return summary
-
-
-def _lock_cards_first(session: Session, card_ids: list[int], chunk: int = 500) -> None:
-    """Take every card the run touches, in id order, before posting anything, so the run and a
-    till (card, then the merchant's accounts) take locks in one order: no deadlock."""
-    for start in range(0, len(card_ids), chunk):
-        session.execute(select(Card.id).where(Card.id.in_(card_ids[start:start + chunk]))
-                        .order_by(Card.id).with_for_update())

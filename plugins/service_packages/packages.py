@@ -27,7 +27,7 @@ from core.errors import Conflict, Invalid, NotFound, problem
 from core.ledger import Posting
 from core.models import Card, CheckoutReturn
 from core.pins import pin_in
-from core.pricing import proportional_share
+from core.prepaid import payments_from_body, unit_share
 
 from .common import (DEFERRED, RETURNED, SALES, SESSIONS, SKU_PREFIX, SOLD, card_sessions, find_plan,
                      merchant, plan_by_key, settings_of)
@@ -98,8 +98,7 @@ def _open_packages(session, checkout, record, line, plan: dict, config) -> list[
     sessions = plan["sessions"] if plan["kind"] == "count" else 0
     packages = []
     for unit_no in range(1, line.quantity + 1):
-        paid = (proportional_share(line.paid_fen, unit_no, line.quantity)
-                - proportional_share(line.paid_fen, unit_no - 1, line.quantity))
+        paid = unit_share(line.paid_fen, unit_no, line.quantity)
         package = ServicePackage(
             merchant_id=checkout.merchant_id, card_id=checkout.card.id, plan_key=plan["key"],
             name=plan["name"][:60], service=plan["service"][:60], kind=plan["kind"],
@@ -164,7 +163,7 @@ def sell(session: Session, config, merchant_id: int, number: str, body: dict, *,
         "lines": [{"sku": f"{SKU_PREFIX}{plan['key']}", "name": plan["name"][:120],
                    "category": "service_package", "quantity": body.get("quantity", 1),
                    "unit_price_fen": plan["price_fen"]}]}, store_id=store_id, staff_id=staff_id, now=now)
-    record = checkout_pipeline.commit(state, payments_of(body, state.due_fen))
+    record = checkout_pipeline.commit(state, payments_from_body(body, state.due_fen))
     packages = session.scalars(select(ServicePackage).where(ServicePackage.checkout_id == record.id)
                                .order_by(ServicePackage.id)).all()
     if starts_on is not None:
@@ -176,17 +175,6 @@ def sell(session: Session, config, merchant_id: int, number: str, body: dict, *,
     return {"checkout_id": record.id, "card_number": state.card.number, "due_fen": state.due_fen,
             "list_fen": state.list_total_fen, "payments": record.receipt["payments"],
             "packages": [package_json(p, today) for p in packages]}
-
-
-def payments_of(body: dict, due_fen: int) -> list:
-    """``payments`` as sent, or the one ``payment`` (a screen's) for the whole amount due."""
-    if ("payments" in body) == ("payment" in body):
-        raise Invalid("send either payment (for the whole amount) or payments",
-                      details=[problem("/payment", "one payment, or a payments list instead")])
-    if "payments" in body:
-        return body["payments"]
-    payment = {key: value for key, value in body["payment"].items() if value not in (None, "")}
-    return [{**payment, "amount_fen": due_fen}]
 
 
 # -- reading ------------------------------------------------------------------------------------

@@ -20,7 +20,9 @@ from core.errors import Conflict, Invalid, problem
 from core.ledger import Posting
 from core.pins import verify_pin
 
-from .common import PIN_LOCK_MINUTES, PIN_MAX_ATTEMPTS, SESSIONS, USED, card_sessions, lock_card, merchant, settings_of
+from core.prepaid import lock_card
+
+from .common import PIN_LOCK_MINUTES, PIN_MAX_ATTEMPTS, SESSIONS, USED, card_sessions, merchant, settings_of
 from .models import ServicePackage, ServiceUse
 from .packages import card_packages, package_json, usable
 from .revenue import owed_for_sessions, post_recognition
