@@ -69,6 +69,14 @@ def after_card_replaced(session, old_card, new_card, config):
 
 
 @hookimpl
+def register_import_kinds():
+    """Count and period cards from another system (docs/packages.md)."""
+    from .imports import import_kinds
+
+    return import_kinds()
+
+
+@hookimpl
 def register_api_operations():
     return operations()
 

@@ -50,7 +50,7 @@ def _why_not(packages: list[ServicePackage], today: date, what: str) -> Conflict
         return Conflict(f"the card has no package for {what}", code="no_package")
     if any(p.status == "active" and p.valid_from > today for p in packages):
         start = min(p.valid_from for p in packages if p.valid_from > today)
-        return Conflict(f"the period card starts on {start}", code="package_not_started")
+        return Conflict(f"the package starts on {start}", code="package_not_started")
     latest = max(packages, key=lambda p: (p.valid_to, p.id))
     if latest.status == "returned":
         return Conflict("the package was returned", code="package_returned")

@@ -77,6 +77,9 @@ def test_the_cashier_screen_uses_a_session_once_per_submission(client, hk, clock
     salon.bought(card, "facial_10")
     csrf = sign_in(client, salon.merchant, "cashier")
     url = f"/cashier/members/{member_id}/screens/use_service_package?card={card}"
+    member_page = client.get(f"/cashier/members/{member_id}").get_data(as_text=True)
+    for screen_id in ("use_service_package", "sell_service_package"):
+        assert f"screens/{screen_id}?card={card}" in member_page
     page = client.get(url)
     assert page.status_code == 200
     form_key = re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
