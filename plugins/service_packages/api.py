@@ -65,12 +65,15 @@ USE_INPUT = {"type": "object", "additionalProperties": False,
 USE = {"type": "object",
        "required": ["use_id", "card_number", "package_id", "service", "kind", "sessions", "revenue_fen",
                     "used_on", "sessions_left", "packages"],
-       "properties": {"use_id": {"type": "integer"}, "card_number": {"type": "string"},
+       "properties": {"use_id": {"type": "integer"}, "status": {"enum": ["done", "cancelled"]},
+                      "card_number": {"type": "string"},
                       "package_id": {"type": "integer"}, "service": {"type": "string"},
                       "kind": {"enum": ["count", "period"]}, "sessions": {"type": "integer"},
                       "revenue_fen": {"type": "integer"}, "used_on": DATE, "note": {"type": "string"},
                       "sessions_left": {"type": "integer", "description": "count sessions left for the service"},
                       "packages": {"type": "array", "items": PACKAGE}}}
+CANCEL_INPUT = {"type": "object", "required": ["reason"], "additionalProperties": False,
+                "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 200}}}
 CARD_404 = {404: "No such card for this merchant, or the plugin is not enabled"}
 
 
@@ -89,6 +92,12 @@ def _card_call(fn, schema, message):
         return fn(context.session, context.config, context.merchant_id, context.params["card_number"],
                   body, now=context.now, store_id=context.store_id, staff_id=context.staff_id)
     return handler
+
+
+def cancel_use(context: OperationContext) -> dict:
+    body = check_body(context.body, CANCEL_INPUT, "the cancellation is not valid; nothing was changed")
+    return uses.cancel(context.session, context.config, context.merchant_id, context.params["use_id"], body,
+                       now=context.now)
 
 
 def deferred_report(context: OperationContext) -> dict:
@@ -116,6 +125,12 @@ def operations() -> list[ApiOperation]:
                      tag=TAG, status=201, request_schema=USE_INPUT, response_schema=USE, idempotent=True,
                      errors={**CARD_404, 409: "No usable package: none, expired, used up, daily limit "
                                               "reached, or several services and none chosen"}),
+        ApiOperation("/service-package-uses/<int:use_id>/cancel", "POST", "cancelServicePackageUse",
+                     "Cancel a use made by mistake (a manager, with a reason): the sessions and their "
+                     "income go back", cancel_use, tag=TAG, roles=MANAGERS, request_schema=CANCEL_INPUT,
+                     response_schema=USE, idempotent=True,
+                     errors={404: "No such use", 409: "Already cancelled, or its package expired or was returned"},
+                     audit="service_package.use.cancel"),
         ApiOperation("/service-packages/deferred", "GET", "servicePackageDeferred",
                      "Deferred revenue per package with the ledger's balance alongside (also GET "
                      "/reports/package_deferred)", deferred_report, tag=TAG, roles=MANAGERS,

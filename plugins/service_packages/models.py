@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base
@@ -56,9 +56,13 @@ class ServicePackage(Base):
 
 
 class ServiceUse(Base):
-    """A use at the till (核销): sessions off a count card, or a visit on a period card."""
+    """A use at the till (核销): sessions off a count card, or a visit on a period card.
+
+    ``parts`` says how many sessions came off which package ([[package id, sessions], …]; a
+    big use may span two), so a manager's cancellation gives back exactly those."""
 
     __tablename__ = "service_package_uses"
+    __table_args__ = (CheckConstraint("status IN ('done', 'cancelled')", name="status"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
@@ -73,10 +77,14 @@ class ServiceUse(Base):
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     note: Mapped[str] = mapped_column(String(200), default="")
+    parts: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default="done")
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class ServiceRecognition(Base):
-    """Money moved from deferred to income or breakage (or back, on a return)."""
+    """Money moved from deferred to income or breakage; negative when a cancelled use gives
+    its share back to deferred."""
 
     __tablename__ = "service_package_recognitions"
     __table_args__ = (

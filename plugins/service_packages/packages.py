@@ -232,7 +232,8 @@ def _return_package(session: Session, record, package: ServicePackage, today: da
     session.refresh(package)
     used = (package.sessions_left < package.sessions_total or package.recognised_fen > 0
             or (package.kind == "period" and days_elapsed(package, today) > 0)
-            or session.scalar(select(exists().where(ServiceUse.package_id == package.id))))
+            or session.scalar(select(exists().where(ServiceUse.package_id == package.id,
+                                                     ServiceUse.status == "done"))))
     if used:
         raise Conflict(f"package {package.id} ({package.name}) has been used and cannot be returned",
                        code="package_used")

@@ -53,8 +53,8 @@ def by_service(session: Session, merchant_id: int, start, end) -> list[dict]:
     for service, packages, sessions, paid in session.execute(sold):
         rows[service].update(packages_sold=packages, sessions_sold=int(sessions or 0), sold_fen=int(paid or 0))
     used = select(ServiceUse.service, ServiceUse.kind, func.sum(ServiceUse.sessions)).where(
-        ServiceUse.merchant_id == merchant_id, ServiceUse.used_on >= start, ServiceUse.used_on <= end
-    ).group_by(ServiceUse.service, ServiceUse.kind)
+        ServiceUse.merchant_id == merchant_id, ServiceUse.status == "done", ServiceUse.used_on >= start,
+        ServiceUse.used_on <= end).group_by(ServiceUse.service, ServiceUse.kind)
     for service, kind, sessions in session.execute(used):
         rows[service]["sessions_used" if kind == "count" else "visits"] += int(sessions or 0)
     earned = select(ServiceRecognition.service, ServiceRecognition.kind, func.sum(ServiceRecognition.amount_fen)).where(
@@ -73,8 +73,8 @@ def by_service(session: Session, merchant_id: int, start, end) -> list[dict]:
 
 def uses(session: Session, merchant_id: int, start, end, store_id=None) -> list[dict]:
     query = (select(ServiceUse, Card.number).join(Card, Card.id == ServiceUse.card_id)
-             .where(ServiceUse.merchant_id == merchant_id, ServiceUse.used_on >= start,
-                    ServiceUse.used_on <= end).order_by(ServiceUse.used_on, ServiceUse.id))
+             .where(ServiceUse.merchant_id == merchant_id, ServiceUse.status == "done",
+                    ServiceUse.used_on >= start, ServiceUse.used_on <= end).order_by(ServiceUse.used_on, ServiceUse.id))
     if store_id is not None:
         query = query.where(ServiceUse.store_id == store_id)
     return [{"used_on": u.used_on.isoformat(), "card_number": number, "service": u.service,

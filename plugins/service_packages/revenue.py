@@ -27,8 +27,9 @@ TRANSACTION_TYPE = "service_package_revenue"
 def post_recognition(session: Session, package: ServicePackage, amount: int, kind: str, *,
                      today: date, now: datetime, use_id: int | None = None,
                      target: str = INCOME) -> int:
-    """Move ``amount`` fen of ``package`` from deferred to ``target``; nothing for 0."""
-    if amount <= 0:
+    """Move ``amount`` fen of ``package`` from deferred to ``target`` (back, when negative: a
+    cancelled use); nothing for 0."""
+    if amount == 0:
         return 0
     merchant_id = package.merchant_id
     transaction = ledger.post(
@@ -59,11 +60,11 @@ def days_elapsed(package: ServicePackage, today: date) -> int:
 def recognise_period(session: Session, package: ServicePackage, today: date, now: datetime) -> int:
     """Bring a period card's income up to the days run before ``today``; returns the fen moved."""
     owed = proportional_share(package.paid_fen, days_elapsed(package, today), package.period_days)
-    return post_recognition(session, package, owed - package.recognised_fen, "period",
+    return post_recognition(session, package, max(0, owed - package.recognised_fen), "period",
                             today=today, now=now)
 
 
 def recognise_breakage(session: Session, package: ServicePackage, today: date, now: datetime) -> int:
     """An expired package's money not yet recognised is breakage (reported apart from income)."""
-    return post_recognition(session, package, package.paid_fen - package.recognised_fen, "breakage",
-                            today=today, now=now, target=BREAKAGE)
+    return post_recognition(session, package, max(0, package.paid_fen - package.recognised_fen),
+                            "breakage", today=today, now=now, target=BREAKAGE)

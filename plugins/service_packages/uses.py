@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from core import ledger
 from core.checkout import usable_card
 from core.clock import local_date
-from core.errors import Conflict, Invalid, problem
+from core.errors import Conflict, Invalid, NotFound, problem
 from core.ledger import Posting
+from core.models import Card
 from core.pins import verify_pin
 
 from core.prepaid import lock_card
@@ -28,11 +29,12 @@ from .packages import card_packages, package_json, usable
 from .revenue import owed_for_sessions, post_recognition
 
 USE_TRANSACTION = "service_package_use"
+CANCEL_TRANSACTION = "service_package_use_cancel"
 
 
 def use_json(use: ServiceUse, packages: list[ServicePackage], card_number: str, today: date) -> dict:
     same = [p for p in packages if p.service == use.service]
-    return {"use_id": use.id, "card_number": card_number, "package_id": use.package_id,
+    return {"use_id": use.id, "status": use.status, "card_number": card_number, "package_id": use.package_id,
             "service": use.service, "kind": use.kind, "sessions": use.sessions,
             "revenue_fen": use.revenue_fen, "used_on": use.used_on.isoformat(), "note": use.note,
             "sessions_left": sum(p.sessions_left for p in same if p.kind == "count" and usable(p, today)),
@@ -78,19 +80,20 @@ def use(session: Session, config, merchant_id: int, number: str, body: dict, *, 
     wanted = body.get("sessions", 1)
     periods = [p for p in chosen if p.kind == "period" and usable(p, today)]
     counts = [p for p in chosen if p.kind == "count" and usable(p, today)]
-    use_row = ServiceUse(merchant_id=merchant_id, card_id=card.id, sessions=wanted, revenue_fen=0,
+    use_row = ServiceUse(merchant_id=merchant_id, card_id=card.id, sessions=wanted, revenue_fen=0, parts=[],
                          used_on=today, used_at=now, store_id=store_id, staff_id=staff_id,
                          note=body.get("note", "").strip())
     if periods:
         shown = periods[0]
         if shown.max_per_day:
             done = session.scalar(select(func.coalesce(func.sum(ServiceUse.sessions), 0)).where(
-                ServiceUse.package_id == shown.id, ServiceUse.used_on == today))
+                ServiceUse.package_id == shown.id, ServiceUse.used_on == today, ServiceUse.status == "done"))
             if done + wanted > shown.max_per_day:
                 raise Conflict(f"{shown.name} allows {shown.max_per_day} a day; {done} used today",
                                code="daily_limit_reached",
                                details=[problem("/sessions", f"at most {max(0, shown.max_per_day - done)} today")])
         use_row.package_id, use_row.service, use_row.kind = shown.id, shown.service, "period"
+        use_row.parts = [[shown.id, 0]]
         session.add(use_row)
         session.flush()
         return use_json(use_row, every, card.number, today)
@@ -152,6 +155,7 @@ def _take_sessions(session, merchant_id, card_id, packages, wanted, use_row, tod
             raise Conflict("the package changed meanwhile; nothing was used", code="conflict")
         session.refresh(package)
         touched.append(package)
+        use_row.parts = [*use_row.parts, [package.id, take]]
         left -= take
     ledger.post(session, merchant_id, USE_TRANSACTION,
                 [Posting(card_sessions(session, merchant_id, card_id), -wanted),
@@ -163,3 +167,50 @@ def _take_sessions(session, merchant_id, card_id, packages, wanted, use_row, tod
             session, package, owed_for_sessions(package) - package.recognised_fen, "use",
             today=today, now=now, use_id=use_row.id)
     session.flush()
+
+
+# -- cancelling a mistaken use (撤销核销) --------------------------------------------------------
+
+def cancel(session: Session, config, merchant_id: int, use_id: int, body: dict, *, now: datetime) -> dict:
+    """A manager undoes a use made by mistake: the sessions go back to the packages they came
+    from and the income they recognised goes back to deferred (exactly: the package's income
+    is brought back to its share for the sessions still used). A period-card visit is only
+    marked. A package that has expired or been returned since cannot take sessions back."""
+    use_row = session.scalar(select(ServiceUse).where(ServiceUse.merchant_id == merchant_id,
+                                                      ServiceUse.id == use_id))
+    if use_row is None:
+        raise NotFound(f"use {use_id} does not exist")
+    card = session.get(Card, use_row.card_id)
+    lock_card(session, card)
+    session.refresh(use_row)
+    if use_row.status != "done":
+        raise Conflict("the use is already cancelled", code="use_cancelled")
+    reason = body["reason"].strip()
+    if not reason:
+        raise Invalid("say why the use is cancelled", details=[problem("/reason", "a reason")])
+    today = local_date(now)
+    parts = [(session.get(ServicePackage, package_id), sessions) for package_id, sessions in use_row.parts]
+    for package, _sessions in parts:
+        session.refresh(package)
+        if use_row.kind == "count" and (package.status != "active" or package.valid_to < today):
+            raise Conflict(f"package {package.id} has {'expired' if package.status != 'returned' else 'been returned'}"
+                           "; its sessions cannot come back", code="package_not_active")
+    if use_row.kind == "count":
+        given_back = 0
+        for package, sessions in parts:
+            session.execute(update(ServicePackage).where(ServicePackage.id == package.id)
+                            .values(sessions_left=ServicePackage.sessions_left + sessions)
+                            .execution_options(synchronize_session=False))
+            session.refresh(package)
+            given_back += sessions
+        ledger.post(session, merchant_id, CANCEL_TRANSACTION,
+                    [Posting(card_sessions(session, merchant_id, card.id), given_back),
+                     Posting(merchant(session, merchant_id, USED, SESSIONS), -given_back)],
+                    memo={"use_id": use_row.id, "reason": reason}, now=now)
+        for package, _sessions in parts:
+            post_recognition(session, package, owed_for_sessions(package) - package.recognised_fen, "use",
+                             today=today, now=now, use_id=use_row.id)
+    use_row.status, use_row.cancelled_at = "cancelled", now
+    use_row.note = f"{use_row.note} / {reason}"[-200:] if use_row.note else reason[:200]
+    session.flush()
+    return use_json(use_row, card_packages(session, card.id), card.number, today)

@@ -151,3 +151,70 @@ def test_the_plain_checkout_sells_a_package_with_stored_value(salon, clock):
     assert sold.status_code == 201, sold.json
     assert salon.balances(card)["service_sessions"] == 20 and salon.account("package_deferred") == -47500
     salon.verify()
+
+
+def test_hostile_bodies_get_a_clear_error_and_change_nothing(salon, clock):
+    card = salon.card()
+    salon.bought(card, "facial_10")
+    for body in ({"plan": "quarter", "starts_on": "2026-13-45", "payment": {"method": "cash"}},
+                 {"plan": "quarter", "starts_on": "abc", "payment": {"method": "cash"}},
+                 {"plan": "quarter", "starts_on": "9999-12-31", "payment": {"method": "cash"}},
+                 {"plan": "quarter", "starts_on": "2026-03-01", "payment": {"method": "cash"}},
+                 {"plan": "quarter", "quantity": 10**20, "payment": {"method": "cash"}},
+                 {"plan": "x" * 10000, "payment": {"method": "cash"}},
+                 {"plan": "quarter", "payment": {"method": "cash"}, "payments": []},
+                 {"plan": "quarter"}, [], "text", {"plan": None}):
+        response = salon.client.post(f"/api/v1/cards/{card}/service-packages", json=body,
+                                     headers=salon.headers("cashier", idempotent=True))
+        assert 400 <= response.status_code < 500, (body, response.status_code)
+        assert response.json["error"]["message"]
+    for body in ({"package_id": 10**30}, {"sessions": 10**20}, {"sessions": -1}, {"service": 5},
+                 {"pin": "12"}, {"note": "x" * 1000}, {"extra": 1}, [], {"service": "\u0000"}):
+        response = salon.client.post(f"/api/v1/cards/{card}/service-package-uses", json=body,
+                                     headers=salon.headers("cashier", idempotent=True))
+        assert 400 <= response.status_code < 500, (body, response.status_code)
+    assert salon.post("/cards/nosuchcard/service-package-uses", {}).status_code == 404
+    assert salon.client.get("/api/v1/cards/nosuchcard/service-packages", headers=salon.headers()).status_code == 404
+    assert salon.balances(card)["service_sessions"] == 10 and len(salon.packages(card)) == 1
+    salon.verify()
+
+
+def test_a_manager_cancels_a_mistaken_use_and_sessions_and_income_go_back_exactly(salon, clock):
+    card = salon.card(tier="gold")  # 88000 for 10
+    salon.bought(card, "facial_10")
+    clock.at("2026-09-01 10:00")
+    salon.bought(card, "facial_10")  # renewal: both run to 2027-08-31
+    first = salon.use(card, sessions=3).json
+    spanning = salon.use(card, sessions=9).json  # 7 off the first package, 2 off the second
+    assert spanning["sessions_left"] == 8
+    income = salon.account("package_income")
+    assert salon.post(f"/service-package-uses/{spanning['use_id']}/cancel", {"reason": "刷错了"}).status_code == 403
+    undone = salon.post(f"/service-package-uses/{spanning['use_id']}/cancel", {"reason": "刷错了会员"}, role="manager")
+    assert undone.status_code == 200, undone.json
+    assert (undone.json["status"], undone.json["sessions_left"]) == ("cancelled", 17)
+    assert [p["sessions_left"] for p in salon.packages(card)] == [7, 10]
+    assert salon.account("package_income") - income == spanning["revenue_fen"]  # given back exactly
+    assert -salon.account("package_income") == first["revenue_fen"] == 26400
+    again = salon.post(f"/service-package-uses/{spanning['use_id']}/cancel", {"reason": "x"}, role="manager")
+    assert again.status_code == 409 and again.json["error"]["code"] == "use_cancelled"
+    assert salon.post("/service-package-uses/999999/cancel", {"reason": "x"}, role="manager").status_code == 404
+    assert salon.post(f"/service-package-uses/{first['use_id']}/cancel", {"reason": " "},
+                      role="manager").status_code == 422
+    rows = salon.report("package_uses", "from=2026-03-01&to=2026-09-30")["rows"]
+    assert [r["sessions"] for r in rows] == [3]
+    for _ in range(17):
+        assert salon.use(card).status_code == 201
+    assert salon.account("package_deferred") == 0 and salon.account("package_income") == -176000
+    salon.verify()
+
+
+def test_a_cancelled_use_of_an_expired_package_is_refused(salon, clock):
+    card = salon.card()
+    salon.bought(card, "facial_10")
+    used = salon.use(card).json
+    clock.at("2027-03-02 00:30")
+    salon.expire(clock.now)
+    refused = salon.post(f"/service-package-uses/{used['use_id']}/cancel", {"reason": "补录"}, role="manager")
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "package_not_active"
+    assert salon.account("package_deferred") == 0
+    salon.verify()

@@ -122,3 +122,15 @@ def test_the_demo_members_hold_facial_cards_that_the_member_strip_lists(hk):
             summary.update(part or {})
         assert {p["name"] for p in summary["service_packages"]} == {"10次面部护理", "季卡"}
         assert ledger.verify(session, result.merchant_id) == []
+
+
+def test_a_cancelled_period_visit_frees_the_day(salon, clock):
+    card = salon.card()
+    salon.bought(card, "季卡")
+    visit = salon.use(card).json
+    assert salon.use(card).json["error"]["code"] == "daily_limit_reached"
+    undone = salon.post(f"/service-package-uses/{visit['use_id']}/cancel", {"reason": "重复登记"}, role="manager")
+    assert undone.status_code == 200 and undone.json["status"] == "cancelled"
+    assert salon.use(card).status_code == 201
+    assert salon.account("package_income") == 0  # a visit never earned anything itself
+    salon.verify()
