@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import cards, config_versions, demo_sales, members, pins, tenancy
+from . import cards, config_versions, demo_packages, demo_sales, members, pins, tenancy
 from .clock import now_utc
 from .models import Card, Merchant
 from .plugins import PluginRegistry
@@ -25,7 +25,8 @@ DEMO_STAFF = (
 DEMO_DOCUMENT = {
     "schema_version": 1,
     "template": "points_shop",
-    "plugins": [{"id": "points", "settings": {}}, {"id": "stored_value", "settings": {}}],
+    "plugins": [{"id": "points", "settings": {}}, {"id": "stored_value", "settings": {}},
+                demo_packages.PLUGIN],
     "fields": [
         {"key": "wechat_id", "type": "text", "max_length": 40,
          "label": {"zh-CN": "微信号", "en": "WeChat ID"}},
@@ -132,4 +133,5 @@ def _create(session: Session, registry: PluginRegistry, member_count: int,
     cashier = tenancy.find_staff(session, merchant.id, "cashier")
     demo_sales.sales_history(session, config, merchant.id, [main_store.id, second.id], cashier.id,
                              now, rng)
+    demo_packages.sell_demo_packages(session, config, merchant.id, main_store.id, cashier.id, now)
     return merchant

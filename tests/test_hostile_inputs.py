@@ -31,7 +31,10 @@ GOOGOL = 10 ** 25  # "10000000000000000000000000", the id of the issue
 BIG_BODY = 2 * 1024 * 1024
 PLUGINS = [{"id": "points", "settings": {"wheel_enabled": True}}, {"id": "stored_value", "settings": {}},
            {"id": "training_courses", "settings": {}}, {"id": "cosmetics_profile", "settings": {}},
-           {"id": "hotel_rooms", "settings": {}}]
+           {"id": "hotel_rooms", "settings": {}},
+           {"id": "service_packages", "settings": {"plans": [
+               {"key": "wash_20", "name": "20次洗车", "service": "洗车", "kind": "count", "sessions": 20,
+                "validity_days": 365, "price_fen": 50000}]}}]
 
 BAD_INTS = [str(HUGE), str(GOOGOL), "-1", "1.5", "abc"]
 BAD_TEXTS = ["%00", "%ED%A0%80", "x" * 2000]
@@ -200,6 +203,9 @@ def _objects(app, merchant) -> dict:
                    idempotent=True)["packages"][0]
     follow_up = post(f"/api/v1/members/{member['id']}/follow-ups",
                      {"mode": "plan", "channel": "phone", "due_on": "2099-01-01", "reason": "回访"}, idempotent=True)
+    post("/api/v1/cards/HOST0001/service-packages", {"plan": "wash_20", "payment": {"method": "cash"}},
+         idempotent=True)
+    use = post("/api/v1/cards/HOST0001/service-package-uses", {}, idempotent=True)
     voucher = post("/api/v1/cards/HOST0001/room-vouchers", {"room_type": "suite", "reason": "campaign"},
                    idempotent=True)["items"][0]
     from webui.screens import effective_screens
@@ -214,7 +220,7 @@ def _objects(app, merchant) -> dict:
             "staff_id": merchant.staff_ids["manager"], "merchant_id": merchant.id, "action": "freeze",
             "screen_id": screen_id, "key": "wechat_id", "plugin_id": "points", "starter_id": "points_shop",
             "locale": "en", "number_": "HOST0001", "filename": "huika.css", "report_id": "tier_distribution",
-            "kind": "members", "file_name": "members.csv"}
+            "kind": "members", "file_name": "members.csv", "use_id": use["use_id"]}
 
 
 # -- requests ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from core.plugins import build_registry
 from tests.support.plugin_factory import install_plugin, manifest
 
-BUILT_INS = {"points", "stored_value", "training_courses", "cosmetics_profile", "hotel_rooms"}
+BUILT_INS = {"points", "stored_value", "training_courses", "service_packages", "cosmetics_profile", "hotel_rooms"}
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def site(tmp_path, monkeypatch):
         del sys.modules[name]
 
 
-def test_the_five_built_ins_load_as_valid_plugins():
+def test_the_six_built_ins_load_as_valid_plugins():
     registry = build_registry()
     assert BUILT_INS <= set(registry.plugins)
     assert not (BUILT_INS & set(registry.refused))

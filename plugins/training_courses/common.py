@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import ledger
-from core.models import Account, Card
+from core.models import Account
 
 PLUGIN_ID = "training_courses"
 SESSIONS = "course_sessions"
@@ -47,11 +46,5 @@ def card_units(session: Session, merchant_id: int, card_id: int, asset: str) -> 
 
 def merchant(session: Session, merchant_id: int, purpose: str, asset: str) -> Account:
     return ledger.merchant_account(session, merchant_id, purpose, asset)
-
-
-def lock_card(session: Session, card: Card) -> None:
-    """Every change to a card's packages takes the card row first (as the checkout does), so
-    two tills on one card queue instead of both spending the last session."""
-    session.execute(select(Card.id).where(Card.id == card.id).with_for_update())
 
 

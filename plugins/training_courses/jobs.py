@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from core import ledger
 from core.clock import local_date
 from core.ledger import Posting
+from core.prepaid import lock_cards_in_order
 from core.models import Card
 
 from .common import LAPSED, UNIT_ASSET, card_units, merchant, settings_of
@@ -42,7 +43,7 @@ def expire_packages(session: Session, config, merchant_id: int, now: datetime) -
     ids = [package_id for package_id, _card_id in due]
     summary = {"as_of": today.isoformat(), "packages": 0, "sessions": 0, "minutes": 0,
                "breakage_fen": 0, "period_income_fen": 0}
-    _lock_cards_first(session, sorted({card_id for _package_id, card_id in due}))
+    lock_cards_in_order(session, [card_id for _package_id, card_id in due])
     for package_id in ids:
         package = session.get(Package, package_id)
         session.refresh(package)  # re-read under the card's lock
@@ -69,16 +70,6 @@ def expire_packages(session: Session, config, merchant_id: int, now: datetime) -
         summary["packages"] += 1
         session.flush()
     return summary
-
-
-def _lock_cards_first(session: Session, card_ids: list[int], chunk: int = 500) -> None:
-    """Take every card the run touches, in id order, before posting anything. A till locks its
-    card and then posts to the merchant's accounts; were the run to lock card by card between
-    its postings, it would hold those accounts while waiting for a card a till holds, and the
-    till would wait for the accounts: a deadlock on PostgreSQL."""
-    for start in range(0, len(card_ids), chunk):
-        session.execute(select(Card.id).where(Card.id.in_(card_ids[start:start + chunk]))
-                        .order_by(Card.id).with_for_update())
 
 
 def thaw_past_limit(package: Package, max_freeze: timedelta) -> None:

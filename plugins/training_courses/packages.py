@@ -26,10 +26,11 @@ from core.errors import Conflict, Invalid, NotFound, problem
 from core.ledger import Posting
 from core.pins import pin_in
 from core.models import Card, CheckoutReturn
+from core.prepaid import lock_card, payments_from_body, unit_share
 from core.pricing import line_price, proportional_share
 
 from .common import (CNY, DEFERRED, INCOME, PLAN_SKU_PREFIX, RETURNED, SALES, SOLD, TIME_SKU_PREFIX,
-                     UNIT_ASSET, card_units, lock_card, merchant, settings_of)
+                     UNIT_ASSET, card_units, merchant, settings_of)
 from .models import Course, Package, Plan, Recognition, Visit
 from .revenue import days_of_use_elapsed, post_recognition
 
@@ -108,8 +109,7 @@ def _open_packages(session, checkout, record, line, plan: Plan, config) -> list[
     units = plan.sessions or plan.minutes
     packages = []
     for unit_no in range(1, line.quantity + 1):
-        paid = (proportional_share(line.paid_fen, unit_no, line.quantity)
-                - proportional_share(line.paid_fen, unit_no - 1, line.quantity))
+        paid = unit_share(line.paid_fen, unit_no, line.quantity)
         package = Package(merchant_id=checkout.merchant_id, card_id=checkout.card.id,
                           course_id=plan.course_id, plan_id=plan.id, kind=plan.kind,
                           checkout_id=record.id, line_no=line.line_no, unit_no=unit_no,
@@ -192,7 +192,7 @@ def sell(session: Session, config, merchant_id: int, number: str, body: dict, *,
         "lines": [{"sku": f"{PLAN_SKU_PREFIX}{plan.id}", "name": f"{course.name} · {plan.name}"[:120],
                    "category": "course", "quantity": body.get("quantity", 1),
                    "unit_price_fen": plan.price_fen}]}, store_id=store_id, staff_id=staff_id, now=now)
-    record = checkout_pipeline.commit(state, payments_of(body, state.due_fen))
+    record = checkout_pipeline.commit(state, payments_from_body(body, state.due_fen))
     packages = session.scalars(select(Package).where(Package.checkout_id == record.id)
                                .order_by(Package.id)).all()
     if starts_on is not None:
@@ -204,17 +204,6 @@ def sell(session: Session, config, merchant_id: int, number: str, body: dict, *,
     return {"checkout_id": record.id, "card_number": state.card.number, "due_fen": state.due_fen,
             "list_fen": state.list_total_fen, "payments": record.receipt["payments"],
             "packages": [package_json(p, course, today) for p in packages]}
-
-
-def payments_of(body: dict, due_fen: int) -> list:
-    """``payments`` as sent, or the one ``payment`` (a screen's) for the whole amount due."""
-    if ("payments" in body) == ("payment" in body):
-        raise Invalid("send either payment (for the whole amount) or payments",
-                      details=[problem("/payment", "one payment, or a payments list instead")])
-    if "payments" in body:
-        return body["payments"]
-    payment = {key: value for key, value in body["payment"].items() if value not in (None, "")}
-    return [{**payment, "amount_fen": due_fen}]
 
 
 # -- reading ------------------------------------------------------------------------------------

@@ -19,13 +19,14 @@ from core.pins import pin_in
 from core.clock import local_date
 from core.errors import Conflict, Invalid, problem
 from core.ledger import Posting
+from core.prepaid import lock_card, payments_from_body
 from core.pricing import round_half_up_div
 
 from .catalogue import course_by_key
-from .common import (ATTENDED, INCOME, MINUTES, SALES, SESSIONS, TIME_SKU_PREFIX, card_units, lock_card,
+from .common import (ATTENDED, INCOME, MINUTES, SALES, SESSIONS, TIME_SKU_PREFIX, card_units,
                      merchant, settings_of, teachers)
 from .models import Course, Package, Visit
-from .packages import payments_of, usable
+from .packages import usable
 from .revenue import post_recognition, share_for_units
 
 USE_TRANSACTION = "course_attendance"
@@ -265,7 +266,7 @@ def _charge_at_till(session, config, merchant_id, card, course, visit, units, bo
         "lines": [{"sku": f"{TIME_SKU_PREFIX}{course.key}", "name": f"{course.name} 计时"[:120],
                    "category": "course_time", "quantity": units, "unit_price_fen": price}]},
         store_id=store_id, staff_id=staff_id, now=now)
-    record = checkout_pipeline.commit(state, payments_of(body, state.due_fen))
+    record = checkout_pipeline.commit(state, payments_from_body(body, state.due_fen))
     visit.checkout_id, visit.units = record.id, units * settings["billing_unit_minutes"]
     session.flush()
     # Income at once: the time is already taught (T3), so it never sits in deferred.

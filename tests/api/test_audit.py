@@ -207,6 +207,7 @@ def test_every_operation_that_changes_something_is_audited_or_an_ordinary_sale(a
         "quoteCheckout", "checkout", "returnCheckout",  # sales: the ledger keeps staff and amounts
         "redeemMallItem", "spinWheel", "payPurchaseCardFee",  # the member's own use of the card
         "sellCoursePackage", "signInStudent", "checkInStudent", "checkOutStudent", "cancelCheckIn",
+        "sellServicePackage", "useServicePackage",  # a sale and a use: the ledger keeps them
         "redeemRoomVoucher", "printRoomVoucherSlips", "showCourseCatalogue", "showTodaysFollowUps",
         "updateSkinProfile", "recordFollowUp", "completeFollowUp", "cancelFollowUp",  # member records
         "planFollowUps", "classifyMembers",  # the daily jobs, run now
