@@ -335,21 +335,60 @@ def test_settings_bad_value_shows_inline_error_and_leaves_the_draft(owner, hk, s
     url = "/editor/plugins/stored_value/settings"
     form = page_form(owner, url)
     assert form["min_recharge_fen"] == "500"  # 50000 fen shown in yuan
-    form["bonus_tiers"] = '[{"threshold_fen": 100000}]'
+    assert form["bonus_tiers-0-threshold_fen"] == "1000" and form["bonus_tiers-0-bonus_fen"] == "100"  # yuan
+    form["bonus_tiers-0-bonus_fen"] = ""
     form["pin_max_attempts"] = "6"
     response = owner.post(url, data=form)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "&#39;bonus_fen&#39; is a required property" in page or "'bonus_fen' is a required property" in page
-    assert "threshold_fen&#34;: 100000" in page or 'threshold_fen": 100000' in page  # what was typed stays
+    assert 'name="bonus_tiers-0-threshold_fen" value="1000"' in page  # what was typed stays
     assert 'value="6"' in page
     assert draft(hk, shop.id) == before
 
-    form["bonus_tiers"] = "[]"
+    form["bonus_tiers-0-bonus_fen"] = "100"
     form["min_recharge_fen"] = "88.505"
     response = owner.post(url, data=form)
     assert response.status_code == 422 and "At most two decimals" in response.get_data(as_text=True)
     assert draft(hk, shop.id) == before
+
+
+def test_bonus_tiers_are_rows_in_yuan_with_add_and_remove(owner, hk, shop):
+    post(owner, "/editor/plugins/stored_value/enable", {}, csrf_here=False)
+    url = "/editor/plugins/stored_value/settings"
+    page = owner.get(url).get_data(as_text=True)
+    assert 'class="json"' not in page and "threshold_fen&#34;" not in page  # no JSON textarea left
+    form = page_form(owner, url)
+    form["bonus_tiers-1-threshold_fen"], form["bonus_tiers-1-bonus_fen"] = "2,000", "300.5"
+    assert owner.post(url, data=form).status_code == 302
+    assert draft(hk, shop.id)["plugins"][0]["settings"]["bonus_tiers"] == [
+        {"threshold_fen": 100000, "bonus_fen": 10000}, {"threshold_fen": 200000, "bonus_fen": 30050}]
+
+    form = page_form(owner, url)
+    more = owner.post(url, data={**form, "bonus_tiers-add": "1"})
+    assert more.status_code == 200 and 'name="bonus_tiers-3-threshold_fen"' in more.get_data(as_text=True)
+    before = draft(hk, shop.id)
+    form["bonus_tiers-0-remove"] = "y"
+    form["bonus_tiers-1-bonus_fen"] = "12.345"
+    refused = owner.post(url, data=form)
+    assert refused.status_code == 422 and "At most two decimals" in refused.get_data(as_text=True)
+    assert draft(hk, shop.id) == before
+    form["bonus_tiers-1-bonus_fen"] = "300"
+    assert owner.post(url, data=form).status_code == 302
+    assert draft(hk, shop.id)["plugins"][0]["settings"]["bonus_tiers"] == [{"threshold_fen": 200000, "bonus_fen": 30000}]
+
+
+def test_every_list_setting_of_the_shipped_plugins_is_a_form(owner, hk, shop):
+    """Only a schema the rows cannot draw would fall back to JSON; the shipped ones all fit."""
+    for plugin_id in ("stored_value", "points", "cosmetics_profile", "hotel_rooms", "training_courses"):
+        post(owner, f"/editor/plugins/{plugin_id}/enable", {}, csrf_here=False)
+        url = f"/editor/plugins/{plugin_id}/settings"
+        page = owner.get(url).get_data(as_text=True)
+        assert 'class="json"' not in page, plugin_id
+        form = page_form(owner, url)
+        response = owner.post(url, data=form)  # what is shown saves back unchanged
+        assert response.status_code == 302, (plugin_id, response.get_data(as_text=True)[:3000])
+        assert next(p for p in draft(hk, shop.id)["plugins"] if p["id"] == plugin_id)["settings"] == {}, plugin_id
 
 
 def test_settings_are_saved_in_fen_and_only_when_changed(owner, hk, shop):
@@ -468,8 +507,8 @@ def test_a_published_field_keeps_its_key_type_and_options(owner, hk, shop):
 def test_tier_discount_change_and_yuan_to_fen(owner, hk, shop):
     save(hk, shop.id, basic_document())
     form = page_form(owner, "/editor/tiers")
-    assert form["tiers-1-key"] == "gold" and form["tiers-1-discount_permille"] == "880"
-    form["tiers-1-discount_permille"] = "850"
+    assert form["tiers-1-key"] == "gold" and form["tiers-1-discount_zhe"] == "8.8"  # 880‰ shown in 折
+    form["tiers-1-discount_zhe"] = "8.5"
     form["tiers-1-single_purchase"] = "88.5"
     form["tiers-1-cumulative_spend"] = "1,999.99"
     form["tiers-1-period_days"] = "180"
@@ -484,7 +523,51 @@ def test_tier_discount_change_and_yuan_to_fen(owner, hk, shop):
     assert silver["upgrade"] == [{"kind": "stored_amount", "amount_fen": 29},
                                  {"kind": "channel", "channel": "wechat"}, {"kind": "channel", "channel": "alipay"}]
     page = owner.get("/editor/tiers").get_data(as_text=True)
-    assert "8.5折" in page and 'value="88.50"' in page and 'value="1999.99"' in page
+    assert 'value="8.5"' in page and 'value="88.50"' in page and 'value="1999.99"' in page
+
+
+@pytest.mark.parametrize("text, permille", [
+    ("8.8", 880), ("8.5", 850), ("8.85", 885), ("8.85折", 885), ("９．５", 950), ("10", 1000), ("0.1", 10),
+    ("7", 700), (" 9.05 ", 905), ("", None), ("08.8", 880),
+])
+def test_discounts_are_typed_in_zhe_and_kept_in_per_mille(app, text, permille):
+    from webui.editor.discounts import parse_zhe, zhe_number
+
+    with app.test_request_context("/"):
+        assert parse_zhe(text) == permille
+    if permille is not None:
+        assert type(permille) is int and parse_zhe(zhe_number(permille)) == permille
+
+
+@pytest.mark.parametrize("text", ["8.855", "85", "0.05", "0", "10.5", "abc", "8,8", "-8", "1e1", ".", "880"])
+def test_a_discount_outside_0_1_to_10_zhe_is_refused_in_chinese(app, text):
+    from webui.editor.discounts import ZheError, parse_zhe
+
+    with app.test_request_context("/?lang=zh_CN"), pytest.raises(ZheError) as caught:
+        parse_zhe(text)
+    assert "折" in str(caught.value)
+
+
+def test_a_tier_is_named_in_chinese_only_and_its_discount_typed_in_zhe(client, hk, shop):
+    login(client)  # the owner's own language: Chinese
+    save(hk, shop.id, basic_document())
+    form = page_form(client, "/editor/tiers")
+    form["tiers-2-name_zh"], form["tiers-2-rank"], form["tiers-2-discount_zhe"] = "钻石卡", "5", "8.5"
+    response = client.post("/editor/tiers", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    diamond = draft(hk, shop.id)["tiers"][-1]
+    assert diamond == {"key": "zuan_shi_ka", "name": {"zh-CN": "钻石卡", "en": "钻石卡"}, "rank": 5,
+                       "discount_permille": 850}
+    page = client.get("/editor/tiers").get_data(as_text=True)
+    assert 'value="8.5"' in page and "0.08" not in page
+    form = page_form(client, "/editor/tiers")
+    form["tiers-2-name_zh"], form["tiers-2-discount_zhe"] = "黑钻卡", "85"  # renamed: the key stays
+    refused = client.post("/editor/tiers", data=form)
+    assert refused.status_code == 422 and "0.1折" in refused.get_data(as_text=True)
+    form["tiers-2-discount_zhe"] = "8.85"
+    assert client.post("/editor/tiers", data=form).status_code == 302
+    assert draft(hk, shop.id)["tiers"][-1]["key"] == "zuan_shi_ka"
+    assert draft(hk, shop.id)["tiers"][-1]["discount_permille"] == 885
 
 
 def test_three_decimals_are_refused_and_nothing_is_lost(owner, hk, shop):
@@ -494,7 +577,7 @@ def test_three_decimals_are_refused_and_nothing_is_lost(owner, hk, shop):
     form["tiers-1-single_purchase"] = "88.505"
     form["tiers-1-name_zh"] = "黄金卡"
     form["tiers-2-key"], form["tiers-2-name_zh"], form["tiers-2-name_en"] = "diamond", "钻石卡", "Diamond"
-    form["tiers-2-rank"], form["tiers-2-discount_permille"] = "2", "800"
+    form["tiers-2-rank"], form["tiers-2-discount_zhe"] = "2", "8"
     response = owner.post("/editor/tiers", data=form)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -518,8 +601,6 @@ def test_card_kinds_and_policies(owner, hk, shop):
     form["kinds-2-key"], form["kinds-2-name_zh"], form["kinds-2-name_en"] = "free", "体验卡", "Trial card"
     form["kinds-2-description_zh"] = "前 30 名免费"
     form["cards_per_member"] = "2"
-    response = owner.post("/editor/cards", data=form)
-    assert response.status_code == 422 and "both languages" in response.get_data(as_text=True)
     form["kinds-2-description_en"] = "Free for the first 30"
     form.poplist("allow_replacement")
     form.poplist("kinds-2-earns_points")  # new rows start ticked
@@ -528,6 +609,12 @@ def test_card_kinds_and_policies(owner, hk, shop):
     assert document["card_kinds"][2] == {"key": "free", "name": {"zh-CN": "体验卡", "en": "Trial card"},
                                          "earns_points": False,
                                          "description": {"zh-CN": "前 30 名免费", "en": "Free for the first 30"}}
+    form = page_form(owner, "/editor/cards")  # a new kind named in Chinese only: its key is made for it
+    form["kinds-3-name_zh"], form["kinds-3-description_zh"] = "次卡", "十次洗车"
+    assert owner.post("/editor/cards", data=form).status_code == 302
+    assert draft(hk, shop.id)["card_kinds"][3] == {"key": "ci_ka", "name": {"zh-CN": "次卡", "en": "次卡"},
+                                                   "earns_points": True,
+                                                   "description": {"zh-CN": "十次洗车", "en": "十次洗车"}}
     assert document["policies"] == {"cards_per_member": 2, "allow_replacement": False}
 
 

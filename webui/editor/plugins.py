@@ -16,11 +16,14 @@ from core.merchant_config import validate_config
 from core.schemas import SchemaProblem, apply_defaults, validate_against
 
 from ..forms import apply_problems, form_class, form_document
+from ..forms.rows import is_money, is_scalar_list
+from ..forms.schema_forms import kind_of
 from ..i18n import current_locale, label
 from ..screens import MoneyError, format_yuan, format_zhe, parse_yuan
 from .blueprint import bp
 from .changes import value_text
 from .common import editing, editor_required, load_state, plugin_title, registry
+from .owner_text import owner_document
 from .views import ConfirmForm
 
 YUAN_PATTERN = r"^\s*[¥￥]?\s*[0-9０-９,，]*([.．][0-9０-９]*)?\s*元?\s*$"
@@ -184,7 +187,12 @@ def _hints(schema: dict, locale: str) -> dict[str, str]:
             hints[name] = _("‰: 880 = %(zhe)s", zhe=format_zhe(880))
         elif unit:
             hints[name] = units[unit]
-        elif prop.get("type") == "array" and "enum" not in prop.get("items", {}):
+        elif is_scalar_list(prop):
+            money = is_money(name, prop.get("items", {}))
+            hints[name] = _("separated by commas, e.g. %(example)s", example="1000, 5000" if money else "25, 35, 45")
+            if money:
+                hints[name] += " · " + _("in yuan")
+        elif prop.get("type") == "array" and kind_of(prop) == "json":
             money = [k for k, p in prop.get("items", {}).get("properties", {}).items() if p.get("x-unit") == "fen"]
             hints[name] = _("a list in JSON; amounts (%(keys)s) in fen: 100 fen = 1 yuan",
                             keys=", ".join(money)) if money else _("a list in JSON")
@@ -203,7 +211,7 @@ def plugin_settings(plugin_id: str):
     if info is None:
         abort(404)
     schema = info.settings_schema
-    view, money = yuan_view(schema)
+    view, money = yuan_view(owner_document(schema))
     Form = form_class(view, locale=current_locale())
     state = load_state()
     entry = next((e for e in state.document.get("plugins", []) if e["id"] == plugin_id), None)
@@ -215,6 +223,9 @@ def plugin_settings(plugin_id: str):
         if entry is None:
             flash(_("Enable %(plugin)s before changing its settings.", plugin=label(plugin_title(plugin_id))), "error")
             return redirect(url_for("editor.plugins"))
+        if any(key.endswith("-add") for key in request.form):  # "+ Another row": show it, save nothing
+            return render_template("editor/plugin_settings.html", info=info, form=form, enabled=True,
+                                   hints=_hints(schema, current_locale()), changed_keys=set(stored), state=state)
         valid = form.validate()
         settings, problems = {}, []
         if valid:

@@ -54,7 +54,7 @@
     var text = rest === 0 ? String(whole) : whole + "." + String(rest + 100).slice(1).replace(/0+$/, "");
     return text + "折";
   }
-  document.querySelectorAll("input[data-zhe]").forEach(function (input) {
+  document.querySelectorAll("input[data-zhe-permille]").forEach(function (input) {
     var out = input.closest("td") && input.closest("td").querySelector("[data-zhe-out]");
     if (!out) { return; }
     input.addEventListener("input", function () { out.textContent = zhe(input.value); });
