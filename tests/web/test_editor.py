@@ -817,3 +817,26 @@ def test_owner_manages_staff_and_stores(owner, app, hk, shop):
         me = tenancy.find_staff(session, shop.id, "owner").id
     page = post(owner, f"/editor/staff/{me}/active", {"active": "0"}, csrf_here=False, follow_redirects=True)
     assert "cannot deactivate yourself" in page.get_data(as_text=True)
+
+
+def test_disabling_a_plugin_asks_first_and_keeps_its_settings(owner, hk, shop):
+    post(owner, "/editor/plugins/stored_value/enable", {}, csrf_here=False)
+    url = "/editor/plugins/stored_value/settings"
+    form = page_form(owner, url)
+    form["min_recharge_fen"] = "300"
+    form["bonus_tiers-1-threshold_fen"], form["bonus_tiers-1-bonus_fen"] = "2000", "300"
+    assert owner.post(url, data=form).status_code == 302
+    settings = draft(hk, shop.id)["plugins"][0]["settings"]
+    listing = owner.get("/editor/plugins").get_data(as_text=True)
+    assert 'href="/editor/plugins/stored_value/disable"' in listing  # a link to the question, not a button
+    confirm = owner.get("/editor/plugins/stored_value/disable").get_data(as_text=True)
+    assert "What stops working" in confirm and "Recharge" in confirm and "settings are kept" in confirm
+    assert draft(hk, shop.id)["plugins"][0]["settings"] == settings  # asking changed nothing
+    assert post(owner, "/editor/plugins/stored_value/disable", {}).status_code == 302
+    document = draft(hk, shop.id)
+    assert document["plugins"] == [] and document["disabled_plugins"] == [{"id": "stored_value", "settings": settings}]
+    assert validate_document(document, "merchant-config") == []
+    assert post(owner, "/editor/plugins/stored_value/enable", {}, csrf_here=False).status_code == 302
+    document = draft(hk, shop.id)
+    assert document["plugins"] == [{"id": "stored_value", "settings": settings}] and "disabled_plugins" not in document
+    assert owner.get("/editor/plugins/points/disable").status_code == 404  # not enabled: nothing to ask
