@@ -840,3 +840,52 @@ def test_disabling_a_plugin_asks_first_and_keeps_its_settings(owner, hk, shop):
     document = draft(hk, shop.id)
     assert document["plugins"] == [{"id": "stored_value", "settings": settings}] and "disabled_plugins" not in document
     assert owner.get("/editor/plugins/points/disable").status_code == 404  # not enabled: nothing to ask
+
+
+def test_the_preview_shows_the_till_with_the_drafts_tiers_and_plugins(owner, hk, shop):
+    document = basic_document(plugins=[{"id": "stored_value"}, {"id": "points"}])
+    document["tiers"][1]["discount_permille"] = 850
+    save(hk, shop.id, document)
+    page = owner.get("/editor/preview").get_data(as_text=True)
+    # 88 + 120.50 at 8.5折 = 74.80 + 102.43 (half up), the special offer 19.90 at list: 197.13 due
+    assert "8.5折" in page and 'data-preview-due>¥197.13<' in page
+    assert "Stored value (principal)" in page and "All from stored value" in page and "Points as cash" in page
+    silver = owner.get("/editor/preview?tier=silver").get_data(as_text=True)
+    assert "9.5折" in silver and 'data-preview-due>¥' in silver
+    document["plugins"] = []
+    save(hk, shop.id, document)
+    bare = owner.get("/editor/preview").get_data(as_text=True)
+    assert "All from stored value" not in bare and "Stored value (principal)" not in bare
+
+
+def test_a_field_and_its_options_need_only_chinese_labels(client, hk, shop):
+    login(client)  # the owner's own language: Chinese
+    form = page_form(client, "/editor/fields/new")
+    assert "options-0-value" in form and form["key"] == ""  # the code is optional, the value hidden
+    for key in [k for k in form if k.startswith("options-")]:
+        form.poplist(key)
+    form["label_zh"], form["type"] = "微信号", "text"
+    assert client.post("/editor/fields/new", data=form).status_code == 302
+    form = page_form(client, "/editor/fields/new")
+    form["label_zh"], form["type"] = "到店渠道", "choice"
+    form["options-0-label_zh"], form["options-1-label_zh"], form["options-2-label_zh"] = "朋友介绍", "路过", "朋友介绍"
+    assert client.post("/editor/fields/new", data=form).status_code == 302
+    own = draft(hk, shop.id)["fields"]
+    assert own[0] == {"key": "wei_xin_hao", "type": "text", "label": {"zh-CN": "微信号", "en": "微信号"}}
+    assert own[1]["key"] == "dao_dian_qu_dao"
+    assert [o["value"] for o in own[1]["options"]] == ["peng_you_jie_shao", "lu_guo", "peng_you_jie_shao_2"]
+
+    form = page_form(client, "/editor/fields/new")  # the same label again: another key
+    form["label_zh"], form["type"] = "微信号", "text"
+    client.post("/editor/fields/new", data=form)
+    assert [f["key"] for f in draft(hk, shop.id)["fields"]][-1] == "wei_xin_hao_2"
+
+    url = "/editor/fields/dao_dian_qu_dao/edit"  # relabelling keeps the key and the option values
+    form = page_form(client, url)
+    form["label_zh"], form["options-1-label_zh"] = "来店渠道", "顺路"
+    form["options-3-label_zh"] = "抖音"
+    assert client.post(url, data=form).status_code == 302
+    field = next(f for f in draft(hk, shop.id)["fields"] if f["key"] == "dao_dian_qu_dao")
+    assert field["label"]["zh-CN"] == "来店渠道"
+    assert [(o["value"], o["label"]["zh-CN"]) for o in field["options"]] == [
+        ("peng_you_jie_shao", "朋友介绍"), ("lu_guo", "顺路"), ("peng_you_jie_shao_2", "朋友介绍"), ("dou_yin", "抖音")]
