@@ -57,7 +57,7 @@ def sample_lines() -> list[tuple[str, int, bool]]:
 def _fact_text(unit: str, amount: int) -> str:
     if unit == "fen":
         return f"¥{format_yuan(amount)}"
-    units = {"point": _("%(n)s points"), "session": _("%(n)s sessions"), "voucher": _("%(n)s vouchers"),
+    units = {"point": "%(n)s", "session": _("%(n)s sessions"), "voucher": _("%(n)s vouchers"),
              "minute": _("%(n)s minutes"), "day": _("%(n)s days")}
     return units.get(unit, "%(n)s") % {"n": amount}
 

@@ -19,7 +19,7 @@ from ..forms import apply_problems, form_class, form_document
 from ..forms.rows import is_money, is_scalar_list
 from ..forms.schema_forms import kind_of
 from ..i18n import current_locale, label
-from ..screens import MoneyError, format_yuan, format_zhe, parse_yuan
+from ..screens import MoneyError, format_yuan, parse_yuan
 from .blueprint import bp
 from .changes import value_text
 from .common import editing, editor_required, load_state, plugin_title, registry
@@ -223,7 +223,7 @@ def _hints(schema: dict, locale: str) -> dict[str, str]:
         if unit == "fen" and prop.get("type") == "integer":
             hints[name] = _("in yuan, e.g. 88.50")
         elif unit == "permille":
-            hints[name] = _("‰: 880 = %(zhe)s", zhe=format_zhe(880))
+            hints[name] = _("per mille (‰): 600 = 60%")
         elif unit:
             hints[name] = units[unit]
         elif is_scalar_list(prop):

@@ -44,7 +44,7 @@ class TierRow(Form):
     rank = IntegerField(_l("Rank"), validators=[Optional(), NumberRange(min=0, max=1000)],
                         render_kw={"inputmode": "numeric", "min": 0})
     discount_zhe = StringField(_l("Discount (折)"), validators=[Optional(), Length(max=10)],
-                               render_kw={"inputmode": "decimal", "placeholder": "8.8", "data-zhe": ""})
+                               render_kw={"inputmode": "decimal", "placeholder": "8.8"})
     single_purchase = StringField(_l("One purchase of at least (yuan)"), render_kw={"inputmode": "decimal"})
     cumulative_spend = StringField(_l("Spend of at least (yuan)"), render_kw={"inputmode": "decimal"})
     period_days = IntegerField(_l("within (days)"), validators=[Optional(), NumberRange(min=1, max=3660)],
