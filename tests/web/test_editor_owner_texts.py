@@ -86,3 +86,17 @@ def test_no_owner_page_shows_a_rule_code(app, client, hk):
             if codes:
                 found[(language, url)] = sorted(set(codes))
     assert not found, "\n".join(f"{language} {url}: {codes}" for (language, url), codes in found.items())
+
+
+def test_the_audit_log_shows_discounts_in_zhe_and_money_in_yuan(client, hk):
+    from tests.web.test_editor import page_form
+
+    shop = make_merchant(hk, SHOP)
+    save(hk, shop.id, basic_document())
+    login(client, "owner")
+    form = page_form(client, "/editor/tiers")
+    form["tiers-1-discount_zhe"], form["tiers-1-single_purchase"] = "8.5", "88.5"
+    assert client.post("/editor/tiers", data=form).status_code == 302
+    page = shown_text(client.get("/editor/audit").get_data(as_text=True))
+    assert "8.8折" in page and "8.5折" in page and "¥88.50" in page
+    assert "850" not in page and "8850" not in page

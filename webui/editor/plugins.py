@@ -214,7 +214,7 @@ def _form_data(settings: dict, money: set[str]) -> dict:
 
 
 def _hints(schema: dict, locale: str) -> dict[str, str]:
-    """A unit hint per setting: 元, ‰ with its 折, days …"""
+    """A unit hint per setting: 元, ‰ as a share, days …"""
     units = {"fen": _("yuan"), "permille": _("‰ (per mille)"), "point": _("points"), "session": _("sessions"),
              "minute": _("minutes"), "day": _("days"), "voucher": _("vouchers")}
     hints = {}
