@@ -100,3 +100,29 @@ def test_the_audit_log_shows_discounts_in_zhe_and_money_in_yuan(client, hk):
     page = shown_text(client.get("/editor/audit").get_data(as_text=True))
     assert "8.8折" in page and "8.5折" in page and "¥88.50" in page
     assert "850" not in page and "8850" not in page
+
+
+def test_odd_rows_and_discounts_are_refused_without_a_server_error(client, hk):
+    from werkzeug.datastructures import MultiDict
+
+    from tests.web.test_editor import draft, page_form, post
+
+    shop = make_merchant(hk, SHOP)
+    save(hk, shop.id, basic_document(plugins=[{"id": "stored_value"}]))
+    login(client, "owner")
+    before = draft(hk, shop.id)
+    url = "/editor/plugins/stored_value/settings"
+    for extra in ({"bonus_tiers-99999999999999999999-threshold_fen": "1" * 5000},
+                  {"bonus_tiers-0-threshold_fen": "¥-5", "bonus_tiers-x-y": "z", "bonus_tiers--1-bonus_fen": "1"},
+                  {"bonus_tiers-0-bonus_fen": "1e9"}):
+        form = page_form(client, url)
+        form.update(MultiDict(extra))
+        for key, value in extra.items():
+            form[key] = value
+        assert client.post(url, data=form).status_code == 422, extra
+    for text in ("９" * 200, "8..8", "折", "\u0000", "８．５５５"):
+        form = page_form(client, "/editor/tiers")
+        form["tiers-1-discount_zhe"] = text
+        assert client.post("/editor/tiers", data=form).status_code in (400, 422), text  # NUL: 400 app-wide
+    assert post(client, "/editor/fields/new", {"label_zh": "😀" * 50, "type": "text"}).status_code in (302, 422)
+    assert draft(hk, shop.id)["tiers"] == before["tiers"]

@@ -22,10 +22,10 @@ class ZheError(ValueError):
 
 def parse_zhe(text: str) -> int | None:
     """Per mille from a discount typed in 折: "8.8" -> 880, "9.05折" -> 905, "" -> None."""
-    cleaned = unicodedata.normalize("NFKC", str(text or "")).strip().replace(" ", "")
-    cleaned = cleaned.removesuffix("折").strip()
-    if not cleaned:
+    typed = unicodedata.normalize("NFKC", str(text or "")).strip().replace(" ", "")
+    if not typed:
         return None
+    cleaned = typed.removesuffix("折").strip()
     match = _ZHE.match(cleaned)
     if not match or not (match.group(1) or match.group(2)):
         raise ZheError(_("Type the discount in 折 as a number, such as 8.8 (8.8折) or 9.5."))
