@@ -335,21 +335,60 @@ def test_settings_bad_value_shows_inline_error_and_leaves_the_draft(owner, hk, s
     url = "/editor/plugins/stored_value/settings"
     form = page_form(owner, url)
     assert form["min_recharge_fen"] == "500"  # 50000 fen shown in yuan
-    form["bonus_tiers"] = '[{"threshold_fen": 100000}]'
+    assert form["bonus_tiers-0-threshold_fen"] == "1000" and form["bonus_tiers-0-bonus_fen"] == "100"  # yuan
+    form["bonus_tiers-0-bonus_fen"] = ""
     form["pin_max_attempts"] = "6"
     response = owner.post(url, data=form)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "&#39;bonus_fen&#39; is a required property" in page or "'bonus_fen' is a required property" in page
-    assert "threshold_fen&#34;: 100000" in page or 'threshold_fen": 100000' in page  # what was typed stays
+    assert 'name="bonus_tiers-0-threshold_fen" value="1000"' in page  # what was typed stays
     assert 'value="6"' in page
     assert draft(hk, shop.id) == before
 
-    form["bonus_tiers"] = "[]"
+    form["bonus_tiers-0-bonus_fen"] = "100"
     form["min_recharge_fen"] = "88.505"
     response = owner.post(url, data=form)
     assert response.status_code == 422 and "At most two decimals" in response.get_data(as_text=True)
     assert draft(hk, shop.id) == before
+
+
+def test_bonus_tiers_are_rows_in_yuan_with_add_and_remove(owner, hk, shop):
+    post(owner, "/editor/plugins/stored_value/enable", {}, csrf_here=False)
+    url = "/editor/plugins/stored_value/settings"
+    page = owner.get(url).get_data(as_text=True)
+    assert 'class="json"' not in page and "threshold_fen&#34;" not in page  # no JSON textarea left
+    form = page_form(owner, url)
+    form["bonus_tiers-1-threshold_fen"], form["bonus_tiers-1-bonus_fen"] = "2,000", "300.5"
+    assert owner.post(url, data=form).status_code == 302
+    assert draft(hk, shop.id)["plugins"][0]["settings"]["bonus_tiers"] == [
+        {"threshold_fen": 100000, "bonus_fen": 10000}, {"threshold_fen": 200000, "bonus_fen": 30050}]
+
+    form = page_form(owner, url)
+    more = owner.post(url, data={**form, "bonus_tiers-add": "1"})
+    assert more.status_code == 200 and 'name="bonus_tiers-3-threshold_fen"' in more.get_data(as_text=True)
+    before = draft(hk, shop.id)
+    form["bonus_tiers-0-remove"] = "y"
+    form["bonus_tiers-1-bonus_fen"] = "12.345"
+    refused = owner.post(url, data=form)
+    assert refused.status_code == 422 and "At most two decimals" in refused.get_data(as_text=True)
+    assert draft(hk, shop.id) == before
+    form["bonus_tiers-1-bonus_fen"] = "300"
+    assert owner.post(url, data=form).status_code == 302
+    assert draft(hk, shop.id)["plugins"][0]["settings"]["bonus_tiers"] == [{"threshold_fen": 200000, "bonus_fen": 30000}]
+
+
+def test_every_list_setting_of_the_shipped_plugins_is_a_form(owner, hk, shop):
+    """Only a schema the rows cannot draw would fall back to JSON; the shipped ones all fit."""
+    for plugin_id in ("stored_value", "points", "cosmetics_profile", "hotel_rooms", "training_courses"):
+        post(owner, f"/editor/plugins/{plugin_id}/enable", {}, csrf_here=False)
+        url = f"/editor/plugins/{plugin_id}/settings"
+        page = owner.get(url).get_data(as_text=True)
+        assert 'class="json"' not in page, plugin_id
+        form = page_form(owner, url)
+        response = owner.post(url, data=form)  # what is shown saves back unchanged
+        assert response.status_code == 302, (plugin_id, response.get_data(as_text=True)[:3000])
+        assert next(p for p in draft(hk, shop.id)["plugins"] if p["id"] == plugin_id)["settings"] == {}, plugin_id
 
 
 def test_settings_are_saved_in_fen_and_only_when_changed(owner, hk, shop):
@@ -468,8 +507,8 @@ def test_a_published_field_keeps_its_key_type_and_options(owner, hk, shop):
 def test_tier_discount_change_and_yuan_to_fen(owner, hk, shop):
     save(hk, shop.id, basic_document())
     form = page_form(owner, "/editor/tiers")
-    assert form["tiers-1-key"] == "gold" and form["tiers-1-discount_permille"] == "880"
-    form["tiers-1-discount_permille"] = "850"
+    assert form["tiers-1-key"] == "gold" and form["tiers-1-discount_zhe"] == "8.8"  # 880‰ shown in 折
+    form["tiers-1-discount_zhe"] = "8.5"
     form["tiers-1-single_purchase"] = "88.5"
     form["tiers-1-cumulative_spend"] = "1,999.99"
     form["tiers-1-period_days"] = "180"
@@ -484,7 +523,51 @@ def test_tier_discount_change_and_yuan_to_fen(owner, hk, shop):
     assert silver["upgrade"] == [{"kind": "stored_amount", "amount_fen": 29},
                                  {"kind": "channel", "channel": "wechat"}, {"kind": "channel", "channel": "alipay"}]
     page = owner.get("/editor/tiers").get_data(as_text=True)
-    assert "8.5折" in page and 'value="88.50"' in page and 'value="1999.99"' in page
+    assert 'value="8.5"' in page and 'value="88.50"' in page and 'value="1999.99"' in page
+
+
+@pytest.mark.parametrize("text, permille", [
+    ("8.8", 880), ("8.5", 850), ("8.85", 885), ("8.85折", 885), ("９．５", 950), ("10", 1000), ("0.1", 10),
+    ("7", 700), (" 9.05 ", 905), ("", None), ("08.8", 880),
+])
+def test_discounts_are_typed_in_zhe_and_kept_in_per_mille(app, text, permille):
+    from webui.editor.discounts import parse_zhe, zhe_number
+
+    with app.test_request_context("/"):
+        assert parse_zhe(text) == permille
+    if permille is not None:
+        assert type(permille) is int and parse_zhe(zhe_number(permille)) == permille
+
+
+@pytest.mark.parametrize("text", ["8.855", "85", "0.05", "0", "10.5", "abc", "8,8", "-8", "1e1", ".", "880"])
+def test_a_discount_outside_0_1_to_10_zhe_is_refused_in_chinese(app, text):
+    from webui.editor.discounts import ZheError, parse_zhe
+
+    with app.test_request_context("/?lang=zh_CN"), pytest.raises(ZheError) as caught:
+        parse_zhe(text)
+    assert "折" in str(caught.value)
+
+
+def test_a_tier_is_named_in_chinese_only_and_its_discount_typed_in_zhe(client, hk, shop):
+    login(client)  # the owner's own language: Chinese
+    save(hk, shop.id, basic_document())
+    form = page_form(client, "/editor/tiers")
+    form["tiers-2-name_zh"], form["tiers-2-rank"], form["tiers-2-discount_zhe"] = "钻石卡", "5", "8.5"
+    response = client.post("/editor/tiers", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    diamond = draft(hk, shop.id)["tiers"][-1]
+    assert diamond == {"key": "zuan_shi_ka", "name": {"zh-CN": "钻石卡", "en": "钻石卡"}, "rank": 5,
+                       "discount_permille": 850}
+    page = client.get("/editor/tiers").get_data(as_text=True)
+    assert 'value="8.5"' in page and "0.08" not in page
+    form = page_form(client, "/editor/tiers")
+    form["tiers-2-name_zh"], form["tiers-2-discount_zhe"] = "黑钻卡", "85"  # renamed: the key stays
+    refused = client.post("/editor/tiers", data=form)
+    assert refused.status_code == 422 and "0.1 折到 10 折" in refused.get_data(as_text=True)
+    form["tiers-2-discount_zhe"] = "8.85"
+    assert client.post("/editor/tiers", data=form).status_code == 302
+    assert draft(hk, shop.id)["tiers"][-1]["key"] == "zuan_shi_ka"
+    assert draft(hk, shop.id)["tiers"][-1]["discount_permille"] == 885
 
 
 def test_three_decimals_are_refused_and_nothing_is_lost(owner, hk, shop):
@@ -494,7 +577,7 @@ def test_three_decimals_are_refused_and_nothing_is_lost(owner, hk, shop):
     form["tiers-1-single_purchase"] = "88.505"
     form["tiers-1-name_zh"] = "黄金卡"
     form["tiers-2-key"], form["tiers-2-name_zh"], form["tiers-2-name_en"] = "diamond", "钻石卡", "Diamond"
-    form["tiers-2-rank"], form["tiers-2-discount_permille"] = "2", "800"
+    form["tiers-2-rank"], form["tiers-2-discount_zhe"] = "2", "8"
     response = owner.post("/editor/tiers", data=form)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -518,8 +601,6 @@ def test_card_kinds_and_policies(owner, hk, shop):
     form["kinds-2-key"], form["kinds-2-name_zh"], form["kinds-2-name_en"] = "free", "体验卡", "Trial card"
     form["kinds-2-description_zh"] = "前 30 名免费"
     form["cards_per_member"] = "2"
-    response = owner.post("/editor/cards", data=form)
-    assert response.status_code == 422 and "both languages" in response.get_data(as_text=True)
     form["kinds-2-description_en"] = "Free for the first 30"
     form.poplist("allow_replacement")
     form.poplist("kinds-2-earns_points")  # new rows start ticked
@@ -528,6 +609,12 @@ def test_card_kinds_and_policies(owner, hk, shop):
     assert document["card_kinds"][2] == {"key": "free", "name": {"zh-CN": "体验卡", "en": "Trial card"},
                                          "earns_points": False,
                                          "description": {"zh-CN": "前 30 名免费", "en": "Free for the first 30"}}
+    form = page_form(owner, "/editor/cards")  # a new kind named in Chinese only: its key is made for it
+    form["kinds-3-name_zh"], form["kinds-3-description_zh"] = "次卡", "十次洗车"
+    assert owner.post("/editor/cards", data=form).status_code == 302
+    assert draft(hk, shop.id)["card_kinds"][3] == {"key": "ci_ka", "name": {"zh-CN": "次卡", "en": "次卡"},
+                                                   "earns_points": True,
+                                                   "description": {"zh-CN": "十次洗车", "en": "十次洗车"}}
     assert document["policies"] == {"cards_per_member": 2, "allow_replacement": False}
 
 
@@ -625,7 +712,7 @@ def test_publish_shows_the_change_summary_and_creates_the_next_version(owner, hk
     document["plugins"] = [{"id": "points", "settings": {"earn_unit_fen": 500}}]
     save(hk, shop.id, document)
     page = owner.get("/editor/publish").get_data(as_text=True)
-    for text in ("Enabled Points", "Tier Gold discount: 8.8折 (880‰) → 8.5折 (850‰)", "Added field Shoe size (shoe_size)",
+    for text in ("Enabled Points", "Tier Gold discount: 8.8折 → 8.5折", "Added field Shoe size (shoe_size)",
                  "Relabelled field wechat_id: 微信号 / WeChat ID → 微信 / WeChat", "Publish as version 2"):
         assert text in page, text
     overview = owner.get("/editor/").get_data(as_text=True)
@@ -669,7 +756,7 @@ def test_rollback_restores_the_old_discount(owner, hk, shop):
     save(hk, shop.id, document)
     publish(hk, shop.id)
     confirm = owner.get("/editor/versions/1/rollback").get_data(as_text=True)
-    assert "8.5折 (850‰) → 8.8折 (880‰)" in confirm
+    assert "8.5折 → 8.8折" in confirm
     response = post(owner, "/editor/versions/1/rollback", {})
     assert response.status_code == 302
     with hk.db.read() as session:
@@ -730,3 +817,75 @@ def test_owner_manages_staff_and_stores(owner, app, hk, shop):
         me = tenancy.find_staff(session, shop.id, "owner").id
     page = post(owner, f"/editor/staff/{me}/active", {"active": "0"}, csrf_here=False, follow_redirects=True)
     assert "cannot deactivate yourself" in page.get_data(as_text=True)
+
+
+def test_disabling_a_plugin_asks_first_and_keeps_its_settings(owner, hk, shop):
+    post(owner, "/editor/plugins/stored_value/enable", {}, csrf_here=False)
+    url = "/editor/plugins/stored_value/settings"
+    form = page_form(owner, url)
+    form["min_recharge_fen"] = "300"
+    form["bonus_tiers-1-threshold_fen"], form["bonus_tiers-1-bonus_fen"] = "2000", "300"
+    assert owner.post(url, data=form).status_code == 302
+    settings = draft(hk, shop.id)["plugins"][0]["settings"]
+    listing = owner.get("/editor/plugins").get_data(as_text=True)
+    assert 'href="/editor/plugins/stored_value/disable"' in listing  # a link to the question, not a button
+    confirm = owner.get("/editor/plugins/stored_value/disable").get_data(as_text=True)
+    assert "What stops working" in confirm and "Recharge" in confirm and "settings are kept" in confirm
+    assert draft(hk, shop.id)["plugins"][0]["settings"] == settings  # asking changed nothing
+    assert post(owner, "/editor/plugins/stored_value/disable", {}).status_code == 302
+    document = draft(hk, shop.id)
+    assert document["plugins"] == [] and document["disabled_plugins"] == [{"id": "stored_value", "settings": settings}]
+    assert validate_document(document, "merchant-config") == []
+    assert post(owner, "/editor/plugins/stored_value/enable", {}, csrf_here=False).status_code == 302
+    document = draft(hk, shop.id)
+    assert document["plugins"] == [{"id": "stored_value", "settings": settings}] and "disabled_plugins" not in document
+    assert owner.get("/editor/plugins/points/disable").status_code == 404  # not enabled: nothing to ask
+
+
+def test_the_preview_shows_the_till_with_the_drafts_tiers_and_plugins(owner, hk, shop):
+    document = basic_document(plugins=[{"id": "stored_value"}, {"id": "points"}])
+    document["tiers"][1]["discount_permille"] = 850
+    save(hk, shop.id, document)
+    page = owner.get("/editor/preview").get_data(as_text=True)
+    # 88 + 120.50 at 8.5折 = 74.80 + 102.43 (half up), the special offer 19.90 at list: 197.13 due
+    assert "8.5折" in page and 'data-preview-due>¥197.13<' in page
+    assert "Stored value (principal)" in page and "All from stored value" in page and "Points as cash" in page
+    silver = owner.get("/editor/preview?tier=silver").get_data(as_text=True)
+    assert "9.5折" in silver and 'data-preview-due>¥' in silver
+    document["plugins"] = []
+    save(hk, shop.id, document)
+    bare = owner.get("/editor/preview").get_data(as_text=True)
+    assert "All from stored value" not in bare and "Stored value (principal)" not in bare
+
+
+def test_a_field_and_its_options_need_only_chinese_labels(client, hk, shop):
+    login(client)  # the owner's own language: Chinese
+    form = page_form(client, "/editor/fields/new")
+    assert "options-0-value" in form and form["key"] == ""  # the code is optional, the value hidden
+    for key in [k for k in form if k.startswith("options-")]:
+        form.poplist(key)
+    form["label_zh"], form["type"] = "微信号", "text"
+    assert client.post("/editor/fields/new", data=form).status_code == 302
+    form = page_form(client, "/editor/fields/new")
+    form["label_zh"], form["type"] = "到店渠道", "choice"
+    form["options-0-label_zh"], form["options-1-label_zh"], form["options-2-label_zh"] = "朋友介绍", "路过", "朋友介绍"
+    assert client.post("/editor/fields/new", data=form).status_code == 302
+    own = draft(hk, shop.id)["fields"]
+    assert own[0] == {"key": "wei_xin_hao", "type": "text", "label": {"zh-CN": "微信号", "en": "微信号"}}
+    assert own[1]["key"] == "dao_dian_qu_dao"
+    assert [o["value"] for o in own[1]["options"]] == ["peng_you_jie_shao", "lu_guo", "peng_you_jie_shao_2"]
+
+    form = page_form(client, "/editor/fields/new")  # the same label again: another key
+    form["label_zh"], form["type"] = "微信号", "text"
+    client.post("/editor/fields/new", data=form)
+    assert [f["key"] for f in draft(hk, shop.id)["fields"]][-1] == "wei_xin_hao_2"
+
+    url = "/editor/fields/dao_dian_qu_dao/edit"  # relabelling keeps the key and the option values
+    form = page_form(client, url)
+    form["label_zh"], form["options-1-label_zh"] = "来店渠道", "顺路"
+    form["options-3-label_zh"] = "抖音"
+    assert client.post(url, data=form).status_code == 302
+    field = next(f for f in draft(hk, shop.id)["fields"] if f["key"] == "dao_dian_qu_dao")
+    assert field["label"]["zh-CN"] == "来店渠道"
+    assert [(o["value"], o["label"]["zh-CN"]) for o in field["options"]] == [
+        ("peng_you_jie_shao", "朋友介绍"), ("lu_guo", "顺路"), ("peng_you_jie_shao_2", "朋友介绍"), ("dou_yin", "抖音")]

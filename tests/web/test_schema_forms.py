@@ -15,7 +15,12 @@ def test_dispatch_covers_every_kind():
     assert kind_of({"type": "string", "format": "date"}) == "date"
     assert kind_of({"enum": ["a", "b"]}) == "enum"
     assert kind_of({"type": "array", "items": {"enum": ["a"]}}) == "multi_enum"
-    assert kind_of({"type": "array", "items": {"type": "object"}}) == "json"
+    assert kind_of({"type": "array", "items": {"type": "object"}}) == "json"  # nothing to draw as rows
+    assert kind_of({"type": "array", "items": {"type": "object", "properties": {
+        "threshold_fen": {"type": "integer"}, "name": {"type": "string"}}}}) == "rows"
+    assert kind_of({"type": "array", "items": {"type": "object", "properties": {
+        "nested": {"type": "object"}}}}) == "json"  # the escape hatch for what rows cannot show
+    assert kind_of({"type": "array", "items": {"type": "integer"}}) == "list"
 
 
 def test_every_builtin_settings_schema_round_trips_its_defaults(app):
@@ -35,18 +40,19 @@ def test_bad_values_come_back_as_inline_errors(app):
     schema = build_registry().plugins["stored_value"].settings_schema
     Form = form_class(schema, locale="en")
     with app.test_request_context("/", method="POST"):
-        data = MultiDict({"min_recharge_fen": "abc", "bonus_tiers": "[{\"threshold_fen\": 1}]",
+        data = MultiDict({"min_recharge_fen": "abc", "bonus_tiers-0-threshold_fen": "0.01",
                           "new_card_cap_permille": "600"})
         form = Form(formdata=data, meta={"csrf": False})
         assert not form.validate()
         assert form.min_recharge_fen.errors
         form = Form(formdata=MultiDict({**{k: str(v) for k, v in apply_defaults(schema, {}).items()
                                            if not isinstance(v, (list, bool))},
-                                        "bonus_tiers": "[{\"threshold_fen\": 1}]"}), meta={"csrf": False})
+                                        "bonus_tiers-0-threshold_fen": "0.01"}), meta={"csrf": False})
         form.validate()
-        problems = validate_against(form_document(form, schema), schema)
-        apply_problems(form, problems)
-        assert form.bonus_tiers.errors  # the schema's complaint shows next to the field
+        document = form_document(form, schema)
+        assert document["bonus_tiers"] == [{"threshold_fen": 1}]  # typed in yuan, kept in fen
+        apply_problems(form, validate_against(document, schema))
+        assert form.bonus_tiers.cell_errors[(0, "threshold_fen")]  # the schema's complaint, on its row
 
 
 def test_member_field_definitions_become_labelled_fields(app):

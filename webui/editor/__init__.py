@@ -12,13 +12,15 @@ from .blueprint import bp
 
 from . import audit, fields, imports, layouts, plugins, reports, staff, tiers, views  # noqa: E402,F401  (routes)
 from .common import plugin_title, template_title  # noqa: E402
+from .owner_text import owner_label  # noqa: E402
 from ..screens import format_yuan, format_zhe  # noqa: E402
 
 
 @bp.context_processor
 def editor_helpers() -> dict:
+    # ``label`` shadows the app-wide one: owner pages show no rule codes (webui/editor/owner_text.py)
     return {"format_yuan": format_yuan, "format_zhe": format_zhe, "plugin_title": plugin_title,
-            "template_title": template_title}
+            "template_title": template_title, "label": owner_label}
 
 
 @bp.errorhandler(403)

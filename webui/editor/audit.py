@@ -13,6 +13,7 @@ from core.errors import Invalid
 from core.models import Staff
 
 from ..extension import huika
+from ..screens import format_yuan, format_zhe
 from .blueprint import bp
 from .common import merchant_id, owner_required
 
@@ -86,12 +87,29 @@ def channel_labels() -> dict[str, str]:
     return {"api": _("API"), "web": _("Web page"), "cli": _("Command line")}
 
 
-def _text(value) -> str:
+def _text(value, path: str = "") -> str:
     if value is None:
         return "—"
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, int) and not isinstance(value, bool):  # in the owner's units: 8.8折, ¥12.50
+        if path.endswith("discount_permille"):
+            return format_zhe(value)
+        if path.endswith("_fen"):
+            return f"¥{format_yuan(value)}"
+    return json.dumps(_owner_units(value), ensure_ascii=False, sort_keys=True)
+
+
+def _owner_units(value, key: str = ""):
+    """Nested money and discounts as the owner reads them: {"amount_fen": 8850} -> {"amount_fen": "¥88.50"}."""
+    if isinstance(value, dict):
+        return {k: _owner_units(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_owner_units(v, key) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and (key.endswith("_fen")
+                                                                   or key == "discount_permille"):
+        return _text(value, key)
+    return value
 
 
 def readable_changes(before, after) -> list[dict]:
@@ -106,7 +124,7 @@ def readable_changes(before, after) -> list[dict]:
                 walk(old.get(key), new.get(key), f"{path}.{key}" if path else str(key))
             return
         if old != new or path:
-            rows.append({"what": path or "—", "was": _text(old), "now": _text(new)})
+            rows.append({"what": path or "—", "was": _text(old, path), "now": _text(new, path)})
 
     walk(before, after, "")
     return rows

@@ -68,8 +68,9 @@ def value_text(value, schema: dict | None = None) -> str:
         return _("yes") if value else _("no")
     if isinstance(value, int) and unit == "fen":
         return _("%(amount)s yuan", amount=format_yuan(value))
-    if isinstance(value, int) and unit == "permille":
-        return f"{value}‰ ({format_zhe(value)})"
+    if isinstance(value, int) and unit == "permille":  # a share (60%), not a discount: no 折 here
+        whole, tenth = divmod(value, 10)
+        return f"{value}‰ ({whole}{'.' + str(tenth) if tenth else ''}%)"
     if "x-enum-labels" in schema and str(value) in schema["x-enum-labels"]:
         return label(schema["x-enum-labels"][str(value)])
     if isinstance(value, (list, dict)):
@@ -182,7 +183,7 @@ def _tier_changes(old: dict, new: dict) -> list[Change]:
         if old_discount != new_discount:
             changes.append(Change("tiers", "changed", _(
                 "Tier %(name)s discount: %(old)s → %(new)s", name=name,
-                old=f"{format_zhe(old_discount)} ({old_discount}‰)", new=f"{format_zhe(new_discount)} ({new_discount}‰)")))
+                old=format_zhe(old_discount), new=format_zhe(new_discount))))
         if before["name"] != tier["name"]:
             changes.append(Change("tiers", "changed", _("Renamed tier %(old)s → %(new)s",
                                                         old=label(before["name"]), new=name)))

@@ -1,7 +1,9 @@
 """Custom member fields: add, edit, delete and order them (no code: M1, L1).
 
-A field's key is a slug that never changes once published, nor does its type; a published
-option value stays too (members' stored values use it). Ordering works by drag-and-drop
+Owners type labels only (Chinese; English is optional and falls back to the Chinese): the key
+of a new field and the value of a new option are generated from the Chinese label
+(``webui.editor.keys``) and never change afterwards, nor does a published field's type; a
+published option value stays too (members' stored values use it). Ordering works by drag-and-drop
 (HTML5, a hidden ``order`` input per row) and by up/down buttons without JavaScript.
 """
 from __future__ import annotations
@@ -12,7 +14,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from core.builtin_hooks import RESERVED_FIELD_KEYS
@@ -22,6 +24,7 @@ from ..i18n import label
 from ..screens import MEMBER_SCREEN_ID, walk
 from .blueprint import bp
 from .common import editing, editor_required, load_state, plugin_title, registry
+from .keys import generate_key
 from .views import ConfirmForm
 
 SLUG = r"^[a-z][a-z0-9_]{0,39}$"
@@ -34,7 +37,7 @@ def type_labels() -> dict[str, str]:
 
 
 class OptionForm(Form):
-    value = StringField(_l("Value (key)"), validators=[Optional(), Length(max=40)])
+    value = HiddenField(_l("Value (key)"), validators=[Optional(), Length(max=40)])
     label_zh = StringField(_l("Chinese"), validators=[Optional(), Length(max=200)])
     label_en = StringField(_l("English"), validators=[Optional(), Length(max=200)])
     remove = BooleanField(_l("Remove"))
@@ -42,15 +45,14 @@ class OptionForm(Form):
 
 class FieldForm(FlaskForm):
     key = StringField(_l("Key"), validators=[
-        InputRequired(message=_l("Give the field a key.")),
+        Optional(),
         Regexp(SLUG, message=_l("A key is a lower-case letter, then lower-case letters, digits or _ "
                                 "(at most 40), e.g. wechat_id."))],
         render_kw={"autocomplete": "off", "spellcheck": "false", "maxlength": 40})
     type = SelectField(_l("Type"), choices=[], validators=[InputRequired()])
     label_zh = StringField(_l("Label in Chinese"), validators=[InputRequired(message=_l("Required.")),
                                                                Length(max=100)])
-    label_en = StringField(_l("Label in English"), validators=[InputRequired(message=_l("Required.")),
-                                                               Length(max=100)])
+    label_en = StringField(_l("Label in English"), validators=[Optional(), Length(max=100)])
     required = BooleanField(_l("Required when registering a member"))
     help_zh = StringField(_l("Help text in Chinese"), validators=[Optional(), Length(max=500)])
     help_en = StringField(_l("Help text in English"), validators=[Optional(), Length(max=500)])
@@ -84,12 +86,12 @@ def _definition(form: FieldForm) -> tuple[dict, list[int]]:
     """The field definition the form describes, and the form row of each option in it."""
     kind = form.type.data
     definition = {"key": (form.key.data or "").strip(), "type": kind,
-                  "label": {"zh-CN": (form.label_zh.data or "").strip(), "en": (form.label_en.data or "").strip()}}
+                  "label": _both((form.label_zh.data or "").strip(), (form.label_en.data or "").strip())}
     if form.required.data:
         definition["required"] = True
     help_zh, help_en = (form.help_zh.data or "").strip(), (form.help_en.data or "").strip()
     if help_zh or help_en:
-        definition["help"] = {"zh-CN": help_zh, "en": help_en}
+        definition["help"] = _both(help_zh, help_en)
     if form.applies_to.data == "card":
         definition["applies_to"] = "card"
     if kind == "text" and form.max_length.data is not None:
@@ -106,9 +108,36 @@ def _definition(form: FieldForm) -> tuple[dict, list[int]]:
             zh, en = (entry.form.label_zh.data or "").strip(), (entry.form.label_en.data or "").strip()
             if entry.form.remove.data or not (value or zh or en):
                 continue
-            definition["options"].append({"value": value, "label": {"zh-CN": zh, "en": en}})
+            definition["options"].append({"value": value, "label": _both(zh, en)})
             rows.append(index)
     return definition, rows
+
+
+def _both(zh: str, en: str) -> dict:
+    """A label from what the owner typed: the English falls back to the Chinese (and back)."""
+    return {"zh-CN": zh or en, "en": en or zh}
+
+
+def _fill_keys(definition: dict, original: dict | None, state, document: dict) -> None:
+    """Generate what the owner did not type: the field's key and new options' values.
+
+    An existing field keeps its key; a new one gets a key from its Chinese label that no own
+    field, plugin field, built-in property or earlier published field has.
+    """
+    if not definition["key"]:
+        if original is not None:
+            definition["key"] = original["key"]
+        else:
+            taken = set(RESERVED_FIELD_KEYS) | set(state.ever_published_fields)
+            taken |= {f["key"] for f in document.get("fields", [])}
+            taken |= {f["key"] for info in registry().plugins.values() for f in info.fields}
+            definition["key"] = generate_key(definition["label"]["zh-CN"], taken)
+    options = definition.get("options", [])
+    values = {o["value"] for o in options if o["value"]}
+    for option in options:
+        if not option["value"]:
+            option["value"] = generate_key(option["label"]["zh-CN"], values, prefix="option")
+            values.add(option["value"])
 
 
 _FORM_NAMES = {"key": "key", "type": "type", "required": "required", "max_length": "max_length",
@@ -128,8 +157,7 @@ def _attach(form: FieldForm, problems: list[dict], rows: list[int]) -> None:
             target = form[f"{parts[0]}_{suffix}"]
         elif parts and parts[0] == "options" and len(parts) >= 2 and parts[1].isdigit() and int(parts[1]) < len(rows):
             row = form.options.entries[rows[int(parts[1])]].form
-            target = row.value if len(parts) < 3 or parts[2] == "value" else (
-                row.label_en if parts[-1] == "en" else row.label_zh)
+            target = row.label_en if parts[-1] == "en" else row.label_zh  # the value input is hidden
         if target is not None:
             target.errors = [*target.errors, message] if isinstance(target.errors, list) else [message]
         else:
@@ -249,8 +277,10 @@ def _field_page(original: dict | None):
     adding_rows = "more_options" in request.form
     if request.method == "POST" and not adding_rows and form.validate_on_submit():
         definition, rows = _definition(form)
-        problems = [{"pointer": p.pointer, "message": p.message} for p in validate_document(definition, "field")]
         with editing(history=True) as edit:
+            _fill_keys(definition, original, edit.state, edit.document)
+            problems = [{"pointer": p.pointer, "message": p.message}
+                        for p in validate_document(definition, "field")]
             problems += _checks(definition, edit.state, edit.document, original)
             if not problems:
                 fields = edit.document.setdefault("fields", [])

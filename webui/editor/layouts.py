@@ -39,8 +39,11 @@ from .arrangement import (
     rows_from_screen,
 )
 from .blueprint import bp
-from .common import editing, editor_required, load_state
+from .checkout_preview import build_preview, tier_rows
+from .common import editing, editor_required, load_state, registry
+from .owner_text import owner_document
 from .views import ConfirmForm
+
 
 def _decorate(screen: dict, rows: list[dict]) -> list[dict]:
     """Rows with what the template needs to know about each property."""
@@ -164,7 +167,7 @@ def screen_arrange(screen_id: str):
                            groups=group_rows, title=title, errors=errors, form=form, notice=notice,
                            arranged=arranged, operators=operator_labels(), effects=effect_labels(),
                            formats=format_labels(), fields=_choices_hint(screen, rows), datalist=_datalist(screen),
-                           preview=render_screen(preview_screen, {}, current_locale())), status
+                           preview=render_screen(owner_document(preview_screen), {}, current_locale())), status
 
 
 @bp.post("/screens/<screen_id>/reset")
@@ -198,11 +201,13 @@ def preview():
     for prefix, screen in (("m.", member), ("s.", chosen)):
         if screen is None:
             continue
+        screen = owner_document(screen)  # the owner reads it here: no rule codes
         values, problems = ({}, [])
         if tried == prefix.rstrip("."):
             values, problems = parse_submission(screen, request.args, prefix=prefix)
         rendered.append({"screen": screen, "prefix": prefix, "tried": tried == prefix.rstrip("."),
                          "data": values, "problems": problems,
                          "html": render_screen(screen, values, current_locale(), errors=problems, prefix=prefix)})
+    checkout = build_preview(state.document, registry(), request.args.get("tier"))
     return render_template("editor/preview.html", rendered=rendered, others=others, chosen_id=chosen_id,
-                           state=state)
+                           state=state, checkout=checkout, tier_rows=tier_rows(checkout))

@@ -16,11 +16,14 @@ from core.merchant_config import validate_config
 from core.schemas import SchemaProblem, apply_defaults, validate_against
 
 from ..forms import apply_problems, form_class, form_document
+from ..forms.rows import is_money, is_scalar_list
+from ..forms.schema_forms import kind_of
 from ..i18n import current_locale, label
-from ..screens import MoneyError, format_yuan, format_zhe, parse_yuan
+from ..screens import MoneyError, format_yuan, parse_yuan
 from .blueprint import bp
 from .changes import value_text
 from .common import editing, editor_required, load_state, plugin_title, registry
+from .owner_text import owner_document, owner_label
 from .views import ConfirmForm
 
 YUAN_PATTERN = r"^\s*[¥￥]?\s*[0-9０-９,，]*([.．][0-9０-９]*)?\s*元?\s*$"
@@ -64,7 +67,9 @@ def plugins():
                      "dependencies": info.dependencies,
                      "missing": missing_dependencies(plugin_id, state.document),
                      "dependants": dependants(plugin_id, state.document),
-                     "published": plugin_id in enabled_ids(state.published or {})})
+                     "published": plugin_id in enabled_ids(state.published or {}),
+                     "kept": plugin_id not in enabled and any(
+                         e["id"] == plugin_id for e in state.document.get("disabled_plugins", []))})
     return render_template("editor/plugins.html", rows=rows, refused=registry().refused.values(),
                            form=ConfirmForm(), state=state, titles=_titles)
 
@@ -97,7 +102,7 @@ def plugin_enable(plugin_id: str):
                     plugin=label(plugin_title(plugin_id))), "error")
             return redirect(url_for("editor.plugins", _anchor=f"plugin-{plugin_id}"))
         for pid in wanted:
-            document.setdefault("plugins", []).append({"id": pid, "settings": {}})
+            document.setdefault("plugins", []).append(_restore(document, pid))
         problems = edit.save(action="config.plugin.enable", target=f"plugin:{plugin_id}")
     if problems:
         flash(problems[0]["message"], "error")
@@ -123,6 +128,29 @@ def _with_dependencies(plugin_id: str, document: dict) -> list[str]:
     return [pid for pid in order if registry().get(pid) is not None]
 
 
+def what_stops(plugin_id: str) -> dict:
+    """What the cashier and the owner lose while ``plugin_id`` is disabled, from its manifest."""
+    info = registry().get(plugin_id)
+    manifest = info.manifest if info else {}
+    return {"screens": [owner_label(s["title"]) for s in (info.screens if info else [])],
+            "fields": [owner_label(f["label"]) for f in (info.fields if info else [])],
+            "assets": [owner_label(a["title"]) for a in manifest.get("assets", [])],
+            "reports": [owner_label(r["title"]) for r in manifest.get("reports", [])],
+            "jobs": [owner_label(j["title"]) for j in manifest.get("jobs", [])]}
+
+
+@bp.get("/plugins/<plugin_id>/disable")
+@editor_required
+def plugin_disable_confirm(plugin_id: str):
+    """Disabling asks first: what stops working, and that the settings are kept."""
+    state = load_state()
+    if registry().get(plugin_id) is None or plugin_id not in enabled_ids(state.document):
+        abort(404)
+    return render_template("editor/plugin_disable.html", info=registry().get(plugin_id), stops=what_stops(plugin_id),
+                           needed_by=dependants(plugin_id, state.document), titles=_titles, form=ConfirmForm(),
+                           published=plugin_id in enabled_ids(state.published or {}))
+
+
 @bp.post("/plugins/<plugin_id>/disable")
 @editor_required
 def plugin_disable(plugin_id: str):
@@ -138,14 +166,28 @@ def plugin_disable(plugin_id: str):
             flash(_("%(plugin)s cannot be disabled: %(others)s need it. Disable those first.",
                     plugin=label(plugin_title(plugin_id)), others=_titles(needed_by)), "error")
             return redirect(url_for("editor.plugins", _anchor=f"plugin-{plugin_id}"))
+        entry = next(e for e in document["plugins"] if e["id"] == plugin_id)
         document["plugins"] = [e for e in document["plugins"] if e["id"] != plugin_id]
+        kept = [e for e in document.get("disabled_plugins", []) if e["id"] != plugin_id]
+        document["disabled_plugins"] = [*kept, {"id": plugin_id, "settings": entry.get("settings", {})}]
         problems = edit.save(action="config.plugin.disable", target=f"plugin:{plugin_id}")
     if problems:
         flash(problems[0]["message"], "error")
     else:
-        flash(_("Disabled %(plugin)s in the draft. Its settings are dropped; the published version keeps them "
-                "until you publish.", plugin=label(plugin_title(plugin_id))))
+        flash(_("Disabled %(plugin)s in the draft. Its settings are kept: enabling it again restores them.",
+                plugin=label(plugin_title(plugin_id))))
     return redirect(url_for("editor.plugins", _anchor=f"plugin-{plugin_id}"))
+
+
+def _restore(document: dict, plugin_id: str) -> dict:
+    """The plugin's entry for ``plugins``: with the settings it had when it was disabled, if any."""
+    kept = next((e for e in document.get("disabled_plugins", []) if e["id"] == plugin_id), None)
+    if kept is None:
+        return {"id": plugin_id, "settings": {}}
+    document["disabled_plugins"] = [e for e in document["disabled_plugins"] if e["id"] != plugin_id]
+    if not document["disabled_plugins"]:
+        del document["disabled_plugins"]
+    return {"id": plugin_id, "settings": kept.get("settings", {})}
 
 
 # -- settings -------------------------------------------------------------------------------------
@@ -172,7 +214,7 @@ def _form_data(settings: dict, money: set[str]) -> dict:
 
 
 def _hints(schema: dict, locale: str) -> dict[str, str]:
-    """A unit hint per setting: 元, ‰ with its 折, days …"""
+    """A unit hint per setting: 元, ‰ as a share, days …"""
     units = {"fen": _("yuan"), "permille": _("‰ (per mille)"), "point": _("points"), "session": _("sessions"),
              "minute": _("minutes"), "day": _("days"), "voucher": _("vouchers")}
     hints = {}
@@ -181,10 +223,15 @@ def _hints(schema: dict, locale: str) -> dict[str, str]:
         if unit == "fen" and prop.get("type") == "integer":
             hints[name] = _("in yuan, e.g. 88.50")
         elif unit == "permille":
-            hints[name] = _("‰: 880 = %(zhe)s", zhe=format_zhe(880))
+            hints[name] = _("per mille (‰): 600 = 60%")
         elif unit:
             hints[name] = units[unit]
-        elif prop.get("type") == "array" and "enum" not in prop.get("items", {}):
+        elif is_scalar_list(prop):
+            money = is_money(name, prop.get("items", {}))
+            hints[name] = _("separated by commas, e.g. %(example)s", example="1000, 5000" if money else "25, 35, 45")
+            if money:
+                hints[name] += " · " + _("in yuan")
+        elif prop.get("type") == "array" and kind_of(prop) == "json":
             money = [k for k, p in prop.get("items", {}).get("properties", {}).items() if p.get("x-unit") == "fen"]
             hints[name] = _("a list in JSON; amounts (%(keys)s) in fen: 100 fen = 1 yuan",
                             keys=", ".join(money)) if money else _("a list in JSON")
@@ -203,7 +250,7 @@ def plugin_settings(plugin_id: str):
     if info is None:
         abort(404)
     schema = info.settings_schema
-    view, money = yuan_view(schema)
+    view, money = yuan_view(owner_document(schema))
     Form = form_class(view, locale=current_locale())
     state = load_state()
     entry = next((e for e in state.document.get("plugins", []) if e["id"] == plugin_id), None)
@@ -215,6 +262,9 @@ def plugin_settings(plugin_id: str):
         if entry is None:
             flash(_("Enable %(plugin)s before changing its settings.", plugin=label(plugin_title(plugin_id))), "error")
             return redirect(url_for("editor.plugins"))
+        if any(key.endswith("-add") for key in request.form):  # "+ Another row": show it, save nothing
+            return render_template("editor/plugin_settings.html", info=info, form=form, enabled=True,
+                                   hints=_hints(schema, current_locale()), changed_keys=set(stored), state=state)
         valid = form.validate()
         settings, problems = {}, []
         if valid:

@@ -20,6 +20,7 @@ from core.reports import Report, page_of
 from ..auth import current_staff
 from ..extension import huika
 from ..i18n import current_locale, label
+from .owner_text import owner_label
 from ..reporting import respond
 from ..reporting.run import Viewer, catalogue_for, prepare
 from . import report_filters as filters
@@ -108,7 +109,7 @@ def _page_context(report: Report, values: dict, sort: str | None, stores, all_st
     headers = table.headers(report, sort)
     today = local_date(now_utc())
     return {
-        "report": report, "title": label(report.title), "description": label(report.description),
+        "report": report, "title": label(report.title), "description": owner_label(report.description),
         "plugin_name": _("Core") if report.plugin == "core" else label(plugin_title(report.plugin)),
         "fields": filters.form_fields(report, values, stores=stores, all_stores=all_stores),
         "sort": sort, "headers": headers,

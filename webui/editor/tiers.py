@@ -2,7 +2,10 @@
 
 Money is typed in yuan and converted to integer fen exactly (``webui.screens.parse_yuan``:
 decimal strings, never floats; "88.5" -> 8850; three decimals are refused). Discounts are
-integer per-mille, shown also as 折 (880‰ = 8.8折). A published tier or card kind keeps its key.
+typed and shown in 折 ("8.8") and stored as integer per mille (880) through
+``webui.editor.discounts`` (decimal strings, never floats). Owners type names only: a new tier's
+or card kind's key is generated from its Chinese name, English names fall back to the Chinese.
+A tier or card kind keeps its key once saved.
 """
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ from ..i18n import label
 from ..screens import MoneyError, format_yuan, format_zhe, parse_yuan
 from .blueprint import bp
 from .common import editing, editor_required, load_state
+from .discounts import ZheError, parse_zhe, zhe_number
+from .keys import generate_key
 
 SLUG_MESSAGE = _l("A key is a lower-case letter, then lower-case letters, digits or _ (at most 40).")
 SINGLE_KINDS = ("single_purchase", "cumulative_spend", "stored_amount")
@@ -38,8 +43,8 @@ class TierRow(Form):
     name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=60)])
     rank = IntegerField(_l("Rank"), validators=[Optional(), NumberRange(min=0, max=1000)],
                         render_kw={"inputmode": "numeric", "min": 0})
-    discount_permille = IntegerField(_l("Discount (‰)"), validators=[Optional(), NumberRange(min=1, max=1000)],
-                                     render_kw={"inputmode": "numeric", "min": 1, "max": 1000, "data-zhe": ""})
+    discount_zhe = StringField(_l("Discount (折)"), validators=[Optional(), Length(max=10)],
+                               render_kw={"inputmode": "decimal", "placeholder": "8.8"})
     single_purchase = StringField(_l("One purchase of at least (yuan)"), render_kw={"inputmode": "decimal"})
     cumulative_spend = StringField(_l("Spend of at least (yuan)"), render_kw={"inputmode": "decimal"})
     period_days = IntegerField(_l("within (days)"), validators=[Optional(), NumberRange(min=1, max=3660)],
@@ -52,7 +57,7 @@ class TierRow(Form):
     def is_blank(self) -> bool:
         texts = ("key", "name_zh", "name_en", "single_purchase", "cumulative_spend", "stored_amount", "channels")
         return (not any((self[name].data or "").strip() for name in texts)
-                and self.rank.data is None and self.discount_permille.data is None)
+                and self.rank.data is None and not (self.discount_zhe.data or "").strip())
 
 
 class TiersForm(FlaskForm):
@@ -62,7 +67,7 @@ class TiersForm(FlaskForm):
 def _tier_row(tier: dict) -> dict:
     row = {"original_key": tier["key"], "key": tier["key"], "name_zh": tier["name"]["zh-CN"],
            "name_en": tier["name"]["en"], "rank": tier["rank"],
-           "discount_permille": tier.get("discount_permille", 1000), "channels": "", "period_days": 365}
+           "discount_zhe": zhe_number(tier.get("discount_permille", 1000)), "channels": "", "period_days": 365}
     more, channels = [], []
     for condition in tier.get("upgrade", []):
         kind = condition["kind"]
@@ -100,14 +105,46 @@ def _yuan(field, errors: list) -> int | None:
     return amount
 
 
+def _discount(row, errors: list) -> int:
+    try:
+        permille = parse_zhe(row.discount_zhe.data)
+    except ZheError as error:
+        _error(row.discount_zhe, str(error))
+        errors.append(row.discount_zhe)
+        return 1000
+    return 1000 if permille is None else permille
+
+
+def _names(row) -> dict:
+    zh, en = (row.name_zh.data or "").strip(), (row.name_en.data or "").strip()
+    return {"zh-CN": zh or en, "en": en or zh}
+
+
+def _row_keys(entries, taken: set[str], prefix: str) -> list[str]:
+    """The key of each row: kept when saved before (or typed), else made from its Chinese name."""
+    keys = []
+    for entry in entries:
+        row = entry.form
+        key = (row.key.data or "").strip() or (row.original_key.data or "").strip()
+        keys.append(key)
+    used = taken | {k for k in keys if k}
+    for index, entry in enumerate(entries):
+        row = entry.form
+        if not keys[index] and not row.remove.data and (row.name_zh.data or row.name_en.data or "").strip():
+            keys[index] = generate_key((row.name_zh.data or row.name_en.data).strip(), used, prefix=prefix)
+            used.add(keys[index])
+    return keys
+
+
 def _build_tiers(form: TiersForm, published_keys: set[str]) -> tuple[list[dict], list[int], bool]:
     """(tiers, form row of each tier, ok) from the table; problems are attached to the inputs."""
     tiers, rows, failed = [], [], []
+    keys = _row_keys(form.tiers.entries, set(published_keys), "tier")
     for index, entry in enumerate(form.tiers.entries):
         row = entry.form
         if row.remove.data or row.is_blank():
             continue
-        key = (row.key.data or "").strip()
+        key = keys[index]
         original = (row.original_key.data or "").strip()
         if original in published_keys and key != original:
             _error(row.key, _("This tier is published: its key %(key)s can no longer change.", key=original))
@@ -115,16 +152,15 @@ def _build_tiers(form: TiersForm, published_keys: set[str]) -> tuple[list[dict],
         elif not _slug_ok(key):
             _error(row.key, SLUG_MESSAGE)
             failed.append(row.key)
-        for name in ("name_zh", "name_en"):
-            if not (row[name].data or "").strip():
-                _error(row[name], _("Required."))
-                failed.append(row[name])
+        if not (row.name_zh.data or "").strip():
+            _error(row.name_zh, _("Required."))
+            failed.append(row.name_zh)
         if row.rank.data is None and not row.rank.errors:
             _error(row.rank, _("Required."))
             failed.append(row.rank)
-        tier = {"key": key, "name": {"zh-CN": (row.name_zh.data or "").strip(), "en": (row.name_en.data or "").strip()},
+        tier = {"key": key, "name": _names(row),
                 "rank": row.rank.data if row.rank.data is not None else 0,
-                "discount_permille": row.discount_permille.data if row.discount_permille.data is not None else 1000}
+                "discount_permille": _discount(row, failed)}
         upgrade = []
         single = _yuan(row.single_purchase, failed)
         if single is not None:
@@ -169,7 +205,7 @@ def _build_tiers(form: TiersForm, published_keys: set[str]) -> tuple[list[dict],
 
 
 def _attach_document_problems(form: TiersForm, problems: list[dict], rows: list[int]) -> None:
-    names = {"key": "key", "name": "name_zh", "rank": "rank", "discount_permille": "discount_permille",
+    names = {"key": "key", "name": "name_zh", "rank": "rank", "discount_permille": "discount_zhe",
              "upgrade": "single_purchase"}
     for item in problems:
         parts = item["pointer"].split("/")[1:]
@@ -208,7 +244,7 @@ def tiers():
     else:
         form = TiersForm(data={"tiers": [_tier_row(t) for t in sorted(state.document.get("tiers", []),
                                                                       key=lambda t: t["rank"])]})
-        form.tiers.append_entry({"rank": None, "discount_permille": None, "period_days": 365})
+        form.tiers.append_entry({"rank": None, "discount_zhe": "", "period_days": 365})
     return render_template("editor/tiers.html", form=form, state=state,
                            published_keys=state.published_tier_keys, format_zhe=format_zhe), status
 
@@ -253,12 +289,13 @@ def cards():
             form.kinds.append_entry({"earns_points": True})
         elif form.validate_on_submit():
             kinds, failed, seen = [], [], set()
-            for entry in form.kinds.entries:
+            keys = _row_keys(form.kinds.entries, set(state.published_card_kind_keys), "card")
+            for index, entry in enumerate(form.kinds.entries):
                 row = entry.form
                 values = [row[n].data for n in ("key", "name_zh", "name_en", "description_zh", "description_en")]
                 if row.remove.data or not any((v or "").strip() for v in values):
                     continue
-                key = (row.key.data or "").strip()
+                key = keys[index]
                 original = (row.original_key.data or "").strip()
                 if original in state.published_card_kind_keys and key != original:
                     _error(row.key, _("This card kind is published: its key %(key)s can no longer change.",
@@ -271,20 +308,14 @@ def cards():
                     _error(row.key, _("Two card kinds have the key %(key)s.", key=key))
                     failed.append(row)
                 seen.add(key)
-                for name in ("name_zh", "name_en"):
-                    if not (row[name].data or "").strip():
-                        _error(row[name], _("Required."))
-                        failed.append(row)
-                kind = {"key": key, "name": {"zh-CN": (row.name_zh.data or "").strip(),
-                                             "en": (row.name_en.data or "").strip()},
-                        "earns_points": bool(row.earns_points.data)}
+                if not (row.name_zh.data or "").strip():
+                    _error(row.name_zh, _("Required."))
+                    failed.append(row)
+                kind = {"key": key, "name": _names(row), "earns_points": bool(row.earns_points.data)}
                 description = ((row.description_zh.data or "").strip(), (row.description_en.data or "").strip())
-                if any(description):
-                    if not all(description):
-                        _error(row.description_en if description[0] else row.description_zh,
-                               _("Write the description in both languages, or in neither."))
-                        failed.append(row)
-                    kind["description"] = {"zh-CN": description[0], "en": description[1]}
+                if any(description):  # English falls back to the Chinese, as for names
+                    kind["description"] = {"zh-CN": description[0] or description[1],
+                                           "en": description[1] or description[0]}
                 kinds.append(kind)
             if not kinds:
                 form.form_errors.append(_("Keep at least one card kind."))

@@ -27,6 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from core.fields import value_schema
 
 from ..i18n import label
+from .rows import ListField, RowsField, is_object_rows, is_scalar_list
 
 
 def _title(name: str, schema: dict, locale: str) -> str:
@@ -120,6 +121,19 @@ def _json(name, schema, required, locale):
                          validators=[parse], render_kw={"rows": 5, "class": "json", "spellcheck": "false"})
 
 
+def _rows(name, schema, required, locale):
+    """A list of objects with simple values (bonus tiers, teachers): table rows, no JSON."""
+    return RowsField(_title(name, schema, locale), description=_help(schema, locale),
+                     default=schema.get("default", []), array_schema=schema, locale=locale)
+
+
+def _list(name, schema, required, locale):
+    """A list of numbers or words (age limits 25, 35, 45): one line, separated by commas."""
+    return ListField(_title(name, schema, locale), description=_help(schema, locale),
+                     default=schema.get("default", []), item_name=name, list_schema=schema,
+                     render_kw={"spellcheck": "false"})
+
+
 BUILDERS: dict[str, Callable] = {
     "boolean": _boolean,
     "integer": _integer,
@@ -128,6 +142,8 @@ BUILDERS: dict[str, Callable] = {
     "enum": _select,
     "multi_enum": _multi_select,
     "json": _json,
+    "rows": _rows,
+    "list": _list,
 }
 
 
@@ -137,7 +153,11 @@ def kind_of(schema: dict) -> str:
         return "enum"
     type_ = schema.get("type")
     if type_ == "array":
-        return "multi_enum" if "enum" in schema.get("items", {}) else "json"
+        if "enum" in schema.get("items", {}):
+            return "multi_enum"
+        if is_object_rows(schema):
+            return "rows"
+        return "list" if is_scalar_list(schema) else "json"
     if type_ == "string" and schema.get("format") == "date":
         return "date"
     if type_ in BUILDERS:
@@ -163,6 +183,8 @@ def form_document(form, schema: dict) -> dict:
         value = field.data
         if kind == "json":
             value = field.parsed() if value not in (None, "") else None
+        elif kind in ("rows", "list"):
+            value = field.parsed()
         elif kind == "date":
             value = value.isoformat() if isinstance(value, date) else None
         elif kind == "enum":
@@ -189,8 +211,10 @@ def apply_problems(form, problems) -> None:
     for item in problems:
         pointer = item["pointer"] if isinstance(item, dict) else item.pointer
         message = item["message"] if isinstance(item, dict) else item.message
-        name = pointer.strip("/").split("/")[0] if pointer.strip("/") else ""
-        target = form._fields.get(name)
+        parts = pointer.strip("/").split("/") if pointer.strip("/") else [""]
+        target = form._fields.get(parts[0])
+        if target is not None and hasattr(target, "add_problem") and target.add_problem(parts[1:], message):
+            continue
         if target is not None:
             target.errors = [*target.errors, message] if isinstance(target.errors, list) else [message]
         else:

@@ -1,7 +1,6 @@
 /* Merchant editor: small enhancements; every page also works without JavaScript.
    - Drag-and-drop ordering of table rows ([data-sortable] > [data-sort-item]): the rows carry
      the hidden order inputs, so the submitted order is the order on screen.
-   - Discount inputs ([data-zhe]) show their 折 as you type.
    - Field form: only the options that apply to the chosen type are shown.
    - Forms with data-confirm ask before submitting. */
 (function () {
@@ -45,20 +44,6 @@
     });
   }
   document.querySelectorAll("[data-sortable]").forEach(sortable);
-
-  function zhe(permille) {
-    var n = parseInt(permille, 10);
-    if (!(n >= 1 && n <= 1000)) { return ""; }
-    if (n === 1000) { return document.documentElement.lang === "en" ? "no discount" : "不打折"; }
-    var whole = Math.floor(n / 100), rest = n % 100;
-    var text = rest === 0 ? String(whole) : whole + "." + String(rest + 100).slice(1).replace(/0+$/, "");
-    return text + "折";
-  }
-  document.querySelectorAll("input[data-zhe]").forEach(function (input) {
-    var out = input.closest("td") && input.closest("td").querySelector("[data-zhe-out]");
-    if (!out) { return; }
-    input.addEventListener("input", function () { out.textContent = zhe(input.value); });
-  });
 
   document.querySelectorAll("[data-field-form]").forEach(function (form) {
     var select = form.querySelector("select[name=type]");
