@@ -81,7 +81,7 @@ def cashier_error(error: HuikaError, *, paid_fen: int | None = None) -> dict:
             message = _("The card does not hold enough for this payment.")
     elif code == "pin_not_accepted":
         field = "pin"
-        message = _("The PIN was not accepted. Ask the card holder to type it again.")
+        message = _("The card or PIN was not accepted: ask the card holder to type the PIN again.")
     elif code == "pin_locked":
         field = "pin"
         message = _("Too many wrong PINs: paying with this card is locked until %(time)s.",

@@ -12,6 +12,7 @@
   var data = function (name) { return root.getAttribute("data-" + name) || ""; };
   var lookupInput = $("q"), scanInput = $("scan"), searchInput = $("goods-search");
   var payButton = $("pay-button"), pinInput = $("pin"), tenderInput = $("tender");
+  var walkInNote = $("strip").innerHTML;
   var state = { card: null, lines: [], quote: null, payments: [], split: false,
                 key: data("sale-key"), quoting: 0, paying: false, done: false };
 
@@ -392,7 +393,7 @@
   // -- the next customer ---------------------------------------------------------------
   function newSale() {
     state.card = null; state.lines = []; state.quote = null; state.done = false; state.quoting = 0;
-    $("strip").innerHTML = ""; $("lookup-result").innerHTML = ""; $("receipt-area").innerHTML = "";
+    $("strip").innerHTML = walkInNote; $("lookup-result").innerHTML = ""; $("receipt-area").innerHTML = "";
     $("goods-results").innerHTML = ""; message("goods-message", ""); message("pay-error", "");
     $("basket").innerHTML = "<p class=\"muted\">" + T.empty.replace(/</g, "&lt;") + "</p>";
     pinInput.value = ""; tenderInput.value = ""; lookupInput.value = ""; searchInput.value = "";

@@ -1,0 +1,163 @@
+"""The one-screen till (收银台, H2) in Chromium on the demo merchant, counting keys.
+
+A member sale of two scanned items paid fully from stored value: the phone digits, the two
+scans (the scanner types the code and Enter) and the PIN are the customer's and the goods'
+part; everything else the cashier presses or taps is counted and must stay at or below 12
+(issue 13). Then the same sale on a 390×844 phone: nothing off-screen, 应付 always visible.
+Screenshots: test-artifacts/screenshots/<test>/.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from core.demo import DEMO_MERCHANT, DEMO_PASSWORD, load_demo
+from core.models import Card
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+MAX_KEYS = 12
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+class Counted:
+    """The cashier's keys and taps, counted; the customer's and the scanner's typing is not."""
+
+    def __init__(self, page: Page):
+        self.page, self.count, self.log = page, 0, []
+
+    def press(self, key: str) -> None:
+        self.count += 1
+        self.log.append(key)
+        self.page.keyboard.press(key)
+
+    def tap(self, locator, name: str) -> None:
+        self.count += 1
+        self.log.append(name)
+        locator.click()
+
+    def free_type(self, text: str) -> None:  # phone digits, the PIN
+        self.page.keyboard.type(text)
+
+    def scan(self, code: str) -> None:  # a barcode scanner: the code and Enter, as keys
+        self.page.keyboard.type(code)
+        self.page.keyboard.press("Enter")
+
+
+@pytest.fixture
+def demo(hk, client):
+    """The demo merchant (a few members), one member's card with ¥1000 of stored value, and
+    two barcodes of the demo catalogue."""
+    with hk.db.write() as session:
+        result = load_demo(session, hk.plugins, member_count=6)
+    number, pin = result.cards[0]
+    with hk.db.read() as session:
+        phone = session.scalar(select(Card).where(Card.number == number)).member.phone
+    owner = {"Authorization": f"Bearer {result.tokens['owner']}"}
+    loaded = client.post(f"/api/v1/cards/{number}/recharge", json={
+        "amount_fen": 100000, "payment": {"method": "cash"}},
+        headers={**owner, "Idempotency-Key": uuid.uuid4().hex})
+    assert loaded.status_code == 201, loaded.json
+    products = client.get("/api/v1/products?limit=50", headers=owner)
+    if products.status_code == 404:
+        pytest.skip("the goods catalogue (GET /api/v1/products) is not on this branch yet")
+    barcodes = [p["barcode"] for p in products.json["products"] if p.get("barcode")]
+    assert len(barcodes) >= 2, "the demo catalogue has products with barcodes"
+    return {"number": number, "pin": pin, "phone": phone, "barcodes": barcodes[:2]}
+
+
+def sign_in(page: Page, live_server: str) -> None:
+    page.goto(f"{live_server}/login")
+    page.get_by_label("商户").fill(DEMO_MERCHANT)
+    page.get_by_label("用户名").fill("cashier")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.get_by_text("已登录").wait_for()
+
+
+def member_sale(page: Page, demo: dict, shot, size: str, check=lambda page, selectors: None) -> Counted:
+    """Find by phone, scan two items, 全部储值, the PIN, Enter; the receipt; next customer."""
+    keys = Counted(page)
+    lookup = page.locator("#q")
+    expect(lookup).to_be_focused()
+    keys.free_type(demo["phone"])
+    keys.press("Enter")
+    strip = page.locator("#strip .strip")
+    expect(strip).to_contain_text("储值")
+    expect(strip).to_contain_text("积分")
+    expect(page.locator("#scan")).to_be_focused()
+    for code in demo["barcodes"]:
+        keys.scan(code)
+    expect(page.locator("#basket tbody tr")).to_have_count(2)
+    due = page.locator("#due")
+    expect(due).not_to_have_text("¥0.00")
+    check(page, ["#q", "#scan", "#basket table", "#due", "[data-method=stored_value]",
+                 "[data-method=cash]", "[data-method=wechat]", "[data-method=alipay]"])
+    shot(page, f"{size}-basket")
+    keys.tap(page.get_by_role("button", name=re.compile("全部储值")), "全部储值")
+    pin = page.locator("#pin")
+    expect(pin).to_be_focused()
+    keys.free_type(demo["pin"])
+    check(page, ["#pin", "#pay-button", "#due"])
+    shot(page, f"{size}-payment")
+    keys.press("Enter")
+    receipt = page.locator("#receipt")
+    expect(receipt).to_be_visible()
+    expect(receipt).to_contain_text("储值")
+    next_customer = page.get_by_role("button", name=re.compile("下一位顾客"))
+    expect(next_customer).to_be_focused()
+    shot(page, f"{size}-receipt")
+    keys.press("Enter")  # the next customer
+    expect(lookup).to_be_focused()
+    expect(page.locator("#due")).to_have_text("¥0.00")
+    return keys
+
+
+def assert_inside(page: Page, selectors: list[str]) -> None:
+    """Every element fits the viewport's width, is big enough to tap, and 应付 is in view."""
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "the page scrolls sideways"
+    for selector in selectors:
+        box = page.locator(selector).first.bounding_box()
+        assert box is not None, f"{selector} is not shown"
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, (selector, box)
+        assert box["width"] >= 44 and box["height"] >= 24 or selector == "#due", (selector, box)
+    due = page.locator("#due").bounding_box()
+    assert 0 <= due["y"] and due["y"] + due["height"] <= height, ("应付 is off-screen", due)
+
+
+def new_page(browser, blocked: list, **options) -> tuple:
+    context = browser.new_context(locale="zh-CN", **options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.on("console", lambda message: blocked.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return context, page
+
+
+def test_member_sale_paid_from_stored_value_in_few_keys(browser, live_server, demo, shot):
+    blocked: list[str] = []
+    context, page = new_page(browser, blocked, viewport=DESKTOP)
+    page.set_default_timeout(10_000)
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/cashier/till")
+    shot(page, "desktop-till")
+    keys = member_sale(page, demo, shot, "desktop")
+    print(f"\nkeys and taps for a member sale (2 scans, stored value): {keys.count} {keys.log}")
+    assert keys.count <= MAX_KEYS
+    context.close()
+
+    phone, page = new_page(browser, blocked, viewport=PHONE, is_mobile=True, has_touch=True)
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/cashier/till")
+    assert_inside(page, ["#q", "#scan", "#goods-search", "#due"])
+    shot(page, "phone-till")
+    keys = member_sale(page, demo, shot, "phone", check=assert_inside)
+    assert keys.count <= MAX_KEYS
+    phone.close()
+    assert blocked == [], f"the CSP blocked part of the till: {blocked}"
