@@ -19,7 +19,8 @@ from ..auth import current_staff, login_required
 from ..extension import huika
 from ..i18n import label
 from .blueprint import STAFF_ROLES, bp
-from .ops import KEY_PATTERN, asset_info, features, find_operation, new_key, run, status_of
+from .ops import (KEY_PATTERN, asset_info, features, new_key, operation_enabled, run,
+                  status_of)
 from .receipts import _receipt
 from .till_basket import BadBasket, basket_body, payments_of
 from .till_errors import cashier_error, paid_by
@@ -52,10 +53,11 @@ def till():
     with huika().db.read() as session:
         config = _config(session)
         offered = features(config, staff.role)
+        catalogue = operation_enabled(config, PRODUCTS, staff.role)
     card = (request.args.get("card") or "").strip()
     return render_template("cashier/till.html", features=offered, sale_key=new_key(), texts=till_texts(),
                            start_card=card if card.isascii() and card.isalnum() else "",
-                           products_installed=find_operation(*PRODUCTS) is not None)
+                           products_installed=catalogue)
 
 
 @bp.get("/till/lookup")
@@ -100,7 +102,9 @@ def till_card(number: str):
 @login_required(*STAFF_ROLES)
 def till_products():
     """The goods catalogue's search (name, pinyin initials, barcode; favourites) for the till."""
-    if find_operation(*PRODUCTS) is None:
+    with huika().db.read() as session:
+        installed = operation_enabled(_config(session), PRODUCTS, current_staff().role)
+    if not installed:
         return jsonify({"products": [], "installed": False})
     query = {key: request.args[key][:64] for key in ("q", "barcode", "category", "favourite")
              if request.args.get(key)}
@@ -110,8 +114,6 @@ def till_products():
     except HuikaError as error:
         return _problem(cashier_error(error)["message"], "lines", status_of(error), error.code)
     products = [p for p in found.get("products", []) if isinstance(p, dict)]
-    if request.args.get("favourite"):
-        products = [p for p in products if p.get("favourite")] or products
     return jsonify({"installed": True, "products": [
         {"id": p.get("id"), "name": label(p.get("name")), "barcode": p.get("barcode"),
          "unit": label(p.get("unit")) if p.get("unit") else "", "price_fen": p.get("price_fen"),

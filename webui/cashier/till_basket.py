@@ -15,7 +15,7 @@ MAX_FEN = 100_000_000_000
 CHANNELS = ("wechat", "alipay", "unionpay", "other")
 METHODS = ("cash", "external", "stored_value", "points")
 _SKU = re.compile(r"^[0-9A-Za-z_.\-]{1,60}\Z")
-_BARCODE = re.compile(r"^[0-9A-Za-z_.\-]{1,64}\Z")
+_BARCODE = re.compile(r"^[0-9A-Za-z_.\-]{1,60}\Z")
 _PIN = re.compile(r"^[0-9]{6}\Z")
 _CARD = re.compile(r"^[0-9A-Za-z]{4,32}\Z")
 

@@ -126,7 +126,7 @@ def card_strip(session, config, merchant_id: int, number: str) -> dict | None:
     return {"number": card.number, "member_id": card.member_id,
             "member_name": member.name if member else "",
             "phone": mask_phone(member.phone) if member else "",
-            "tier": tier_name, "zhe": tier_zhe, "problem": problem, "facts": facts,
+            "tier": tier_name, "zhe": tier_zhe, "tier_key": card.tier.key if card.tier else "", "problem": problem, "facts": facts,
             "has_pin": card.pin_hash is not None,
             "stored_value_fen": balances.get(SV_PRINCIPAL, 0) + balances.get(SV_BONUS, 0),
             "points": balances.get("points", 0)}

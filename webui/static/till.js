@@ -174,7 +174,9 @@
     button.type = "button"; button.className = "product";
     button.setAttribute("data-product", String(product.id));
     var name = document.createElement("span"); name.textContent = product.name;
-    var price = document.createElement("small"); price.textContent = yuan(product.price_fen || 0);
+    var member = state.card && product.member_prices ? product.member_prices[state.card.tier_key] : undefined;
+    var price = document.createElement("small");
+    price.textContent = yuan(typeof member === "number" ? member : (product.price_fen || 0));
     button.appendChild(name); button.appendChild(price);
     return button;
   }
