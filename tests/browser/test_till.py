@@ -56,8 +56,6 @@ def demo(hk, client):
     with hk.db.write() as session:
         result = load_demo(session, hk.plugins, member_count=6)
     number, pin = result.cards[0]
-    with hk.db.read() as session:
-        phone = session.scalar(select(Card).where(Card.number == number)).member.phone
     owner = {"Authorization": f"Bearer {result.tokens['owner']}"}
     loaded = client.post(f"/api/v1/cards/{number}/recharge", json={
         "amount_fen": 100000, "payment": {"method": "cash"}},
@@ -66,9 +64,15 @@ def demo(hk, client):
     products = client.get("/api/v1/products?limit=50", headers=owner)
     if products.status_code == 404:
         pytest.skip("the goods catalogue (GET /api/v1/products) is not on this branch yet")
-    barcodes = [p["barcode"] for p in products.json["products"] if p.get("barcode")]
-    assert len(barcodes) >= 2, "the demo catalogue has products with barcodes"
-    return {"number": number, "pin": pin, "phone": phone, "barcodes": barcodes[:2]}
+    by_sku = {p["sku"]: p for p in products.json["products"]}
+    scanned = [by_sku["MILK-1L"], by_sku["SHAMPOO"]]  # both have member prices for gold
+    with hk.db.read() as session:
+        card = session.scalar(select(Card).where(Card.number == number))
+        phone, tier, member_id = card.member.phone, card.tier.key, card.member_id
+    member_due = sum(p["member_prices"].get(tier, 0) for p in scanned) \
+        if all(tier in p["member_prices"] for p in scanned) else None
+    return {"number": number, "pin": pin, "phone": phone, "barcodes": [p["barcode"] for p in scanned],
+            "member_due": member_due, "member_id": member_id}
 
 
 def sign_in(page: Page, live_server: str) -> None:
@@ -96,6 +100,8 @@ def member_sale(page: Page, demo: dict, shot, size: str, check=lambda page, sele
     expect(page.locator("#basket tbody tr")).to_have_count(2)
     due = page.locator("#due")
     expect(due).not_to_have_text("¥0.00")
+    if demo["member_due"] is not None:  # the tier's member prices, applied by the server
+        expect(due).to_have_text("¥%d.%02d" % divmod(demo["member_due"], 100))
     check(page, ["#q", "#scan", "#basket table", "#due", "[data-method=stored_value]",
                  "[data-method=cash]", "[data-method=wechat]", "[data-method=alipay]"])
     shot(page, f"{size}-basket")
@@ -104,7 +110,8 @@ def member_sale(page: Page, demo: dict, shot, size: str, check=lambda page, sele
     expect(pin).to_be_focused()
     keys.free_type(demo["pin"])
     check(page, ["#pin", "#pay-button", "#due"])
-    shot(page, f"{size}-payment")
+    path = shot(page, f"{size}-payment")
+    page.screenshot(path=str(path.with_name(path.stem + "-viewport.png")))  # as the screen shows it
     keys.press("Enter")
     receipt = page.locator("#receipt")
     expect(receipt).to_be_visible()
@@ -160,4 +167,41 @@ def test_member_sale_paid_from_stored_value_in_few_keys(browser, live_server, de
     keys = member_sale(page, demo, shot, "phone", check=assert_inside)
     assert keys.count <= MAX_KEYS
     phone.close()
+    assert blocked == [], f"the CSP blocked part of the till: {blocked}"
+
+
+def test_walk_in_sale_by_search_and_favourites_split_between_wechat_and_cash(
+        browser, live_server, demo, shot):
+    """Goods by pinyin initials and from the favourites grid, a split payment (the rest is
+    filled in), the change for the cash handed over; then the member page opens the till
+    with its card."""
+    blocked: list[str] = []
+    context, page = new_page(browser, blocked, viewport=DESKTOP)
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/cashier/till")
+    page.locator("#goods-search").fill("xfs")
+    page.locator("#goods-results").get_by_role("button", name=re.compile("洗发水")).click()
+    page.locator("#favourites").get_by_role("button", name=re.compile("可乐")).click()
+    expect(page.locator("#basket tbody tr")).to_have_count(2)
+    expect(page.locator("#due")).to_have_text("¥48.90")  # walk-in: list prices 45.90 + 3.00
+    page.get_by_role("button", name="组合付款").click()
+    page.get_by_role("button", name="微信支付").click()
+    page.locator("#pay-rows input").first.fill("40")
+    expect(page.locator("#remaining")).to_contain_text("¥8.90")
+    page.get_by_role("button", name=re.compile("现金")).click()
+    expect(page.locator("#pay-rows input").nth(1)).to_have_value("8.90")  # the rest, filled in
+    page.locator("#tender").fill("10")
+    expect(page.locator("#change")).to_contain_text("¥1.10")
+    shot(page, "desktop-split")
+    page.keyboard.press("Enter")
+    receipt = page.locator("#receipt")
+    expect(receipt.locator(".paid-by").filter(has_text="微信支付")).to_contain_text("40.00")
+    expect(receipt.locator(".paid-by").filter(has_text="现金")).to_contain_text("8.90")
+    expect(receipt).to_contain_text("找零 ¥1.10")
+
+    page.goto(f"{live_server}/cashier/members/{demo['member_id']}")
+    page.get_by_role("link", name="用这张卡结账").click()
+    expect(page.locator("#strip .strip")).to_contain_text("储值")
+    expect(page.locator("#scan")).to_be_focused()
+    context.close()
     assert blocked == [], f"the CSP blocked part of the till: {blocked}"
