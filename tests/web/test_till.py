@@ -148,3 +148,50 @@ def test_errors_are_in_chinese_and_in_yuan(client, shop, database_url):
         answer = client.post(url, json=bad, headers=headers)
         assert 400 <= answer.status_code < 500 and answer.json["error"]["message"], (url, bad)
     assert client.post("/cashier/till/quote", json={"lines": LINES}).status_code == 400  # no CSRF token
+
+
+def test_points_as_cash_and_cash_make_the_amount_due(client, shop, database_url):
+    _id, number = api_member(client, shop, phone="13912340004", pin=PIN)
+    headers = {"X-CSRFToken": sign_in_zh(client, shop)}
+
+    def pay(lines, payments):
+        return client.post("/cashier/till/pay", headers=headers, json={
+            "card_number": number, "lines": lines, "payments": payments,
+            "idempotency_key": "web-" + uuid.uuid4().hex})
+
+    big = [{"name": "礼盒", "unit_price_fen": 50000}]
+    due = client.post("/cashier/till/quote", json={"card_number": number, "lines": big},
+                      headers=headers).json["due_fen"]
+    assert pay(big, [{"method": "cash", "amount_fen": due}]).status_code == 201
+    points = client.get(f"/cashier/till/cards/{number}").json["card"]["points"]
+    assert points >= 10
+    small = [{"name": "毛巾", "unit_price_fen": 3000}]
+    due = client.post("/cashier/till/quote", json={"card_number": number, "lines": small},
+                      headers=headers).json["due_fen"]
+    used = 10  # one step: 10 points pay ¥1.00 (the points plugin's defaults)
+    paid = pay(small, [{"method": "points", "points": used}, {"method": "cash", "amount_fen": due - 100}])
+    assert paid.status_code == 201, paid.json
+    assert "积分抵现" in paid.json["html"] and "1.00" in paid.json["html"]
+    short = pay(small, [{"method": "points", "points": used}, {"method": "cash", "amount_fen": due}])
+    assert short.json["error"]["code"] == "payment_mismatch"
+    expected = due + 100
+    assert f"¥{expected // 100}.{expected % 100:02d}" in short.json["error"]["message"]
+
+
+def test_member_summary_facts_render_whatever_plugins_return(app):
+    from webui.cashier.till_strip import summary_facts
+
+    with app.test_request_context("/?lang=zh_CN"):
+        facts = summary_facts({
+            "stored_value": {"principal_fen": 100, "bonus_fen": 20, "total_fen": 120},
+            "points": 35, "course_sessions": 4, "member_class_computed_at": "2026-01-01",
+            "skin_type": None, "coupons": {"count": 2},
+            "packages": [{"name": "面部护理 10次", "sessions_left": 7}],
+            "house_wine": {"label": {"zh-CN": "存酒", "en": "Wine kept"}, "text": "2 瓶"},
+            "deposit_fen": 5000})
+    shown = {fact["key"]: (fact["title"], fact["text"]) for fact in facts}
+    assert shown["stored_value"] == ("储值", "¥1.20") and shown["points"] == ("积分", "35")
+    assert shown["coupons"] == ("优惠券", "2") and shown["house_wine"] == ("存酒", "2 瓶")
+    assert shown["packages"] == ("次卡", "面部护理 10次 ×7") and shown["deposit_fen"][1] == "¥50.00"
+    assert "skin_type" not in shown and "member_class_computed_at" not in shown
+    assert "course_sessions" in shown  # an asset kind: its own title and unit
