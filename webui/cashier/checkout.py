@@ -26,7 +26,6 @@ from ..i18n import label
 from .blueprint import STAFF_ROLES, bp
 from .forms import CheckoutForm, normalise_swipe
 from .money import BadAmount, parse_yuan, parse_zhe, plain_yuan, zhe
-from .till_errors import cashier_error, paid_by
 from .ops import (
     KEY_PATTERN,
     asset_info,
@@ -133,12 +132,9 @@ def parse_payments(form: CheckoutForm, offered) -> tuple[list[dict], bool]:
     return payments, ok
 
 
-def place_errors(form: CheckoutForm, error: HuikaError, index_map: list[int], *, paying: bool,
-                 paid_fen: int | None = None) -> None:
-    """A domain error next to the field it is about (basket lines, card, payment fields), in
-    the cashier's words and in yuan where the till knows the code (till_errors)."""
+def place_errors(form: CheckoutForm, error: HuikaError, index_map: list[int], *, paying: bool) -> None:
+    """A domain error next to the field it is about (basket lines, card, payment fields)."""
     placed = False
-    message = cashier_error(error, paid_fen=paid_fen)["message"]
     details = error.details if isinstance(error.details, list) else []
     for item in details:
         parts = [p for p in (item.get("pointer") or "").split("/") if p]
@@ -153,20 +149,19 @@ def place_errors(form: CheckoutForm, error: HuikaError, index_map: list[int], *,
             placed = True
     code = error.code
     if code.startswith("pin_"):
-        _add(form.pin, message)
+        _add(form.pin, error.message)
         return
     if code in ("not_found", "card_not_usable", "card_expired") and not paying:
-        _add(form.card_number, message)
+        _add(form.card_number, error.message)
         return
     if code == "insufficient_balance" and isinstance(error.details, dict):
         asset = str(error.details.get("asset", ""))
         field = form.pay_points if asset == "points" else form.pay_stored_value
-        _add(field, message)
+        _add(field, error.message)
         return
     if paying:
-        form.form_errors.append(message)
-        if message == error.message:  # the core's own words: its details help
-            form.form_errors.extend(m for m in error_messages(error)[1:] if not placed)
+        form.form_errors.append(error.message)
+        form.form_errors.extend(m for m in error_messages(error)[1:] if not placed)
     elif not placed:
         form.form_errors.extend(error_messages(error))
 
@@ -300,8 +295,7 @@ def _post(offered, *, partial: bool, live: bool = False):
     try:
         outcome = run("checkout", body={**body, "payments": payments}, key=key)
     except HuikaError as error:
-        place_errors(form, error, index_map, paying=True,
-                     paid_fen=paid_by(payments, offered.cash_points, offered.cash_value_fen))
+        place_errors(form, error, index_map, paying=True)
         return _render(form, offered, body=body, quote=quote, card=card, focus="pay",
                        status=status_of(error))
     return redirect(url_for("cashier.receipt", checkout_id=outcome.body["checkout_id"]), 303)

@@ -60,7 +60,10 @@ def cashier_error(error: HuikaError, *, paid_fen: int | None = None) -> dict:
     facts = details if isinstance(details, dict) else {}
     field, message = "", None
     if code == "payment_mismatch":
-        due = _due_in_details(error)
+        # The core's own figures when it gives them (``params``), else the sum the till sent.
+        params = getattr(error, "params", None) or {}
+        due = params.get("due_fen", _due_in_details(error))
+        paid_fen = params.get("paid_fen", paid_fen)
         field = "payments"
         if due is not None and paid_fen is not None:
             message = _("The payments add up to %(paid)s but %(due)s is due: change the amounts so "
