@@ -81,6 +81,9 @@ def test_the_strip_shows_every_member_summary_fact(client, shop, database_url):
     assert card["stored_value_fen"] == 50000 and card["has_pin"]
     assert "¥500.00" in card["html"] and "积分" in card["html"]
     assert client.get("/cashier/till/cards/NOPE0000").status_code == 404
+    # Plugins this merchant does not use: the till hides their parts.
+    assert client.get(f"/cashier/till/cards/{number}/coupons").json == {"coupons": [], "installed": False}
+    assert client.get("/cashier/till/products?q=x").json == {"products": [], "installed": False}
 
 
 def test_a_stored_value_sale_charges_once_even_when_tapped_twice(client, hk, shop, database_url):
@@ -139,7 +142,8 @@ def test_errors_are_in_chinese_and_in_yuan(client, shop, database_url):
     assert too_much.status_code in (409, 422)
     assert "¥" in too_much.json["error"]["message"] and "fen" not in too_much.json["error"]["message"]
     bad_baskets = [None, [], {"lines": "x"}, {"lines": [{"name": "a", "unit_price_fen": -1}]},
-                   {"lines": [{"product_id": "1"}]}, {"lines": LINES, "card_number": "../x"}]
+                   {"lines": [{"product_id": "1"}]}, {"lines": LINES, "card_number": "../x"},
+                   {"lines": LINES, "coupons": ["no spaces!"]}, {"lines": LINES, "coupons": "A1"}]
     bad_payments = [{"lines": LINES, "payments": [{"method": "gold"}], "idempotency_key": "web-12345678"},
                     {"lines": LINES, "payments": [{"method": "cash", "amount_fen": 1.5}]},
                     {"lines": LINES, "payments": [{"method": "cash", "amount_fen": 1}], "idempotency_key": "x"}]

@@ -29,6 +29,7 @@ from .till_strip import card_strip
 from .till_texts import till_texts
 
 PRODUCTS = ("listProducts", "/products", "GET")
+CARD_COUPONS = ("listCardCoupons", "/cards/<card_number>/coupons", "GET")
 MAX_PRODUCTS = 24
 
 
@@ -53,11 +54,13 @@ def till():
     with huika().db.read() as session:
         config = _config(session)
         offered = features(config, staff.role)
-        catalogue = operation_enabled(config, PRODUCTS, staff.role)
+        products = operation_enabled(config, PRODUCTS, staff.role)
+        coupons = operation_enabled(config, CARD_COUPONS, staff.role)
     card = (request.args.get("card") or "").strip()
-    return render_template("cashier/till.html", features=offered, sale_key=new_key(), texts=till_texts(),
-                           start_card=card if card.isascii() and card.isalnum() else "",
-                           products_installed=catalogue)
+    return render_template("cashier/till.html", features=offered, sale_key=new_key(),
+                           texts=till_texts(), products_installed=products,
+                           coupons_installed=coupons,
+                           start_card=card if card.isascii() and card.isalnum() else "")
 
 
 @bp.get("/till/lookup")
@@ -96,6 +99,24 @@ def _strip_answer(session, config, number: str):
 def till_card(number: str):
     with huika().db.read() as session:
         return _strip_answer(session, _config(session), number)
+
+
+@bp.get("/till/cards/<number>/coupons")
+@login_required(*STAFF_ROLES)
+def till_coupons(number: str):
+    """The coupons the card's holder can use today (the coupons plugin), to tap into the sale."""
+    with huika().db.read() as session:
+        installed = operation_enabled(_config(session), CARD_COUPONS, current_staff().role)
+    if not installed:
+        return jsonify({"coupons": [], "installed": False})
+    try:
+        found = run(CARD_COUPONS, params={"card_number": number}).body
+    except HuikaError as error:
+        return _problem(cashier_error(error)["message"], "card", status_of(error), error.code)
+    return jsonify({"installed": True, "coupons": [
+        {"code": c.get("code"), "name": label(c.get("name")), "terms": c.get("terms") or "",
+         "valid_until": c.get("valid_until") or ""}
+        for c in found.get("coupons", []) if isinstance(c, dict) and c.get("code")][:20]})
 
 
 @bp.get("/till/products")

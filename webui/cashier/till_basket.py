@@ -18,6 +18,8 @@ _SKU = re.compile(r"^[0-9A-Za-z_.\-]{1,60}\Z")
 _BARCODE = re.compile(r"^[0-9A-Za-z_.\-]{1,60}\Z")
 _PIN = re.compile(r"^[0-9]{6}\Z")
 _CARD = re.compile(r"^[0-9A-Za-z]{4,32}\Z")
+_COUPON = re.compile(r"^[0-9A-Za-z_-]{1,40}\Z")
+MAX_COUPONS = 10
 
 
 class BadBasket(ValueError):
@@ -71,6 +73,12 @@ def basket_body(data) -> dict:
             body_lines.append({"sku": sku, "name": name.strip(), "unit_price_fen": price,
                                "quantity": _quantity(raw)})
     body: dict = {"lines": body_lines}
+    coupons = data.get("coupons")
+    if coupons not in (None, []):  # the coupons plugin's codes (checkout body "coupons")
+        if not isinstance(coupons, list) or len(coupons) > MAX_COUPONS or not all(
+                isinstance(code, str) and _COUPON.match(code) for code in coupons):
+            raise BadBasket(_("Unknown coupon code."), "coupons")
+        body["coupons"] = list(dict.fromkeys(coupons))
     number = data.get("card_number")
     if number not in (None, ""):
         if not isinstance(number, str) or not _CARD.match(number):

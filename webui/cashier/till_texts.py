@@ -28,4 +28,5 @@ def till_texts() -> dict:
         "stored_value": _("Stored value"), "wechat": _("WeChat Pay"), "alipay": _("Alipay"),
         "points": _("Points as cash"), "register": _("Register a member"),
         "issue": _("Issue a card"), "member_page": _("Member page"),
+        "coupon_until": _("until %(date)s"),
     }

@@ -13,7 +13,7 @@
   var lookupInput = $("q"), scanInput = $("scan"), searchInput = $("goods-search");
   var payButton = $("pay-button"), pinInput = $("pin"), tenderInput = $("tender");
   var walkInNote = $("strip").innerHTML;
-  var state = { card: null, lines: [], quote: null, payments: [], split: false,
+  var state = { card: null, lines: [], coupons: [], quote: null, payments: [], split: false,
                 key: data("sale-key"), quoting: 0, paying: false, done: false };
 
   function fill(text, values) {
@@ -59,6 +59,7 @@
       $("strip").querySelector(".strip-who").appendChild(link);
     }
     lookupInput.value = "";
+    loadCoupons(card.number);
     updateMethods();
     if (state.lines.length) { requote(); }
     if (!card.problem) { focus(scanInput); }
@@ -117,13 +118,18 @@
       $("basket").innerHTML = "<p class=\"muted\">" + T.empty.replace(/</g, "&lt;") + "</p>";
       showDue(); resetPayments(); return Promise.resolve();
     }
-    var body = { lines: state.lines };
+    var body = { lines: state.lines, coupons: state.coupons };
     if (state.card) { body.card_number = state.card.number; }
     return request(data("quote-url"), { body: body }).then(function (answer) {
       if (ticket !== state.quoting) { return; }  // a newer basket is on its way
       state.quoting = 0;
       if (!answer.ok) {
         var error = answer.json.error || {};
+        if (added && added.coupon) {  // the coupon does not apply: take it out again
+          state.coupons = state.coupons.filter(function (code) { return code !== added.coupon; });
+          showCoupons(); message("goods-message", error.message || T.network);
+          return requote();
+        }
         var index = typeof error.line === "number" ? error.line : (added ? state.lines.indexOf(added) : -1);
         if (index >= 0 && added) { undo(added); }
         message("goods-message", error.message || T.network);
@@ -167,6 +173,53 @@
     if (data("products") !== "1") { message("goods-message", T.no_catalogue); return; }
     addLine({ barcode: code, quantity: 1 });
   });
+
+  // coupons: the card's usable ones to tap, or a code typed / scanned from paper
+  var couponBox = $("coupons"), couponsOnCard = [];
+  function loadCoupons(number) {
+    if (!couponBox) { return; }
+    couponBox.hidden = false;
+    request(data("coupons-url").replace("NUMBER", encodeURIComponent(number))).then(function (answer) {
+      couponsOnCard = answer.json.coupons || []; showCoupons();
+    });
+  }
+  function showCoupons() {
+    if (!couponBox) { return; }
+    var list = $("coupon-list");
+    list.innerHTML = "";
+    var codes = couponsOnCard.map(function (c) { return c.code; });
+    state.coupons.forEach(function (code) { if (codes.indexOf(code) < 0) { couponsOnCard.push({ code: code, name: code, terms: "" }); } });
+    couponsOnCard.forEach(function (coupon) {
+      var button = document.createElement("button");
+      button.type = "button"; button.className = "coupon";
+      button.setAttribute("data-coupon", coupon.code);
+      button.setAttribute("aria-pressed", state.coupons.indexOf(coupon.code) >= 0 ? "true" : "false");
+      button.textContent = coupon.name + (coupon.terms ? " · " + coupon.terms : "") +
+        (coupon.valid_until ? " (" + fill(T.coupon_until, { date: coupon.valid_until }) + ")" : "");
+      list.appendChild(button);
+    });
+  }
+  function toggleCoupon(code) {
+    message("goods-message", "");
+    var at = state.coupons.indexOf(code);
+    if (at >= 0) { state.coupons.splice(at, 1); showCoupons(); requote(); return; }
+    state.coupons.push(code); showCoupons();
+    if (state.lines.length) { requote({ coupon: code }); }
+  }
+  if (couponBox) {
+    couponBox.hidden = false;
+    $("coupon-list").addEventListener("click", function (event) {
+      var button = event.target.closest("[data-coupon]");
+      if (button && !state.done) { toggleCoupon(button.getAttribute("data-coupon")); }
+    });
+    $("coupon-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var code = $("coupon-code").value.trim();
+      $("coupon-code").value = "";
+      if (code && state.coupons.indexOf(code) < 0 && !state.done) { toggleCoupon(code); }
+      focus(scanInput);
+    });
+  }
 
   // search and favourites: the goods catalogue's own search (name, pinyin initials, barcode)
   function productButton(product) {
@@ -364,7 +417,7 @@
     var usesPin = state.payments.some(function (p) { return p.method === "stored_value"; });
     if (usesPin && !/^\d{6}$/.test(pinInput.value)) { message("pay-error", T.pin_needed); focus(pinInput); return; }
     state.paying = true; setPayable(); message("pay-error", "");
-    var body = { lines: state.lines, idempotency_key: state.key,
+    var body = { lines: state.lines, coupons: state.coupons, idempotency_key: state.key,
                  payments: state.payments.map(function (p) {
                    return p.method === "points" ? { method: "points", points: p.points }
                      : { method: p.method, amount_fen: p.amount_fen, channel: p.channel };
@@ -394,7 +447,7 @@
 
   // -- the next customer ---------------------------------------------------------------
   function newSale() {
-    state.card = null; state.lines = []; state.quote = null; state.done = false; state.quoting = 0;
+    state.card = null; state.lines = []; state.coupons = []; couponsOnCard = []; showCoupons(); state.quote = null; state.done = false; state.quoting = 0;
     $("strip").innerHTML = walkInNote; $("lookup-result").innerHTML = ""; $("receipt-area").innerHTML = "";
     $("goods-results").innerHTML = ""; message("goods-message", ""); message("pay-error", "");
     $("basket").innerHTML = "<p class=\"muted\">" + T.empty.replace(/</g, "&lt;") + "</p>";
