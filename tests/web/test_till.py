@@ -191,6 +191,7 @@ def test_member_summary_facts_render_whatever_plugins_return(app):
             "points": 35, "course_sessions": 4, "member_class_computed_at": "2026-01-01",
             "skin_type": None, "coupons": {"count": 2},
             "packages": [{"name": "面部护理 10次", "sessions_left": 7}],
+            "points_extra": [{"name": "x", "text": "洗车 剩 3 次，至 2027-01-31"}],
             "house_wine": {"label": {"zh-CN": "存酒", "en": "Wine kept"}, "text": "2 瓶"},
             "deposit_fen": 5000})
     shown = {fact["key"]: (fact["title"], fact["text"]) for fact in facts}
@@ -199,3 +200,4 @@ def test_member_summary_facts_render_whatever_plugins_return(app):
     assert shown["packages"] == ("次卡", "面部护理 10次 ×7") and shown["deposit_fen"][1] == "¥50.00"
     assert "skin_type" not in shown and "member_class_computed_at" not in shown
     assert "course_sessions" in shown  # an asset kind: its own title and unit
+    assert shown["points_extra"][1] == "洗车 剩 3 次，至 2027-01-31"  # an item's own text

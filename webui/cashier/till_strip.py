@@ -4,7 +4,8 @@ the enabled plugins give through ``member_summary``, rendered without the till k
 A fact is shown by its shape: ``{"label": <i18n text>, "text": "..."}`` as the plugin wrote it;
 a number under a declared asset key (points, course_sessions, …) with the asset's title and
 unit; ``{"total_fen": n}`` or a ``*_fen`` number as yuan; a list as its items (each item's
-``name``/``label`` and what is left of it) or its length. None and ``*_at`` stamps are skipped.
+``text``, or its ``name``/``label`` and what is left of it). A fact named after its plugin
+(``service_packages``) takes the plugin's title. None and ``*_at`` stamps are skipped.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from core.errors import HuikaError
 from core.ledger import card_balances
 from core.models import Card
 
+from ..extension import huika
 from ..i18n import label
 from .ops import SV_BONUS, SV_PRINCIPAL, amount_text, asset_info
 from .till_errors import cashier_error
@@ -34,6 +36,8 @@ def _known_titles() -> dict:
 def _item_text(item) -> str:
     if not isinstance(item, dict):
         return str(item)
+    if isinstance(item.get("text"), str) and item["text"]:
+        return item["text"]  # the plugin's own words for it
     name = label(item.get("label") or item.get("name") or item.get("title")) or ""
     left = next((item[key] for key in _LEFT_KEYS if isinstance(item.get(key), int)), None)
     if left is None:
@@ -73,6 +77,9 @@ def fact_title(key: str, value) -> str:
     known = _known_titles().get(key)
     if known:
         return known
+    plugin = huika().plugins.plugins.get(key)  # a fact named after its plugin: the plugin's title
+    if plugin is not None and plugin.manifest.get("title"):
+        return label(plugin.manifest["title"])
     title = label(asset_info(key).get("title"))
     return title if title and title != key else key.replace("_", " ")
 
