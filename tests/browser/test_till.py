@@ -205,3 +205,40 @@ def test_walk_in_sale_by_search_and_favourites_split_between_wechat_and_cash(
     expect(page.locator("#scan")).to_be_focused()
     context.close()
     assert blocked == [], f"the CSP blocked part of the till: {blocked}"
+
+
+def test_find_and_checkout_pages_fit_a_phone(browser, live_server, demo, shot):
+    """Issue 13 item 6: at 390 px the find page and the typed checkout have no sideways
+    scrolling, every basket input is wide enough to use and 应付 shows inside the screen."""
+    blocked: list[str] = []
+    context, page = new_page(browser, blocked, viewport=PHONE, is_mobile=True, has_touch=True)
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/cashier/?q=王")
+    expect(page.get_by_role("table")).to_be_visible()
+    assert_fits(page, ["#q", ".search button", "table"])
+    shot(page, "phone-find")
+    page.goto(f"{live_server}/cashier/checkout")
+    page.locator("input[name=lines-0-name]").fill("洗发水")
+    page.locator("input[name=lines-0-price]").fill("45.50")
+    page.keyboard.press("Enter")
+    due = page.locator("#quote [data-due]")
+    expect(due).to_have_text("¥45.50")
+    assert_fits(page, ["input[name=lines-0-sku]", "input[name=lines-0-name]",
+                       "input[name=lines-0-quantity]", "input[name=lines-0-price]",
+                       "input[name=lines-0-promotion]", "input[name=pay_cash]", "#pay-button"])
+    due.scroll_into_view_if_needed()
+    box = due.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], ("应付 is off-screen", box)
+    shot(page, "phone-checkout")
+    context.close()
+    assert blocked == [], f"the CSP blocked part of a page: {blocked}"
+
+
+def assert_fits(page: Page, selectors: list[str]) -> None:
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "the page scrolls sideways"
+    for selector in selectors:
+        box = page.locator(selector).first.bounding_box()
+        assert box is not None, f"{selector} is not shown"
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, (selector, box)
+        assert box["width"] >= 44, (selector, box)  # wide enough to tap and read

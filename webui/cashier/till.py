@@ -127,7 +127,7 @@ def till_products():
         installed = operation_enabled(_config(session), PRODUCTS, current_staff().role)
     if not installed:
         return jsonify({"products": [], "installed": False})
-    query = {key: request.args[key][:64] for key in ("q", "barcode", "category", "favourite")
+    query = {key: request.args[key][:60] for key in ("q", "barcode", "category", "favourite")
              if request.args.get(key)}
     query["limit"] = str(MAX_PRODUCTS)
     try:
