@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from core.imports import CellError, Column, ImportKind, RowProblem, message
 from core.imports.kinds import as_text, choice, text, whole, yuan
 
-from .catalogue import save_products
+from .catalogue import save_products, split_path
 from .common import PLUGIN_ID
 from .stock import first_store_id, move
 
@@ -40,8 +40,8 @@ def barcode(value) -> str:
 
 def category_path(value) -> str:
     result = as_text(value).replace("＞", "/").replace(">", "/").replace("／", "/")
-    names = [part.strip() for part in result.split("/")]
-    if not 1 <= len(names) <= 3 or not all(names) or any(len(name) > 40 for name in names):
+    names = split_path(result)
+    if names is None:
         raise CellError("分类最多三级，用 / 分隔，如 食品/乳品/奶粉",
                         "at most three levels split by /, e.g. 食品/乳品/奶粉")
     return "/".join(names)
@@ -171,7 +171,7 @@ def post(context, rows) -> dict:
     products = save_products(context.session, context.config, context.merchant_id, items,
                              context.now, pointer="/rows")
     store_id = context.store_id or first_store_id(context.session, context.merchant_id)
-    opening = [{"store_id": store_id, "product_id": product.id, "kind": "receive",
+    opening = [] if store_id is None else [{"store_id": store_id, "product_id": product.id, "kind": "receive",
                 "quantity": row.values["opening_stock"], "staff_id": context.staff_id,
                 "note": f"期初库存（导入批次 {context.batch_id}）"}
                for product, row in zip(products, rows) if row.values.get("opening_stock")]
