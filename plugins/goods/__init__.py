@@ -59,6 +59,14 @@ def register_migrations():
 
 
 @hookimpl
+def register_import_kinds():
+    """goods_catalogue: the catalogue from Excel or CSV, with opening stock (imports.py)."""
+    from .imports import import_kinds
+
+    return import_kinds()
+
+
+@hookimpl
 def register_reports():
     """low_stock and stock_movements in the report catalogue: reports.py."""
     from .reports import reports

@@ -174,11 +174,18 @@ def _text(query: dict, name: str, maximum: int) -> str:
     return raw
 
 
+def _tied_store(context: OperationContext) -> int | None:
+    """The store a manager or cashier works in; None for the owner, who sees every store (A1)."""
+    return context.store_id if context.role != "owner" else None
+
+
 def _own_store(context: OperationContext, store_id: int | None) -> int | None:
-    """A caller tied to a store sees and moves that store's stock only (A1)."""
-    if context.store_id is not None and store_id not in (None, context.store_id):
-        raise Forbidden("you can only see your own store's stock")
-    return store_id if store_id is not None else context.store_id
+    """A manager or cashier sees that store's stock only; the owner any store, or all (A1)."""
+    tied = _tied_store(context)
+    if tied is not None and store_id not in (None, tied):
+        raise Forbidden("you can only see your own store's stock",
+                        details=[problem("/store", "your own store")])
+    return store_id if store_id is not None else tied
 
 
 # -- handlers ----------------------------------------------------------------------------------
@@ -215,7 +222,8 @@ def get_product(context: OperationContext) -> dict:
     product = catalogue.get_product(context.session, context.merchant_id, context.params["product_id"])
     shown = catalogue.products_json(context.session, context.merchant_id, [product], context.store_id)[0]
     by_store = {str(row["store_id"]): row["quantity"]
-                for row in stock.levels(context.session, context.merchant_id, store_id=context.store_id)
+                for row in stock.levels(context.session, context.merchant_id,
+                                        store_id=_tied_store(context))
                 if row["product_id"] == product.id}
     return {**shown, "stock_by_store": by_store}
 
@@ -237,8 +245,9 @@ def low_stock(context: OperationContext) -> dict:
 
 def record_movements(context: OperationContext) -> dict:
     items = context.body["movements"]
+    tied = _tied_store(context)
     for index, item in enumerate(items):
-        if context.store_id is not None and item.get("store_id", context.store_id) != context.store_id:
+        if tied is not None and item.get("store_id", tied) != tied:
             raise Forbidden("you can only move your own store's stock",
                             details=[problem(f"/movements/{index}/store_id", "your own store")])
     return {"movements": stock.record_by_hand(context.session, context.merchant_id, items,

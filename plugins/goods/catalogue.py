@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import Invalid, NotFound, problem
 from core.merchant_config import MerchantConfig
+from core.text import name_problem
 
 from .common import MAX_LEVELS, like_escape, pinyin_initials
 from .models import Category, Product, StockLevel
@@ -25,6 +26,18 @@ PRODUCT_FIELDS = ("barcode", "name", "unit", "price_fen", "member_prices", "spec
 
 
 # -- categories ------------------------------------------------------------------------------
+
+PATH_RULE = "1 to 3 names of at most 40 characters, split by /: 食品/乳品/奶粉"
+
+
+def split_path(path: str) -> list[str] | None:
+    """"食品/乳品/奶粉" -> its names, or None when it is no usable category path."""
+    names = [part.strip() for part in path.split("/")]
+    if not 1 <= len(names) <= MAX_LEVELS or any(not name or len(name) > 40 or name_problem(name)
+                                                   for name in names):
+        return None
+    return names
+
 
 def categories(session: Session, merchant_id: int) -> list[Category]:
     return list(session.scalars(select(Category).where(Category.merchant_id == merchant_id)
@@ -58,21 +71,21 @@ def save_categories(session: Session, merchant_id: int, items: list[dict], now: 
     problems, saved = [], []
     for index, item in enumerate(items):
         at = f"/categories/{index}"
+        names = None
         if "path" in item:
-            names = [part.strip() for part in item["path"].split("/")]
             if "parent_id" in item or "name" in item:
                 problems.append(problem(f"{at}/path", "either a path or a name (with parent_id)"))
                 continue
+            names = split_path(item["path"])
+            if names is None:
+                problems.append(problem(f"{at}/path", PATH_RULE))
+                continue
         else:
-            names = None
-        if names is not None and (not 1 <= len(names) <= MAX_LEVELS or not all(names)
-                                  or any(len(name) > 40 for name in names)):
-            problems.append(problem(f"{at}/path", "1 to 3 names of at most 40 characters, "
-                                                  "split by /: 食品/乳品/奶粉"))
-            continue
-        if names is None:
             if "name" not in item:
                 problems.append(problem(f"{at}/name", "required (or give a path)"))
+                continue
+            if "/" in item["name"] or split_path(item["name"]) is None:
+                problems.append(problem(f"{at}/name", "a name of 1 to 40 characters, without /"))
                 continue
             parent = None
             if item.get("parent_id") is not None:
@@ -83,6 +96,7 @@ def save_categories(session: Session, merchant_id: int, items: list[dict], now: 
                 if parent.level >= MAX_LEVELS:
                     problems.append(problem(f"{at}/parent_id", "categories have at most 3 levels"))
                     continue
+        if names is None:
             row = _find_or_add(session, merchant_id, rows, parent, item["name"].strip(), now)
         else:
             row = None
@@ -114,13 +128,9 @@ def _find_or_add(session, merchant_id, rows, parent, name, now) -> Category:
     return row
 
 
-def category_by_path(session: Session, merchant_id: int, path: str, now: datetime) -> Category:
-    return _by_path(session, merchant_id, categories(session, merchant_id), path, now)
-
-
 def _by_path(session, merchant_id, rows, path, now) -> Category:
     row = None
-    for name in [part.strip() for part in path.split("/")]:
+    for name in split_path(path) or []:
         row = _find_or_add(session, merchant_id, rows, row, name, now)
     return row
 
@@ -178,6 +188,12 @@ def save_products(session: Session, config: MerchantConfig, merchant_id: int, it
             problems.append(problem(f"{at}/category_id", "no such category"))
         if "category_id" in item and "category" in item:
             problems.append(problem(f"{at}/category", "either category_id or a category path"))
+        elif "category" in item and split_path(item["category"]) is None:
+            problems.append(problem(f"{at}/category", PATH_RULE))
+        for key in ("name", "unit"):
+            wrong = name_problem(item[key]) if isinstance(item.get(key), str) else None
+            if wrong or (key in item and not item[key].strip()):
+                problems.append(problem(f"{at}/{key}", wrong or "not empty"))
         price = item.get("price_fen", current.price_fen if current else 0)
         for tier, fen in (item.get("member_prices") or {}).items():
             if tier not in tier_keys:
@@ -198,7 +214,12 @@ def save_products(session: Session, config: MerchantConfig, merchant_id: int, it
             session.add(product)
         for key in PRODUCT_FIELDS:
             if key in item:
-                setattr(product, key, item[key] if key != "barcode" else (item[key] or None))
+                value = item[key]
+                if key == "barcode":
+                    value = value or None
+                elif key in ("name", "unit"):
+                    value = value.strip()
+                setattr(product, key, value)
         if "category_id" in item:
             product.category_id = item["category_id"]
         elif item.get("category"):
@@ -242,7 +263,8 @@ def search(session: Session, merchant_id: int, *, q: str = "", code: str = "",
         query = query.where(Product.active.is_(True))
     if code:
         query = query.where(or_(Product.barcode == code, Product.sku == code))
-    order = [Product.favourite.desc(), Product.name, Product.id]
+    # Pinyin order (by initials), the same on both databases whatever their collation.
+    order = [Product.favourite.desc(), Product.initials, Product.name, Product.id]
     q = q.strip()
     if q:
         lowered = q.lower()

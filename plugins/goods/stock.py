@@ -56,9 +56,12 @@ def move(session: Session, merchant_id: int, rows: list[dict], now: datetime) ->
             set_={"quantity": _levels.c.quantity + statement.excluded.quantity}))
 
 
-def level(session: Session, product_id: int, store_id: int) -> int:
-    return session.scalar(select(StockLevel.quantity).where(
-        StockLevel.product_id == product_id, StockLevel.store_id == store_id)) or 0
+def level(session: Session, product_id: int, store_id: int, *, lock: bool = False) -> int:
+    """Units in stock; ``lock``: hold the row to the end of the transaction (a stocktake's
+    difference must not miss a sale recorded meanwhile)."""
+    query = select(StockLevel.quantity).where(StockLevel.product_id == product_id,
+                                              StockLevel.store_id == store_id)
+    return session.scalar(query.with_for_update() if lock else query) or 0
 
 
 def sold(session: Session, checkout, record) -> None:
@@ -67,6 +70,8 @@ def sold(session: Session, checkout, record) -> None:
     if not lines:
         return
     store_id = record.store_id or first_store_id(session, record.merchant_id)
+    if store_id is None:
+        return  # a merchant without any store keeps no stock
     move(session, record.merchant_id, [
         {"store_id": store_id, "product_id": line.product_id, "kind": "sale",
          "quantity": -line.quantity, "checkout_id": record.id, "line_no": line.line_no,
@@ -133,7 +138,7 @@ def record_by_hand(session: Session, merchant_id: int, items: list[dict], *, sto
             if "counted" not in item or "quantity" in item:
                 problems.append(problem(f"{at}/counted", "a stocktake gives the counted quantity"))
                 continue
-            difference = item["counted"] - level(session, product.id, store) - sum(
+            difference = item["counted"] - level(session, product.id, store, lock=True) - sum(
                 row["quantity"] for row in rows if row["product_id"] == product.id and row["store_id"] == store)
             rows.append({**common, "store_id": store, "kind": "adjust", "quantity": difference})
             continue

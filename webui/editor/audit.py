@@ -82,6 +82,7 @@ ACTION_LABELS = {
     "import.stored_value": _l("Stored value imported"),
     "import.points": _l("Points imported"),
     "import.course_packages": _l("Course packages imported"),
+    "import.goods_catalogue": _l("Goods catalogue imported"),
 }
 
 

@@ -67,14 +67,14 @@ def test_search_by_name_pinyin_initials_barcode_and_category(shop):
     assert shop.search("q=nnf") == ["MILK-POWDER"]
     assert shop.search("q=NN") == ["MILK-POWDER"]  # initials prefix, any case
     assert set(shop.search("q=n")) >= {"MILK-POWDER", "YOGURT"}  # 老酸奶: lsn contains n
-    assert shop.search("q=奶") == ["MILK-POWDER", "YOGURT"]
+    assert shop.search("q=奶") == ["YOGURT", "MILK-POWDER"]  # pinyin order: lsn, nnf
     assert shop.search("q=6900000000028") == ["YOGURT"]
     assert shop.search("barcode=6900000000035") == ["RICE-5KG"]
     assert shop.search("barcode=TISSUE") == ["TISSUE"]  # a SKU scans too
     assert shop.search("barcode=69000") == []  # a scan is exact
     assert shop.search("q=%25") == [] and shop.search("q=_") == []  # LIKE wildcards are literal
     dairy = products["YOGURT"]["category_id"]
-    assert shop.search(f"category={dairy}") == ["MILK-POWDER", "YOGURT"]  # and the level below
+    assert shop.search(f"category={dairy}") == ["YOGURT", "MILK-POWDER"]  # and the level below
     assert shop.search("favourite=true") == ["TISSUE"]
     shop.products([{"sku": "TISSUE", "active": False}])
     assert shop.search("q=cz") == [] and shop.search("q=cz&include_inactive=true") == ["TISSUE"]
@@ -83,3 +83,20 @@ def test_search_by_name_pinyin_initials_barcode_and_category(shop):
     detail = shop.get(f"/products/{products['YOGURT']['id']}").json
     assert detail["stock_by_store"] == {str(shop.merchant.store_ids[0]): 0}
     assert shop.get("/products/999999").status_code == 404
+
+
+def test_names_and_paths_that_cannot_be_stored_are_refused(shop):
+    response = shop.post("/products", {"products": [
+        {"sku": "A1", "name": "  ", "price_fen": 100},
+        {"sku": "A2", "name": "换\n行", "price_fen": 100},
+        {"sku": "A3", "name": "四级", "price_fen": 100, "category": "a/b/c/d"},
+        {"sku": "A4", "name": "长", "price_fen": 100, "category": "食品/" + "长" * 41},
+        {"sku": "A5", "name": "单位", "price_fen": 100, "unit": "\u200b"}]}, idempotent=False)
+    assert response.status_code == 422
+    assert [d["pointer"] for d in response.json["error"]["details"]] == [
+        "/products/0/name", "/products/1/name", "/products/2/category", "/products/3/category",
+        "/products/4/unit"]
+    names = shop.post("/categories", {"categories": [{"name": "a/b"}, {"name": " "}]}, idempotent=False)
+    assert [d["pointer"] for d in names.json["error"]["details"]] == ["/categories/0/name",
+                                                                      "/categories/1/name"]
+    assert shop.get("/categories").json["categories"] == [] and shop.search("limit=200") == []
