@@ -201,3 +201,13 @@ def test_member_summary_facts_render_whatever_plugins_return(app):
     assert "skin_type" not in shown and "member_class_computed_at" not in shown
     assert "course_sessions" in shown  # an asset kind: its own title and unit
     assert shown["points_extra"][1] == "洗车 剩 3 次，至 2027-01-31"  # an item's own text
+
+
+def test_an_unknown_barcode_is_named_in_the_error(client, shop, database_url):
+    headers = {"X-CSRFToken": sign_in_zh(client, shop)}
+    answer = client.post("/cashier/till/quote", headers=headers,
+                         json={"lines": [*LINES, {"barcode": "6900000999999", "quantity": 1}]})
+    assert answer.status_code == 422
+    error = answer.json["error"]
+    assert error["field"] == "lines" and error["line"] == 2
+    assert "6900000999999" in error["message"] and "商品" in error["message"]

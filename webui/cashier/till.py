@@ -152,14 +152,21 @@ def _quote_answer(quote: dict) -> dict:
                       for line in quote["lines"]], "html": html}
 
 
-def _line_error(error: HuikaError) -> dict:
+def _line_error(error: HuikaError, lines: list[dict]) -> dict:
+    """The error, with the index of the basket line it is about (``lines``: as sent)."""
     answer = cashier_error(error)
     for item in error.details if isinstance(error.details, list) else []:
         parts = [p for p in str(item.get("pointer", "")).split("/") if p] if isinstance(item, dict) else []
         if parts[:1] == ["lines"] and len(parts) > 1 and parts[1].isdigit():
             answer["line"] = int(parts[1])
             answer["field"] = "lines"
-            if answer["message"] == error.message and item.get("message"):
+            sent = lines[answer["line"]] if answer["line"] < len(lines) else {}
+            if parts[2:3] == ["barcode"]:  # the catalogue has no such product
+                answer["message"] = _("No product has this barcode: %(code)s",
+                                      code=sent.get("barcode", ""))
+            elif parts[2:3] == ["product_id"]:
+                answer["message"] = _("Unknown product.")
+            elif answer["message"] == error.message and item.get("message"):
                 answer["message"] = f"{error.message}: {item['message']}"
             break
     return answer
@@ -175,7 +182,7 @@ def till_quote():
     try:
         quote = run("quoteCheckout", body=body).body
     except HuikaError as error:
-        return jsonify({"error": _line_error(error)}), status_of(error)
+        return jsonify({"error": _line_error(error, body["lines"])}), status_of(error)
     return jsonify(_quote_answer(quote))
 
 
@@ -202,7 +209,7 @@ def till_pay():
         answer = cashier_error(error, paid_fen=paid_by(payments, offered.cash_points,
                                                        offered.cash_value_fen))
         if answer["message"] == error.message:  # not one the till words itself: find its line
-            answer = _line_error(error)
+            answer = _line_error(error, body["lines"])
         return jsonify({"error": answer}), status_of(error)
     checkout_id = outcome.body["checkout_id"]
     receipt = _receipt(checkout_id)
