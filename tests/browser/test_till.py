@@ -118,6 +118,7 @@ def member_sale(page: Page, demo: dict, shot, size: str, check=lambda page, sele
     expect(receipt).to_contain_text("储值")
     next_customer = page.get_by_role("button", name=re.compile("下一位顾客"))
     expect(next_customer).to_be_focused()
+    check(page, ["[data-next-customer]", "#due"])
     shot(page, f"{size}-receipt")
     keys.press("Enter")  # the next customer
     expect(lookup).to_be_focused()
@@ -130,10 +131,16 @@ def assert_inside(page: Page, selectors: list[str]) -> None:
     width, height = page.viewport_size["width"], page.viewport_size["height"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width, "the page scrolls sideways"
     for selector in selectors:
-        box = page.locator(selector).first.bounding_box()
+        element = page.locator(selector).first
+        element.scroll_into_view_if_needed()
+        box = element.bounding_box()
         assert box is not None, f"{selector} is not shown"
         assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, (selector, box)
         assert box["width"] >= 44 and box["height"] >= 24 or selector == "#due", (selector, box)
+        # Nothing (the fixed 应付 bar) lies over it once it is scrolled to: it can be tapped.
+        assert element.evaluate("e => { const r = e.getBoundingClientRect();"
+                                " const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);"
+                                " return e === top || e.contains(top); }"), f"{selector} is covered"
     due = page.locator("#due").bounding_box()
     assert 0 <= due["y"] and due["y"] + due["height"] <= height, ("应付 is off-screen", due)
 
