@@ -186,6 +186,10 @@ def test_walk_in_sale_by_search_and_favourites_split_between_wechat_and_cash(
     context, page = new_page(browser, blocked, viewport=DESKTOP)
     sign_in(page, live_server)
     page.goto(f"{live_server}/cashier/till")
+    page.locator("#scan").fill("6900000999999")  # not in the catalogue
+    page.locator("#scan").press("Enter")
+    expect(page.locator("#goods-message")).to_contain_text("没有条码为 6900000999999 的商品")
+    expect(page.locator("#basket tbody tr")).to_have_count(0)
     page.locator("#goods-search").fill("xfs")
     page.locator("#goods-results").get_by_role("button", name=re.compile("洗发水")).click()
     page.locator("#favourites").get_by_role("button", name=re.compile("可乐")).click()

@@ -97,7 +97,12 @@
     var number = Number(event.key);
     if (number >= 1 && number <= buttons.length) { event.preventDefault(); buttons[number - 1].click(); }
   });
-  $("walk-in").addEventListener("click", function () { newSale(); focus(scanInput); });
+  $("walk-in").addEventListener("click", function () {  // no member for this sale: keep the basket
+    if (state.done) { newSale(); }
+    state.card = null; state.coupons = []; couponsOnCard = []; showCoupons();
+    $("strip").innerHTML = walkInNote; $("lookup-result").innerHTML = ""; lookupInput.value = "";
+    resetPayments(); requote(); focus(scanInput);
+  });
 
   // -- the basket ----------------------------------------------------------------------
   function sameLine(a, b) {
@@ -130,11 +135,12 @@
           showCoupons(); message("goods-message", error.message || T.network);
           return requote();
         }
-        var index = typeof error.line === "number" ? error.line : (added ? state.lines.indexOf(added) : -1);
-        if (index >= 0 && added) { undo(added); }
         message("goods-message", error.message || T.network);
-        if (state.lines.length && index >= 0) { return requote(); }
-        setPayable(); return;
+        if (typeof error.line === "number") {  // a line the server cannot sell: take it out
+          if (added) { undo(added); } else { state.lines.splice(error.line, 1); }
+          return requote();
+        }
+        setPayable(); return;  // e.g. the card cannot be used: the basket stays
       }
       state.quote = answer.json;
       $("basket").innerHTML = answer.json.html;
