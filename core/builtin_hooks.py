@@ -76,9 +76,21 @@ EXTERNAL_CHANNELS = ("wechat", "alipay", "unionpay", "other")
 
 @hookimpl(tryfirst=True)
 def checkout_price_lines(checkout):
-    """C2: promotion x tier discount, half-up once per line; special price gets neither."""
-    tier_permille = checkout.tier.discount_permille if checkout.tier and not checkout.walk_in else 1000
+    """C2: promotion x tier discount, half-up once per line; special price gets neither.
+
+    A catalogue line with a member price for the card's tier pays that price instead of the
+    tier discount (the store promotion still multiplies it); walk-ins pay the list price (C7).
+    """
+    member = checkout.tier is not None and not checkout.walk_in
+    tier_permille = checkout.tier.discount_permille if member else 1000
     for line in checkout.lines:
+        member_fen = (line.member_prices or {}).get(checkout.tier.key) if member else None
+        if member_fen is not None and not line.special_price:
+            line.member_price_fen = member_fen
+            line.tier_permille = 1000
+            line.paid_fen = line_price(member_fen * line.quantity, line.promotion_permille, 1000, False)
+            continue
+        line.member_price_fen = None
         line.tier_permille = 1000 if line.special_price else tier_permille
         line.paid_fen = line_price(line.list_fen, line.promotion_permille, line.tier_permille,
                                    line.special_price)

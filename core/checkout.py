@@ -108,7 +108,7 @@ def build(session: Session, config: MerchantConfig, merchant_id: int, body: dict
     if not isinstance(body, dict):
         raise Invalid("the checkout must be a JSON object")
     now = now or now_utc()
-    lines = _parse_lines(body.get("lines"))
+    lines = _parse_lines(_resolve_lines(session, config, merchant_id, store_id, body.get("lines")))
     card = member = tier = None
     held, spent = False, None
     number = body.get("card_number")
@@ -231,6 +231,7 @@ def _record(state: CheckoutState, transaction_id: int, taken, earned) -> Checkou
          "category": line.category, "quantity": line.quantity,
          "unit_price_fen": line.unit_price_fen, "special_price": line.special_price,
          "promotion_permille": line.promotion_permille, "tier_permille": line.tier_permille,
+         "points_permille": line.points_permille,
          "list_fen": line.list_fen, "paid_fen": line.paid_fen, "returned_quantity": 0}
         for line in state.lines])
     connection.execute(_NEW_PAYMENTS, [
@@ -279,6 +280,30 @@ def _receipt(state, taken, earned, *, fresh_balances: bool = False) -> dict:
     }
 
 
+# What a catalogue line brings besides the typed fields (core.checkout_types.PricedLine).
+CATALOGUE_KEYS = ("product_id", "member_prices", "points_permille")
+
+
+class _ResolvedLine(dict):
+    """A line a plugin filled from its catalogue: only these may carry CATALOGUE_KEYS."""
+
+
+def _resolve_lines(session: Session, config: MerchantConfig, merchant_id: int,
+                   store_id: int | None, raw):
+    """The basket with catalogue lines (a product id or barcode, no sku) filled in by the
+    enabled plugins (checkout_resolve_lines); typed lines and anything unknown stay as sent."""
+    if not isinstance(raw, list) or not raw or len(raw) > MAX_LINES:
+        return raw
+    if not any(isinstance(item, dict) and "sku" not in item for item in raw):
+        return raw  # typed lines only: no plugin is asked
+    resolved: dict = {}
+    for answer in config.hook("checkout_resolve_lines")(session=session, config=config,
+                                                      merchant_id=merchant_id, store_id=store_id,
+                                                      lines=raw):
+        resolved.update({index: _ResolvedLine(line) for index, line in (answer or {}).items()})
+    return [resolved.get(index, item) for index, item in enumerate(raw)]
+
+
 def _parse_lines(raw) -> list[PricedLine]:
     if not isinstance(raw, list) or not raw:
         raise Invalid("the basket needs at least one line", details=[problem("/lines", "a non-empty list")])
@@ -292,6 +317,8 @@ def _parse_lines(raw) -> list[PricedLine]:
             continue
         unknown = set(item) - {"sku", "name", "category", "quantity", "unit_price_fen",
                                "special_price", "promotion_permille"}
+        if isinstance(item, _ResolvedLine):
+            unknown -= set(CATALOGUE_KEYS)
         problems += [problem(f"{at}/{key}", "unknown property") for key in sorted(unknown)]
         sku = item.get("sku")
         if not isinstance(sku, str) or not SKU_PATTERN.match(sku):
@@ -316,7 +343,8 @@ def _parse_lines(raw) -> list[PricedLine]:
             problems.append(problem(f"{at}/promotion_permille", "1 to 1000 (800 = 8折)"))
         lines.append(PricedLine(line_no=index + 1, sku=sku, name=name, category=category,
                                 quantity=quantity, unit_price_fen=price, special_price=special,
-                                promotion_permille=promotion))
+                                promotion_permille=promotion,
+                                **{key: item[key] for key in CATALOGUE_KEYS if key in item}))
     if problems:
         raise Invalid("the basket is not valid; nothing was charged", details=problems)
     return lines

@@ -32,6 +32,13 @@ class PricedLine:
     promotion_permille: int
     tier_permille: int = 1000
     paid_fen: int = 0
+    # A catalogue line (checkout_resolve_lines): its product, the member price per tier key
+    # (fen, replaces the tier discount: C2, C7), the member price applied, and the share of
+    # its paid amount that earns points (permille: 0 none, 1000 normal, 2000 double).
+    product_id: int | None = None
+    member_prices: dict | None = None
+    member_price_fen: int | None = None
+    points_permille: int = 1000
 
     @property
     def list_fen(self) -> int:
@@ -42,7 +49,18 @@ class PricedLine:
                 "category": self.category, "quantity": self.quantity,
                 "unit_price_fen": self.unit_price_fen, "special_price": self.special_price,
                 "promotion_permille": self.promotion_permille, "tier_permille": self.tier_permille,
-                "list_fen": self.list_fen, "paid_fen": self.paid_fen}
+                "list_fen": self.list_fen, "paid_fen": self.paid_fen, **self._catalogue_json()}
+
+    def _catalogue_json(self) -> dict:
+        """Only what differs from a typed line, so typed lines read exactly as before."""
+        extra = {}
+        if self.product_id is not None:
+            extra["product_id"] = self.product_id
+        if self.member_price_fen is not None:
+            extra["member_price_fen"] = self.member_price_fen
+        if self.points_permille != 1000:
+            extra["points_permille"] = self.points_permille
+        return extra
 
 
 @dataclass

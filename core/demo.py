@@ -26,7 +26,7 @@ DEMO_DOCUMENT = {
     "schema_version": 1,
     "template": "points_shop",
     "plugins": [{"id": "points", "settings": {}}, {"id": "stored_value", "settings": {}},
-                demo_packages.PLUGIN],
+                demo_packages.PLUGIN, {"id": "goods", "settings": {}}],
     "fields": [
         {"key": "wechat_id", "type": "text", "max_length": 40,
          "label": {"zh-CN": "微信号", "en": "WeChat ID"}},
@@ -131,6 +131,10 @@ def _create(session: Session, registry: PluginRegistry, member_count: int,
     now = now_utc()
     demo_sales.backdate_members(session, merchant.id, now, rng)
     cashier = tenancy.find_staff(session, merchant.id, "cashier")
+    owner = tenancy.find_staff(session, merchant.id, "owner")
+    # Each enabled plugin's sample data (the goods catalogue …), before the sales history.
+    config.hook("demo_data")(session=session, config=config, merchant_id=merchant.id,
+                             store_ids=[main_store.id, second.id], staff_id=owner.id, now=now)
     demo_sales.sales_history(session, config, merchant.id, [main_store.id, second.id], cashier.id,
                              now, rng)
     demo_packages.sell_demo_packages(session, config, merchant.id, main_store.id, cashier.id, now)

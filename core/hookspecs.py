@@ -123,3 +123,13 @@ def member_projection(session, card, config, now, pace):
 @hookspec
 def register_import_kinds():
     """Return a list of core.imports.ImportKind: data this plugin imports from another system (members' balances …)."""
+
+
+@hookspec
+def checkout_resolve_lines(session, config, merchant_id, store_id, lines):
+    """Fill catalogue lines of the raw basket ``lines`` (no sku): return {index: typed line dict} for those this plugin knows."""
+
+
+@hookspec
+def demo_data(session, config, merchant_id, store_ids, staff_id, now):
+    """Add this plugin's sample data to the demo merchant (``huika demo``) in the transaction that creates it."""

@@ -191,6 +191,7 @@ def _earning_takebacks(session: Session, config: MerchantConfig, record: Checkou
                                unit_price_fen=line.unit_price_fen, special_price=line.special_price,
                                promotion_permille=line.promotion_permille,
                                tier_permille=line.tier_permille,
+                               points_permille=line.points_permille,
                                paid_fen=line.paid_fen - proportional_share(
                                    line.paid_fen, line.returned_quantity, line.quantity)))
     state = CheckoutState(session=session, config=config, merchant_id=record.merchant_id,

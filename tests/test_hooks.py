@@ -212,6 +212,19 @@ def register_import_kinds():
 
 
 @hookimpl
+def checkout_resolve_lines(session, config, merchant_id, store_id, lines):
+    return {index: {"sku": "HOUSE-" + item["barcode"], "name": "招牌", "unit_price_fen": 1000,
+                    "quantity": item.get("quantity", 1), "product_id": 7,
+                    "member_prices": {"gold": 600}}
+            for index, item in enumerate(lines) if "barcode" in item}
+
+
+@hookimpl
+def demo_data(session, config, merchant_id, store_ids, staff_id, now):
+    CALLS.append(("demo_data", merchant_id, len(store_ids), staff_id is not None))
+
+
+@hookimpl
 def register_commands(cli):
     import click
 
@@ -643,3 +656,38 @@ def test_hook_register_import_kinds_adds_a_kind_for_enabled_merchants(recorder_a
     assert client.post("/api/v1/imports/stamps", data=data, headers=off.headers()).status_code == 404
     with hk.db.read() as session:
         assert ledger.verify(session, on.id) == []
+
+
+def test_hook_checkout_resolve_lines_fills_catalogue_lines_and_member_prices(recorder_app):
+    app, _calls = recorder_app
+    hk = app.extensions["huika"]
+    on = make_merchant(hk, "目录店", enabled_document())
+    off = make_merchant(hk, "无目录店", basic_document())
+    client = app.test_client()
+    card = client.post("/api/v1/cards", json={"member_id": client.post(
+        "/api/v1/members", json={"name": "庚", "phone": "13800000077"}, headers=on.headers()).json["id"],
+        "tier": "gold"}, headers=on.headers()).json["number"]
+    body = {"card_number": card, "lines": [{"barcode": "42", "quantity": 2},
+                                           {"sku": "TEA", "unit_price_fen": 1000}]}
+    quote = client.post("/api/v1/checkout/quote", json=body, headers=on.headers()).json
+    house, tea = quote["lines"]
+    assert (house["sku"], house["paid_fen"], house["member_price_fen"], house["product_id"]) == \
+        ("HOUSE-42", 1200, 600, 7)
+    assert tea["paid_fen"] == 880 and "product_id" not in tea  # typed: the tier's 8.8折
+    refused = client.post("/api/v1/checkout/quote", json=body, headers=off.headers())
+    assert refused.status_code == 422  # not enabled: a barcode line is not a line
+
+
+def test_hook_demo_data_runs_once_for_the_demo_merchant(recorder_app, monkeypatch):
+    import core.demo as demo
+
+    app, calls = recorder_app
+    hk = app.extensions["huika"]
+    monkeypatch.setattr(demo, "DEMO_DOCUMENT", {**demo.DEMO_DOCUMENT, "plugins": [
+        *demo.DEMO_DOCUMENT["plugins"], {"id": "recorder", "settings": {"greeting": "hi"}}]})
+    with hk.db.write() as session:
+        first = demo.load_demo(session, hk.plugins, member_count=2)
+    with hk.db.write() as session:
+        demo.load_demo(session, hk.plugins, member_count=2)  # exists: no second sample data
+    assert [call for call in calls if call[0] == "demo_data"] == [
+        ("demo_data", first.merchant_id, 2, True)]

@@ -18,6 +18,7 @@ ROOT = SCHEMA_DIR.parent
 SHIPPED = {
     "points_shop": "points", "beauty_salon": "stored_value", "training_school": "training_courses",
     "cosmetics_shop": "cosmetics_profile", "hotel": "hotel_rooms", "member_care": None,
+    "chain_supermarket": "goods",
 }
 # The starter meta-schema's invalid examples, each failing for the reason its name gives.
 EXPECTED_POINTERS = {

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, BigId, JsonDocument, UtcDateTime, utcnow
@@ -55,6 +55,8 @@ class CheckoutLine(Base):
     special_price: Mapped[bool] = mapped_column(Boolean, default=False)
     promotion_permille: Mapped[int] = mapped_column(Integer, default=1000)
     tier_permille: Mapped[int] = mapped_column(Integer, default=1000)
+    # The share of paid_fen that earns points (a catalogue product's rule, P2): 0 none.
+    points_permille: Mapped[int] = mapped_column(Integer, default=1000, server_default=text("1000"))
     list_fen: Mapped[int] = mapped_column(BigInteger)
     paid_fen: Mapped[int] = mapped_column(BigInteger)
     returned_quantity: Mapped[int] = mapped_column(Integer, default=0)

@@ -25,6 +25,11 @@ def rate_for(settings: dict, tier_key: str | None) -> tuple[int, int]:
     return settings["earn_unit_fen"], settings["points_per_unit"]
 
 
+def earning_basis(lines: list[PricedLine]) -> int:
+    """The paid fen that earn points: each line's paid amount x its points rule, rounded down once."""
+    return sum(line.paid_fen * line.points_permille for line in lines) // 1000
+
+
 def points_for(paid_fen: int, earn_unit_fen: int, points_per_unit: int) -> int:
     """P1: points per *full* unit, the remainder dropped (500 -> 50, 550 -> 55, 559 -> 55)."""
     if paid_fen <= 0:
@@ -41,8 +46,9 @@ def earn(checkout: CheckoutState, lines: list[PricedLine], config: MerchantConfi
     settings = config.settings_for(PLUGIN_ID)
     tier_key = checkout.tier.key if checkout.tier else None
     unit, per_unit = rate_for(settings, tier_key)
-    # P2: special-price lines are in the paid total like any other line.
-    basis = sum(line.paid_fen for line in lines)
+    # P2: special-price lines are in the paid total like any other line; a catalogue
+    # product's points rule counts its paid amount x points_permille (0: none, 2000: double).
+    basis = earning_basis(lines)
     amount = points_for(basis, unit, per_unit)
     if amount <= 0:
         return []

@@ -23,9 +23,14 @@ from .projection import PROJECTION, projection
 
 LINE = {
     "type": "object",
-    "required": ["sku", "unit_price_fen"],
+    "description": "A typed line (sku and unit_price_fen, as before) or, with the goods plugin, a "
+                   "catalogue line: product_id or barcode, quantity and promotion_permille only; "
+                   "the server fills name, price, category and the member price (docs/goods.md)",
     "additionalProperties": False,
     "properties": {
+        "product_id": {"type": "integer", "minimum": 1, "description": "a catalogue line (goods)"},
+        "barcode": {"type": "string", "minLength": 1, "maxLength": 32,
+                    "description": "a catalogue line by barcode, SKU as fallback (goods)"},
         "sku": {"type": "string", "pattern": r"^[0-9A-Za-z_.\-]{1,60}$"},
         "name": {"type": "string", "maxLength": 120},
         "category": {"type": "string", "maxLength": 60},

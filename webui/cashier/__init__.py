@@ -19,4 +19,4 @@ def _helpers():
             "mask_card": mask_card, "new_key": new_key, "nav_screens": nav_screens}
 
 
-from . import actions, checkout, receipts, views  # noqa: E402,F401  (register the routes)
+from . import actions, checkout, receipts, till, views  # noqa: E402,F401  (register the routes)

@@ -129,7 +129,7 @@ class Features:
     points_settings: dict = field(default_factory=dict)
 
 
-def _operation_enabled(config: MerchantConfig, spec: tuple, role: str) -> bool:
+def operation_enabled(config: MerchantConfig, spec: tuple, role: str) -> bool:
     op = find_operation(*spec)
     return op is not None and role in op.roles and (not op.plugin or config.is_enabled(op.plugin))
 
@@ -139,15 +139,15 @@ def features(config: MerchantConfig, role: str) -> Features:
     if config.is_enabled(STORED_VALUE):
         result.sv_settings = config.settings_for(STORED_VALUE)
         result.stored_value_payment = True
-        result.recharge = _operation_enabled(config, RECHARGE, role)
+        result.recharge = operation_enabled(config, RECHARGE, role)
     if config.is_enabled(POINTS):
         settings = config.settings_for(POINTS)
         result.points_settings = settings
         result.cash_points = int(settings.get("cash_points") or 0)
         result.cash_value_fen = int(settings.get("cash_value_fen") or 0)
         result.points_payment = bool(settings.get("cash_enabled")) and result.cash_points > 0
-        result.redeem = _operation_enabled(config, REDEEM, role)
-        result.wheel = bool(settings.get("wheel_enabled")) and _operation_enabled(config, SPIN, role)
+        result.redeem = operation_enabled(config, REDEEM, role)
+        result.wheel = bool(settings.get("wheel_enabled")) and operation_enabled(config, SPIN, role)
     return result
 
 

@@ -66,6 +66,9 @@ ACTION_LABELS = {
     "stored_value.refund": _l("Card refunded"),
     "stored_value.cheque_clear": _l("Cheque cleared"),
     "stored_value.cheque_bounce": _l("Cheque bounced"),
+    "goods.categories": _l("Goods categories saved"),
+    "goods.products": _l("Products saved"),
+    "goods.stock": _l("Stock movements recorded"),
     "room_vouchers.issue": _l("Room vouchers issued"),
     "room_vouchers.expire": _l("Room vouchers expired by hand"),
     "training.course.create": _l("Course added"),
@@ -80,6 +83,7 @@ ACTION_LABELS = {
     "import.stored_value": _l("Stored value imported"),
     "import.points": _l("Points imported"),
     "import.course_packages": _l("Course packages imported"),
+    "import.goods_catalogue": _l("Goods catalogue imported"),
 }
 
 

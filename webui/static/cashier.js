@@ -103,6 +103,29 @@
     });
   }
 
+  // -- payment: the cash field pre-filled with the amount due makes room for what is typed
+  //    into another method (visibly), so cash + stored value never pays the sale twice ------
+  function fenOf(text) {
+    var match = /^\s*[¥￥]?(\d{1,10})(?:\.(\d{0,2}))?\s*$/.exec(text || "");
+    return match ? Number(match[1]) * 100 + Number(((match[2] || "") + "00").slice(0, 2)) : 0;
+  }
+  document.addEventListener("input", function (event) {
+    var form = event.target.form;
+    if (!form || form.id !== "pay-form") { return; }
+    var cash = form.querySelector("input[name=pay_cash]");
+    var dueCell = document.querySelector("#quote [data-due]");
+    if (!cash || !dueCell) { return; }
+    if (event.target === cash) { cash.setAttribute("data-typed", "1"); return; }
+    if (cash.getAttribute("data-typed")) { return; }
+    var others = 0;
+    ["pay_external", "pay_stored_value"].forEach(function (name) {
+      var field = form.querySelector("input[name=" + name + "]");
+      if (field) { others += fenOf(field.value); }
+    });
+    var left = Number(dueCell.getAttribute("data-due")) - others;
+    cash.value = left > 0 ? Math.floor(left / 100) + "." + String(left % 100).padStart(2, "0") : "";
+  });
+
   // -- recharge: show the bonus the typed amount reaches (the server decides) --------------
   var tiersTable = document.querySelector("[data-bonus-tiers]");
   var rechargeForm = document.getElementById("recharge-form");
