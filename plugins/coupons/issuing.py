@@ -144,7 +144,7 @@ def void(session: Session, merchant_id: int, raw_code, now: datetime, note: str 
                            .execution_options(synchronize_session=False))
     if done.rowcount != 1:
         session.refresh(coupon)
-        raise Conflict(f"coupon {coupon.code} is {STATUS_NAMES[coupon.status]} and cannot be voided",
+        raise Conflict(f"coupon {coupon.code} is {coupon.status}, not unused: it cannot be voided",
                        code="coupon_not_issued")
     session.refresh(coupon)
     return coupon, template

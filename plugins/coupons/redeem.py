@@ -35,7 +35,9 @@ from core.clock import local_date
 from core.errors import Conflict, Invalid, problem
 from core.pricing import round_half_up_div
 
-from .common import MAX_CODES_PER_CHECKOUT, PLUGIN_ID, STATUS_NAMES, normalize_code, yuan
+from .common import MAX_CODES_PER_CHECKOUT, PLUGIN_ID, normalize_code, yuan
+
+STATUS_WORDS = {"redeemed": "already used", "voided": "voided", "expired": "expired"}
 from .models import Coupon, CouponRedemption, CouponTemplate
 
 
@@ -88,7 +90,7 @@ def _check_usable(checkout: CheckoutState, coupon: Coupon, template: CouponTempl
     at = [problem(f"/coupons/{index}", coupon.code)]
     today = checkout.today
     if coupon.status != "issued":
-        raise Conflict(f"coupon {coupon.code} is {STATUS_NAMES[coupon.status]}",
+        raise Conflict(f"coupon {coupon.code} is {STATUS_WORDS[coupon.status]}",
                        code=f"coupon_{coupon.status}", details=at)
     if coupon.valid_until < today:
         raise Conflict(f"coupon {coupon.code} expired on {coupon.valid_until}",
