@@ -121,3 +121,15 @@ def test_a_replaced_card_keeps_its_coupons(shop):
     number = new.json["new_card"]["number"]
     assert [c["code"] for c in shop.card_coupons(number)] == [code]
     assert shop.quote([line(5000)], number, [code]).json["due_fen"] == 4000
+
+
+def test_a_retried_issue_returns_the_same_coupons(shop):
+    card = shop.card()
+    template = shop.template()
+    headers = shop.headers("cashier", idempotent=True)
+    body = {"template_id": template["id"], "card_number": card, "quantity": 2}
+    first = shop.client.post("/api/v1/coupons/issue", json=body, headers=headers)
+    retry = shop.client.post("/api/v1/coupons/issue", json=body, headers=headers)
+    assert first.status_code == retry.status_code == 201
+    assert retry.json == first.json
+    assert len(shop.card_coupons(card)) == 2
