@@ -16,6 +16,7 @@ from pathlib import Path
 from core import clock
 from core.benefits import BenefitKind
 from core.clock import local_date
+from core.errors import Conflict, NotFound
 from core.hookspecs import hookimpl
 from core.jobs import Job
 
@@ -92,11 +93,19 @@ def benefit_kinds():
 def grant_benefit(session, card, benefit, config, now, store_id, staff_id):
     if benefit.get("kind") != BENEFIT.kind:
         return None
-    coupon = issuing.issue(session, benefit["template_id"], card.merchant_id, member_id=card.member_id,
-                           card=card, quantity=1, reason="benefit", now=now, staff_id=staff_id,
-                           store_id=store_id)[0]
+    try:
+        coupon = _issue_benefit(session, card, benefit, now, store_id, staff_id)
+    except NotFound:  # no such template for this merchant: the prize's set-up, not the input
+        raise Conflict("the coupon campaign of this prize does not exist",
+                       code="benefit_unavailable") from None
     template = session.get(CouponTemplate, coupon.template_id)
     return {"plugin": PLUGIN_ID, **issuing.coupon_json(coupon, template, local_date(now), card.number)}
+
+
+def _issue_benefit(session, card, benefit, now, store_id, staff_id):
+    return issuing.issue(session, benefit["template_id"], card.merchant_id, member_id=card.member_id,
+                         card=card, quantity=1, reason="benefit", now=now, staff_id=staff_id,
+                         store_id=store_id)[0]
 
 
 @hookimpl

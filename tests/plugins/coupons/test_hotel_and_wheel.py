@@ -58,3 +58,30 @@ def test_p4_a_wheel_prize_can_be_a_coupon(client, hk, clock, monkeypatch):
     assert spin.json["benefit_given"]["plugin"] == "coupons"
     [coupon] = shop.card_coupons(card)
     assert coupon["reason"] == "benefit" and coupon["template_id"] == template["id"]
+
+
+def test_p4_a_points_mall_item_can_be_a_coupon(client, hk, clock):
+    from tests.plugins.points.conftest import Shop as PointsShop
+
+    shop = Shop(client, hk, make_merchant(hk, "积分换券", coupons_document()))
+    points = PointsShop(client, hk, shop.merchant)
+    template = shop.template(name="积分换10元券", value_fen=1000, per_member_limit=2)
+    item = shop.post("/points/mall/items", {"name": "10元券", "points_cost": 10, "stock": 5,
+                                            "benefit": {"kind": "coupon", "template_id": template["id"]}},
+                     idempotent=False)
+    assert item.status_code == 201, item.json
+    bad = shop.post("/points/mall/items", {"name": "坏券", "points_cost": 10, "stock": 5,
+                                           "benefit": {"kind": "coupon"}}, idempotent=False)
+    assert bad.status_code == 422
+    card = shop.card()
+    points.buy(card, 300)  # 30 points
+    bought = shop.post(f"/cards/{card}/redeem", {"item_id": item.json["id"], "quantity": 2})
+    assert bought.status_code == 201, bought.json
+    assert [given["plugin"] for given in bought.json["benefits_given"]] == ["coupons", "coupons"]
+    assert len(shop.card_coupons(card)) == 2 and points.points(card) == 10
+    over = shop.post(f"/cards/{card}/redeem", {"item_id": item.json["id"]})  # the per-member limit
+    assert over.status_code == 409
+    assert points.points(card) == 10 and len(shop.card_coupons(card)) == 2  # nothing spent
+    stock = shop.get("/points/mall/items").json["items"][0]["stock"]
+    assert stock == 3
+    shop.verify()

@@ -44,3 +44,15 @@ def test_a_manager_creates_a_campaign_and_issues_it_on_screen(shop):
     over = client.post(issue_url, data={"csrf_token": csrf, "idempotency_key": _key(form),
                                         "template_id": str(template["id"]), "quantity": "1"})
     assert over.status_code == 409  # one per member
+
+
+def test_the_receipt_page_shows_the_coupon_on_its_line(shop):
+    from .conftest import line
+
+    card = shop.card()
+    code = shop.coupon(shop.template(value_fen=600), card)
+    receipt = shop.bought([line(2000, "TEA"), line(1000, "CAKE")], card, [code])
+    sign_in(shop.client, shop.merchant, "cashier")
+    page = shop.client.get(f"/cashier/receipts/{receipt['checkout_id']}").get_data(as_text=True)
+    assert f"incl. coupon {code} -4.00" in page and f"incl. coupon {code} -2.00" in page
+    assert "24.00" in page  # the total after the coupon
