@@ -121,9 +121,22 @@ def build(session: Session, config: MerchantConfig, merchant_id: int, body: dict
         tier = card.tier
     state = CheckoutState(session=session, config=config, merchant_id=merchant_id,
                           store_id=store_id, staff_id=staff_id, now=now, card=card, member=member,
-                          tier=tier, lines=lines, card_held=held, spent_before=spent)
+                          tier=tier, lines=lines, card_held=held, spent_before=spent, body=body)
     config.hook("checkout_price_lines")(checkout=state)
+    _refuse_unpriced_coupons(state)
     return state
+
+
+def _refuse_unpriced_coupons(state: CheckoutState) -> None:
+    """Coupons sent but taken by no pricing hook (no plugin enabled for them) are an error,
+    never a sale at full price the customer did not agree to."""
+    sent = state.body.get("coupons")
+    if sent is None or sent == []:
+        return
+    if not any(adjustment.get("kind") == "coupon" for adjustment in state.adjustments):
+        raise Invalid("coupons are not accepted here: the coupon plugin is not enabled",
+                      code="coupons_not_enabled",
+                      details=[problem("/coupons", "enable coupons, or send the basket without")])
 
 
 def earnings(state: CheckoutState, lines: list[PricedLine]) -> list[Earning]:
@@ -144,6 +157,7 @@ def quote(state: CheckoutState) -> dict:
         "list_total_fen": state.list_total_fen,
         "due_fen": state.due_fen,
         "discount_fen": state.list_total_fen - state.due_fen,
+        **({"adjustments": state.adjustments} if state.adjustments else {}),
         "earn": [{"plugin": e.plugin, "asset": e.asset, "amount": e.amount, **e.receipt}
                  for e in earnings(state, state.lines)],
     }
@@ -272,6 +286,7 @@ def _receipt(state, taken, earned, *, fresh_balances: bool = False) -> dict:
         "list_total_fen": state.list_total_fen,
         "due_fen": state.due_fen,
         "discount_fen": state.list_total_fen - state.due_fen,
+        **({"adjustments": state.adjustments} if state.adjustments else {}),
         "payments": [{"method": payment["method"], "amount_fen": result.amount_fen, **result.receipt}
                      for payment, result in taken],
         "earned": [{"plugin": e.plugin, "asset": e.asset, "amount": e.amount, **e.receipt}

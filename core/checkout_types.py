@@ -39,6 +39,10 @@ class PricedLine:
     member_prices: dict | None = None
     member_price_fen: int | None = None
     points_permille: int = 1000
+    # What later pricing hooks took off paid_fen (a coupon): [{"kind", "code", "fen"}], shown
+    # on the receipt line; the discount is already in paid_fen, so returns share it (G3).
+    adjustments: list = field(default_factory=list)
+    no_coupons: bool = False  # a pricing hook says no coupon may lower this line (H3)
 
     @property
     def list_fen(self) -> int:
@@ -49,7 +53,8 @@ class PricedLine:
                 "category": self.category, "quantity": self.quantity,
                 "unit_price_fen": self.unit_price_fen, "special_price": self.special_price,
                 "promotion_permille": self.promotion_permille, "tier_permille": self.tier_permille,
-                "list_fen": self.list_fen, "paid_fen": self.paid_fen, **self._catalogue_json()}
+                "list_fen": self.list_fen, "paid_fen": self.paid_fen, **self._catalogue_json(),
+                **({"adjustments": self.adjustments} if self.adjustments else {})}
 
     def _catalogue_json(self) -> dict:
         """Only what differs from a typed line, so typed lines read exactly as before."""
@@ -100,6 +105,10 @@ class CheckoutState:
     card_held: bool = False  # this transaction holds the card (locked, accounts loaded)
     # C4: the card's (member's) net spend per tier period start, read with the held card
     spent_before: dict | None = None
+    body: dict = field(default_factory=dict)  # the request, for plugins' own keys ("coupons")
+    # Discounts taken after the stacked discount, for the whole basket (coupons): dicts with
+    # "plugin", "kind", "discount_fen"; on the quote and the receipt.
+    adjustments: list = field(default_factory=list)
 
     @property
     def walk_in(self) -> bool:

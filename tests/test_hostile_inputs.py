@@ -34,7 +34,8 @@ PLUGINS = [{"id": "points", "settings": {"wheel_enabled": True}}, {"id": "stored
            {"id": "hotel_rooms", "settings": {}},
            {"id": "service_packages", "settings": {"plans": [
                {"key": "wash_20", "name": "20次洗车", "service": "洗车", "kind": "count", "sessions": 20,
-                "validity_days": 365, "price_fen": 50000}]}}]
+                "validity_days": 365, "price_fen": 50000}]}},
+           {"id": "coupons", "settings": {}}]
 
 BAD_INTS = [str(HUGE), str(GOOGOL), "-1", "1.5", "abc"]
 BAD_TEXTS = ["%00", "%ED%A0%80", "x" * 2000]
@@ -208,6 +209,10 @@ def _objects(app, merchant) -> dict:
     use = post("/api/v1/cards/HOST0001/service-package-uses", {}, idempotent=True)
     voucher = post("/api/v1/cards/HOST0001/room-vouchers", {"room_type": "suite", "reason": "campaign"},
                    idempotent=True)["items"][0]
+    template = post("/api/v1/coupon-templates", {"name": "十元券", "kind": "cash", "value_fen": 1000,
+                                                 "valid_days": 30})
+    coupon = post("/api/v1/coupons/issue", {"template_id": template["id"], "card_number": "HOST0001"},
+                  idempotent=True)["coupons"][0]
     from webui.screens import effective_screens
     from core.config_versions import published_config
     with app.extensions["huika"].db.read() as session:
@@ -220,7 +225,8 @@ def _objects(app, merchant) -> dict:
             "staff_id": merchant.staff_ids["manager"], "merchant_id": merchant.id, "action": "freeze",
             "screen_id": screen_id, "key": "wechat_id", "plugin_id": "points", "starter_id": "points_shop",
             "locale": "en", "number_": "HOST0001", "filename": "huika.css", "report_id": "tier_distribution",
-            "kind": "members", "file_name": "members.csv", "use_id": use["use_id"]}
+            "kind": "members", "file_name": "members.csv", "use_id": use["use_id"],
+            "template_id": template["id"], "code": coupon["code"]}
 
 
 # -- requests ------------------------------------------------------------------------------

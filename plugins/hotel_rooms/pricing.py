@@ -54,6 +54,13 @@ def price_lines(checkout: CheckoutState) -> None:
             line.paid_fen = line_price(line.list_fen, line.promotion_permille, line.tier_permille, False)
         if line.category in settings["ticket_categories"] and entry["ticket_price_fen"] > 0:
             line.paid_fen = min(line.paid_fen, entry["ticket_price_fen"] * line.quantity)
+    if not settings["discount_combines_with_coupons"]:
+        # H3: a discounted room and a group-buy deal take no coupon (the coupon plugin, whose
+        # pricing runs last, reads the flag; the e-voucher payment checks the same lines).
+        for line in checkout.lines:
+            if line.category in settings["group_buy_categories"] or (
+                    line.category in settings["room_categories"] and line.paid_fen < line.list_fen):
+                line.no_coupons = True
 
 
 def discounted_room_lines(checkout: CheckoutState, settings: dict) -> list[int]:

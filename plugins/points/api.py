@@ -26,13 +26,20 @@ TAG = "points"
 
 POINTS_BALANCE = {"type": "integer", "minimum": 0, "description": "the card's points after this"}
 
+# Something another plugin gives (core.benefits): a wheel prize or a mall item.
+BENEFIT = {"type": "object", "required": ["kind"],
+           "properties": {"kind": {"type": "string", "description": "a kind an enabled plugin gives"}},
+           "description": 'e.g. {"kind": "room_voucher", "room_type": "suite"} (H4); the other '
+                          "fields follow the kind's schema (core.benefits)"}
+
 # -- mall ----------------------------------------------------------------------------------
 MALL_ITEM = {
     "type": "object",
     "required": ["id", "name", "description", "points_cost", "stock", "active"],
     "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
                    "description": {"type": "string"}, "points_cost": {"type": "integer"},
-                   "stock": {"type": "integer"}, "active": {"type": "boolean"}},
+                   "stock": {"type": "integer"}, "active": {"type": "boolean"},
+                   "benefit": {"type": ["object", "null"]}},
 }
 MALL_ITEM_LIST = {"type": "object", "required": ["items"],
                   "properties": {"items": {"type": "array", "items": MALL_ITEM}}}
@@ -46,7 +53,10 @@ _MALL_FIELDS = {
 MALL_ITEM_INPUT = {
     "type": "object", "required": ["name", "points_cost", "stock"], "additionalProperties": False,
     "properties": {**_MALL_FIELDS,
-                   "stock": {"type": "integer", "minimum": 0, "maximum": 1_000_000}},
+                   "stock": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
+                   "benefit": {**BENEFIT, "description": "given per unit bought, e.g. a coupon "
+                                                         '{"kind": "coupon", "template_id": 3}; '
+                                                         "omit for a gift handed over"}},
 }
 MALL_ITEM_PATCH = {
     "type": "object", "minProperties": 1, "additionalProperties": False,
@@ -65,14 +75,12 @@ REDEMPTION = {
     "properties": {"redemption_id": {"type": "integer", "description": "the ledger transaction"},
                    "card_number": {"type": "string"}, "item": MALL_ITEM,
                    "quantity": {"type": "integer"}, "points_spent": {"type": "integer"},
-                   "points": POINTS_BALANCE},
+                   "points": POINTS_BALANCE,
+                   "benefits_given": {"type": "array", "description": "what the giving plugin "
+                                                                      "issued (benefit items)"}},
 }
 
 # -- wheel ---------------------------------------------------------------------------------
-BENEFIT = {"type": "object", "required": ["kind"],
-           "properties": {"kind": {"type": "string", "description": "a kind an enabled plugin gives"}},
-           "description": 'e.g. {"kind": "room_voucher", "room_type": "suite"} (H4); the other '
-                          "fields follow the kind's schema (core.benefits)"}
 PRIZE = {
     "type": "object",
     "required": ["id", "name", "kind", "points", "weight", "stock", "active"],
@@ -178,7 +186,7 @@ def list_mall_items(context: OperationContext) -> dict:
 
 def create_mall_item(context: OperationContext) -> dict:
     body = check_body(context.body, MALL_ITEM_INPUT, "the mall item is not valid; nothing was saved")
-    return mall.item_json(mall.create_item(context.session, context.merchant_id, body))
+    return mall.item_json(mall.create_item(context.session, context.merchant_id, body, context.config))
 
 
 def update_mall_item(context: OperationContext) -> dict:
@@ -190,7 +198,8 @@ def update_mall_item(context: OperationContext) -> dict:
 def redeem_mall_item(context: OperationContext) -> dict:
     body = check_body(context.body, REDEEM_INPUT, "the redemption is not valid; nothing was spent")
     return mall.redeem(context.session, context.merchant_id, _card_number(context), body,
-                       now=context.now, store_id=context.store_id, staff_id=context.staff_id)
+                       now=context.now, store_id=context.store_id, staff_id=context.staff_id,
+                       config=context.config)
 
 
 def list_wheel_prizes(context: OperationContext) -> dict:

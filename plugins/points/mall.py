@@ -3,6 +3,9 @@
 A redemption is one transaction: the guarded stock decrement
 (``UPDATE points_mall_items SET stock = stock - q WHERE ... AND stock >= q``) and the guarded
 points debit (the ledger's, oldest-expiring lots first). If either fails, neither happens.
+An item with a ``benefit`` (a coupon, given by the coupon plugin through core.benefits) gives
+it once per unit in the same transaction; if the giving plugin refuses (its campaign ended),
+nothing is spent.
 Every query is scoped to the caller's merchant: another merchant's item id is a 404.
 """
 from __future__ import annotations
@@ -13,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import ledger
+from core import benefits, ledger
 from core.checkout import usable_card
 from core.errors import Conflict, Invalid, NotFound, problem
 from core.ledger import Posting
@@ -26,7 +29,8 @@ TRANSACTION_TYPE = "points_redemption"
 
 def item_json(item: MallItem) -> dict:
     return {"id": item.id, "name": item.name, "description": item.description,
-            "points_cost": item.points_cost, "stock": item.stock, "active": item.active}
+            "points_cost": item.points_cost, "stock": item.stock, "active": item.active,
+            "benefit": item.benefit}
 
 
 def list_items(session: Session, merchant_id: int, active_only: bool = False) -> list[dict]:
@@ -44,14 +48,16 @@ def get_item(session: Session, merchant_id: int, item_id: int) -> MallItem:
     return item
 
 
-def create_item(session: Session, merchant_id: int, body: dict) -> MallItem:
+def create_item(session: Session, merchant_id: int, body: dict, config=None) -> MallItem:
     problems = [p for p in [text_problem(body["name"], "/name", 100)] if p]
+    if body.get("benefit") is not None:
+        problems += benefits.validate_benefit(config, body["benefit"], "/benefit")
     if problems:
         raise Invalid("the mall item is not valid; nothing was saved", details=problems)
     item = MallItem(merchant_id=merchant_id, name=body["name"].strip(),
                     description=body.get("description", "").strip(),
                     points_cost=body["points_cost"], stock=body["stock"],
-                    active=body.get("active", True))
+                    active=body.get("active", True), benefit=body.get("benefit"))
     _save(session, item)
     return item
 
@@ -87,7 +93,7 @@ def _save(session: Session, item: MallItem) -> None:
 
 
 def redeem(session: Session, merchant_id: int, card_number: str, body: dict, *, now: datetime,
-           store_id: int | None, staff_id: int | None) -> dict:
+           store_id: int | None, staff_id: int | None, config=None) -> dict:
     card = usable_card(session, merchant_id, card_number, now)
     item = get_item(session, merchant_id, body["item_id"])
     quantity = body.get("quantity", 1)
@@ -111,5 +117,8 @@ def redeem(session: Session, merchant_id: int, card_number: str, body: dict, *, 
         store_id=store_id, staff_id=staff_id, now=now,
         memo={"card_number": card.number, "item_id": item.id, "item_name": item.name,
               "quantity": quantity, "points_cost": item.points_cost})
+    given = [benefits.grant(session, config, card, item.benefit, now=now, store_id=store_id,
+                            staff_id=staff_id) for _ in range(quantity)] if item.benefit else []
     return {"redemption_id": transaction.id, "card_number": card.number, "item": item_json(item),
-            "quantity": quantity, "points_spent": cost, "points": account.balance}
+            "quantity": quantity, "points_spent": cost, "points": account.balance,
+            "benefits_given": given}

@@ -23,7 +23,12 @@ PRIZE_KINDS = ("points", "gift", "none", "benefit")
 
 
 class MallItem(Base):
-    """A gift or coupon members buy with points (积分商城). Stock is decremented guarded."""
+    """A gift or coupon members buy with points (积分商城). Stock is decremented guarded.
+
+    ``benefit``: what another plugin gives per unit bought (a coupon of a template,
+    ``{"kind": "coupon", "template_id": 3}``), checked with core.benefits.validate_benefit
+    when saved and given with core.benefits.grant; None for a gift handed over at the desk.
+    """
 
     __tablename__ = "points_mall_items"
     __table_args__ = (
@@ -39,6 +44,7 @@ class MallItem(Base):
     points_cost: Mapped[int] = mapped_column(Integer)
     stock: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    benefit: Mapped[dict | None] = mapped_column(JsonDocument)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 

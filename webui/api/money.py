@@ -61,6 +61,9 @@ BASKET = {
     "properties": {
         "card_number": {"type": "string", "description": "omit for a walk-in sale (散客, C7)"},
         "lines": {"type": "array", "minItems": 1, "maxItems": 200, "items": LINE},
+        "coupons": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": 40},
+                    "description": "coupon codes to redeem (plugin coupons): taken off after the "
+                                   "stacked discount, shown in `adjustments` and on the lines"},
     },
 }
 CHECKOUT_INPUT = {**BASKET, "required": ["lines", "payments"],
@@ -84,7 +87,9 @@ QUOTE = {
                    "lines": {"type": "array", "items": PRICED_LINE},
                    "list_total_fen": {"type": "integer"},
                    "due_fen": {"type": "integer"}, "discount_fen": {"type": "integer"},
-                   **DISCOUNT_RATE, "earn": {"type": "array"}},
+                   **DISCOUNT_RATE, "earn": {"type": "array"},
+                   "adjustments": {"type": "array", "description": "coupons taken off (plugin "
+                                                                   "coupons), each with discount_fen"}},
 }
 RECEIPT = {
     "type": "object",
@@ -93,7 +98,7 @@ RECEIPT = {
                    "lines": {"type": "array", "items": PRICED_LINE},
                    "due_fen": {"type": "integer"}, **DISCOUNT_RATE, "payments": {"type": "array"},
                    "earned": {"type": "array"}, "balances": {"type": "object"},
-                   "returns": {"type": "array"}},
+                   "returns": {"type": "array"}, "adjustments": {"type": "array"}},
 }
 BALANCES = {"type": "object", "required": ["card_number", "balances"],
             "properties": {"card_number": {"type": "string"},

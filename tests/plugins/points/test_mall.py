@@ -22,7 +22,7 @@ def test_p4_managers_keep_the_catalogue_cashiers_read_it(shop):
     assert created.status_code == 201, created.json
     item = created.json
     assert item == {"id": item["id"], "name": "保温杯", "description": "500 毫升", "points_cost": 30,
-                    "stock": 2, "active": True}
+                    "stock": 2, "active": True, "benefit": None}
     assert new_item(shop, role="cashier", name="雨伞").status_code == 403
     listed = shop.client.get("/api/v1/points/mall/items", headers=shop.headers("cashier"))
     assert listed.status_code == 200 and listed.json["items"] == [item]
