@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, pgettext
 
 from core.clock import MERCHANT_TZ
 
@@ -56,6 +56,13 @@ def label(text, locale: str | None = None) -> str:
     return text.get(key) or text.get("zh-CN") or text.get("en") or ""
 
 
+def role_name(role: str) -> str:
+    """owner / manager / cashier as people say them: 店主 / 店长 / 收银员 (not the till, 收银台)."""
+    names = {"owner": pgettext("staff role", "Owner"), "manager": pgettext("staff role", "Manager"),
+             "cashier": pgettext("staff role", "Cashier")}
+    return names.get(role, role)
+
+
 def local_time(moment) -> str:
     """A stored UTC datetime as the merchant reads it (Asia/Shanghai), to the minute."""
     return moment.astimezone(MERCHANT_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
@@ -68,7 +75,8 @@ def init_app(app: Flask) -> None:
     if compiled_elsewhere is not None:  # the package folder is read-only
         app.config["BABEL_TRANSLATION_DIRECTORIES"] = f"{compiled_elsewhere};{TRANSLATIONS}"
     Babel(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(label=label, current_locale=current_locale, LOCALES=LOCALES)
+    app.jinja_env.globals.update(label=label, current_locale=current_locale, LOCALES=LOCALES,
+                                 role_name=role_name)
     app.jinja_env.filters["local_time"] = local_time
 
     @app.get("/lang/<locale>")
