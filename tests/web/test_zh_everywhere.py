@@ -39,8 +39,6 @@ KNOWN_GAPS = {
                                                       "shown beside labels: H9, keys generated (editor)",
     r"/editor/plugins/[a-z_]+/settings": "structured settings shown as JSON: H9 (editor)",
     r"/editor/(screens/|preview)": "option values and API paths in the screen preview: H9 (editor)",
-    r"/editor/reports/": "key columns (method, tier keys) and the RFM / tier-advice texts of "
-                         "core/reports: next round (H8)",
 }
 MAX_PAGES_PER_ROLE = 250
 SAME_SHAPE_LIMIT = 2  # /cashier/members/1 and /cashier/members/2 are one page to read
