@@ -24,7 +24,8 @@ soak: $(STAMP) $(CATALOGS)
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 
-install: $(STAMP)
+# The catalogues too: `huika serve` after `make install` shows Chinese (H8).
+install: $(STAMP) $(CATALOGS)
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)

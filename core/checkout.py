@@ -51,9 +51,11 @@ def _usable(card: Card | None, number: str, now: datetime, pin: str | None) -> C
             refuse_unknown_card(pin)
         raise NotFound(f"card {number} does not exist")
     if card.status != CardStatus.ACTIVE.value:
-        raise Conflict(f"card {number} is {card.status} and cannot be used", code="card_not_usable")
+        raise Conflict(f"card {number} is {card.status} and cannot be used", code="card_not_usable",
+                       params={"number": number, "status": card.status})
     if card.expires_on is not None and card.expires_on < local_date(now):
-        raise Conflict(f"card {number} expired on {card.expires_on}", code="card_expired")
+        raise Conflict(f"card {number} expired on {card.expires_on}", code="card_expired",
+                       params={"number": number, "expires_on": card.expires_on.isoformat()})
     return card
 
 
@@ -191,7 +193,8 @@ def commit(state: CheckoutState, payments: list, *, idempotency_key: str | None 
     paid = sum(result.amount_fen for _payment, result in taken)
     if paid != state.due_fen:
         raise Invalid(f"payments add up to {paid} fen but {state.due_fen} fen is due",
-                      code="payment_mismatch", details=[problem("/payments", f"must add up to {state.due_fen}")])
+                      code="payment_mismatch", details=[problem("/payments", f"must add up to {state.due_fen}")],
+                      params={"paid_fen": paid, "due_fen": state.due_fen})
     earned = earnings(state, state.lines)
     postings = [p for _payment, result in taken for p in result.postings]
     postings += [p for earning in earned for p in earning.postings]

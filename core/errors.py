@@ -5,16 +5,21 @@ from typing import Any
 
 
 class HuikaError(Exception):
-    """Base class: a stable machine-readable ``code``, a human message and optional details."""
+    """Base class: a stable machine-readable ``code``, a human message and optional details.
+
+    ``params`` are the values the message speaks of (names ending in ``_fen`` are money), so
+    the web layer can say it in the reader's language and in yuan (webui/errors_i18n.py)."""
 
     code = "error"
 
-    def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, details: Any = None,
+                 params: dict | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
         self.details = details
+        self.params = params or {}
 
 
 class NotFound(HuikaError):

@@ -15,6 +15,7 @@ import math
 import re
 
 from flask import Flask, Request, abort, current_app, request
+from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
 from core.errors import Invalid, problem
@@ -131,8 +132,9 @@ def _check_form() -> None:
     for name, value in request.form.items(multi=True):
         wrong = text_problem(name, one_line=True) or text_problem(value)
         if wrong:
-            abort(400, description=f"the field {_printable(name)!r} holds a character that is "
-                                   f"not allowed: {wrong}")
+            # A page, not the API: said in the user's language (the detail stays technical).
+            abort(400, description=_("The field %(name)s holds a character that is not allowed "
+                                     "(%(problem)s).", name=repr(_printable(name)), problem=wrong))
 
 
 def _check_json(api: bool) -> None:

@@ -25,12 +25,12 @@ def movement_columns(amounts: list[Column]) -> list[Column]:
     """The columns of a detail report of card movements (card_movements' rows): when, what,
     whose card, who and where, then ``amounts``, then the ledger transaction."""
     return [text("time", "时间", "Time"), date_column("day", "日期", "Day"),
-            text("kind", "类型", "Kind"), text("kind_name", "类型名称", "Kind name"),
+            text("kind", "类型代码", "Kind key"), text("kind_name", "类型名称", "Kind name"),
             text("card_number", "卡号", "Card"), text("member_name", "会员", "Member"),
             text("staff_name", "员工", "Staff"), text("store_name", "门店", "Store"),
             *amounts,
             text("transaction_id", "流水号", "Transaction"),
-            text("transaction_type", "业务类型", "Transaction type")]
+            text("transaction_type", "业务类型代码", "Transaction type key")]
 
 
 def card_balances(session: Session, merchant_id: int, assets: tuple[str, ...],

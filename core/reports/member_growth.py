@@ -157,6 +157,9 @@ REPORT = Report(
     rows=rows,
     by_store=False,
     parameters={"dormant_days": {"type": "integer", "minimum": 7, "maximum": 730, "default": 90,
-                                 "description": "days without a purchase that make a member dormant"}},
+                                 "description": "days without a purchase that make a member dormant",
+                                 "x-label": {"zh-CN": "沉睡天数", "en": "Dormant after (days)"},
+                                 "x-help": {"zh-CN": "多少天没有消费算沉睡会员",
+                                            "en": "Days without a purchase that make a member dormant"}}},
     default_days=365,
 )

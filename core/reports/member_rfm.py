@@ -242,6 +242,12 @@ REPORT = Report(
     rows=rows,
     parameters={"segment": {"type": "string", "enum": SEGMENT_KEYS,
                             "description": "only this segment's members; no_purchase: instead "
-                                           "the members without a purchase in the period"}},
+                                           "the members without a purchase in the period",
+                            "x-label": {"zh-CN": "客户分群", "en": "Segment"},
+                            "x-help": {"zh-CN": "只看这一群会员；“期间未消费”：期间内没有消费的会员",
+                                       "en": "Only this segment's members; “No purchase in period”: "
+                                             "the members without a purchase in the period"},
+                            "x-enum-labels": {key: {"zh-CN": zh, "en": en} for key, zh, en
+                                              in [*SEGMENTS.values(), NO_PURCHASE]}}},
     default_days=365,
 )

@@ -84,6 +84,9 @@ REPORT = Report(
              money("expected_fen", "应有金额", "Expected")],
     rows=rows,
     parameters={"staff": {"type": "integer", "minimum": 1, "maximum": INT64_MAX,
-                          "description": "one staff member's figures (their id)"}},
+                          "description": "one staff member's figures (their id)",
+                          "x-label": {"zh-CN": "员工编号", "en": "Staff ID"},
+                          "x-help": {"zh-CN": "只看这位员工的数字（填员工编号）",
+                                     "en": "One staff member's figures (their id)"}}},
     default_days=1,
 )

@@ -211,13 +211,24 @@ REPORT = Report(
     by_store=False,
     parameters={
         "tiers": {"type": "integer", "enum": [3, 4], "default": 3,
-                  "description": "how many tiers to propose"},
+                  "description": "how many tiers to propose",
+                  "x-label": {"zh-CN": "建议几个等级", "en": "Tiers to propose"},
+                  "x-help": {"zh-CN": "建议 3 个或 4 个等级", "en": "How many tiers to propose"}},
         "basis": {"type": "string", "enum": ["spend", "stored"], "default": "spend",
                   "description": "members' net spend in the period, or what they stored on "
-                                 "their cards in it"},
+                                 "their cards in it",
+                  "x-label": {"zh-CN": "依据", "en": "Based on"},
+                  "x-help": {"zh-CN": "会员期间内的净消费，或期间内的储值金额",
+                             "en": "Members' net spend in the period, or what they stored on their cards"},
+                  "x-enum-labels": {"spend": {"zh-CN": "消费", "en": "Spend"},
+                                    "stored": {"zh-CN": "储值", "en": "Stored"}}},
         "asset": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$",
                   "default": DEFAULT_STORED_ASSET,
                   "description": "basis=stored: the card asset that counts as stored "
-                                 "(stored value's principal by default)"}},
+                                 "(stored value's principal by default)",
+                  "x-label": {"zh-CN": "储值资产", "en": "Stored asset"},
+                  "x-help": {"zh-CN": "依据为储值时计入的卡内资产（默认为储值本金）",
+                             "en": "When based on stored: the card asset that counts (stored "
+                                   "value's principal by default)"}}},
     default_days=365,
 )

@@ -22,6 +22,8 @@ NEVER = "never"
 BY = {"type": "string", "enum": ["month", "member"], "default": "month",
       "description": "month: one row per expiry month; member: one row per card and expiry month",
       "x-label": {"zh-CN": "汇总方式", "en": "Rows per"},
+      "x-help": {"zh-CN": "按到期月份：每个到期月份一行；按会员卡：每张卡每个到期月份一行",
+                 "en": "Expiry month: one row per expiry month; card: one row per card and expiry month"},
       "x-enum-labels": {"month": {"zh-CN": "按到期月份", "en": "Expiry month"},
                         "member": {"zh-CN": "按会员卡", "en": "Card"}}}
 
@@ -34,17 +36,25 @@ def liability_rows(session, query):
     if query.params.get("by") == "member":
         for year, month, number, status, member, points, first in open_lots_by_card_and_month(
                 session, query.merchant_id, ASSET, query.store_id):
-            yield {"month": _month(year, month), "state": _state(first, today), "card_number": number,
+            state = _state(first, today)
+            yield {"month": _month(year, month), "state": state, "state_name": STATE_NAMES[state],
+                   "card_number": number,
                    "card_status": status, "member_name": member, "cards": 1, "points": points}
         return
     for year, month, cards, points, first in open_lots_by_month(session, query.merchant_id, ASSET,
                                                                 query.store_id):
-        yield {"month": _month(year, month), "state": _state(first, today), "cards": cards,
-               "points": points}
+        state = _state(first, today)
+        yield {"month": _month(year, month), "state": state, "state_name": STATE_NAMES[state],
+               "cards": cards, "points": points}
 
 
 def _month(year, month) -> str:
     return f"{year:04d}-{month:02d}" if year is not None else NEVER
+
+
+STATE_NAMES = {"open": {"zh-CN": "未到期", "en": "Not yet due"},
+               "due": {"zh-CN": "已到期，待清零", "en": "Due, not yet swept"},
+               "never": {"zh-CN": "永不过期", "en": "Never expires"}}
 
 
 def _state(first_expiry, today) -> str:
@@ -91,7 +101,8 @@ def detail_rows(session, query):
 LIABILITY = Report(
     "points_liability", {"zh-CN": "积分负债", "en": "Points liability"},
     [text("month", "到期月份", "Expiry month"),
-     text("state", "状态", "State"),
+     text("state", "状态代码", "State key"),
+     text("state_name", "状态", "State"),
      text("card_number", "卡号", "Card"),
      text("card_status", "卡状态", "Card status"),
      text("member_name", "会员", "Member"),

@@ -24,6 +24,8 @@ ASSETS = (PRINCIPAL, BONUS, PENDING)
 BY = {"type": "string", "enum": ["tier_store", "card"], "default": "tier_store",
       "description": "tier_store: one row per tier and issuing store; card: one row per card",
       "x-label": {"zh-CN": "汇总方式", "en": "Rows per"},
+      "x-help": {"zh-CN": "按等级和门店：每个等级、每家发卡门店一行；按会员卡：每张卡一行",
+                 "en": "Tier and store: one row per tier and issuing store; card: one row per card"},
       "x-enum-labels": {"tier_store": {"zh-CN": "按等级和门店", "en": "Tier and store"},
                         "card": {"zh-CN": "按会员卡", "en": "Card"}}}
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as NotFoundError
@@ -10,11 +11,21 @@ from werkzeug.routing import RequestRedirect
 from core.db import is_busy
 from core.errors import Busy, Conflict, Forbidden, HuikaError, Invalid, NotFound
 
+from ..error_pages import error_page
+from ..errors_i18n import error_text
+from ..i18n import current_locale
 from .blueprint import bp
 from ..throttle import TokenGuessing
 from .handlers import PreconditionRequired
 from .operations import BadRequest, Unauthorized
 from .routing import concrete_path_allow
+
+_HTTP_MESSAGES = {
+    400: _l("The request is not valid."),
+    404: _l("No such address in the API."),
+    405: _l("This address does not take this method."),
+    413: _l("The request body is too large."),
+}
 
 STATUS_BY_ERROR = [
     (NotFound, 404),
@@ -41,14 +52,21 @@ def error_response(status: int, code: str, message: str, details=None):
 @bp.errorhandler(HuikaError)
 def handle_domain_error(error: HuikaError):
     status = next((s for cls, s in STATUS_BY_ERROR if isinstance(error, cls)), 400)
-    return error_response(status, error.code, error.message, error.details)
+    return error_response(status, error.code, in_client_language(error), error.details)
+
+
+def in_client_language(error: HuikaError) -> str:
+    """The core's English message, or Chinese (money in yuan) for a client that asks zh."""
+    return error.message if current_locale() == "en" else error_text(error)
 
 
 @bp.errorhandler(OperationalError)
 def handle_database_busy(error: OperationalError):
     if is_busy(error):  # still busy after webui/busy.py ran the request again for seconds
         current_app.logger.warning("database still busy, answering 503: %s", error.orig)
-        return error_response(503, "busy", "the database is busy; retry in a moment")
+        message = "the database is busy; retry in a moment"
+        return error_response(503, "busy", message if current_locale() == "en" else
+                              str(_l("The database is busy; submit again in a moment.")))
     raise error
 
 
@@ -66,14 +84,17 @@ def handle_rate_limited(error: TokenGuessing):
 def handle_http_error(error: HTTPException):
     """Unknown API paths and wrong methods answer JSON too (registered on the app)."""
     if not request.path.startswith(bp.url_prefix):
-        return error
+        return error_page(error)
     if isinstance(error, MethodNotAllowed) and not _exists_for_any(error.valid_methods or ()):
         # Werkzeug checks the method before the converters, so PATCH /members/0 meets GET's
         # rule by its pattern alone; no id 0 exists under any method: that is a 404.
         error = NotFoundError()
     code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
             413: "payload_too_large"}.get(error.code, "http_error")
-    response = error_response(error.code or 500, code, error.description or error.name)
+    message = error.description or error.name
+    if current_locale() != "en":
+        message = f"{_HTTP_MESSAGES.get(error.code, _HTTP_MESSAGES[400])}（{message}）"
+    response = error_response(error.code or 500, code, message)
     # Keep what the exception says about itself, above all a 405's Allow (RFC 9110 15.5.6).
     for name, value in error.get_headers():
         if name.lower() != "content-type":
@@ -107,4 +128,6 @@ def handle_unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return handle_http_error(error)
     current_app.logger.exception("unexpected error in %s %s", request.method, request.path)
-    return error_response(500, "internal_error", "an unexpected error happened; nothing was saved")
+    message = "an unexpected error happened; nothing was saved"
+    return error_response(500, "internal_error", message if current_locale() == "en" else
+                          str(_l("An unexpected error happened; nothing was saved.")))

@@ -19,6 +19,7 @@ from core.models import Card
 from .. import screens
 from ..auth import current_staff, login_required
 from ..extension import huika
+from ..errors_i18n import error_text
 from ..i18n import label
 from .blueprint import STAFF_ROLES, bp
 from .forms import KeyOnlyForm
@@ -144,7 +145,7 @@ def screen_flow(screen: dict, op, params: dict, *, template: str, done_template:
                                   key=key if op.idempotent else None)
                 except HuikaError as error:
                     status = status_of(error)
-                    messages.append(error.message)
+                    messages.append(error_text(error))
                     details = error.details if isinstance(error.details, list) else []
                     errors = [d for d in details if isinstance(d, dict) and "pointer" in d]
                 else:

@@ -22,6 +22,7 @@ from core.models import Card
 
 from ..auth import current_staff, login_required
 from ..extension import huika
+from ..errors_i18n import error_text
 from ..i18n import label
 from .blueprint import STAFF_ROLES, bp
 from .forms import CheckoutForm, normalise_swipe
@@ -149,18 +150,18 @@ def place_errors(form: CheckoutForm, error: HuikaError, index_map: list[int], *,
             placed = True
     code = error.code
     if code.startswith("pin_"):
-        _add(form.pin, error.message)
+        _add(form.pin, error_text(error))
         return
     if code in ("not_found", "card_not_usable", "card_expired") and not paying:
-        _add(form.card_number, error.message)
+        _add(form.card_number, error_text(error))
         return
     if code == "insufficient_balance" and isinstance(error.details, dict):
         asset = str(error.details.get("asset", ""))
         field = form.pay_points if asset == "points" else form.pay_stored_value
-        _add(field, error.message)
+        _add(field, error_text(error))
         return
     if paying:
-        form.form_errors.append(error.message)
+        form.form_errors.append(error_text(error))
         form.form_errors.extend(m for m in error_messages(error)[1:] if not placed)
     elif not placed:
         form.form_errors.extend(error_messages(error))
@@ -184,7 +185,7 @@ def card_summary(number: str) -> dict | None:
         try:
             usable_card(session, staff.merchant_id, number, now_utc())
         except HuikaError as error:
-            problem = error.message
+            problem = error_text(error)
         return {"number": card.number, "member_name": card.member.name if card.member else "",
                 "member_id": card.member_id, "tier": tier_name,
                 "discount_permille": tier.discount_permille if tier else 1000,

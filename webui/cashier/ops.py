@@ -20,6 +20,7 @@ from core.errors import Busy, HuikaError, NotFound
 from core.merchant_config import MerchantConfig
 
 from ..api.errors import STATUS_BY_ERROR
+from ..errors_i18n import error_texts
 from ..api.handlers import Outcome, execute
 from ..auth import current_staff
 from ..busy import run_again_when_busy
@@ -97,14 +98,9 @@ def status_of(error: HuikaError) -> int:
 
 
 def error_messages(error: HuikaError) -> list[str]:
-    """The domain error's message followed by each detail's pointer and message."""
-    messages = [error.message]
-    details = error.details if isinstance(error.details, list) else []
-    for item in details:
-        if isinstance(item, dict) and item.get("message"):
-            where = item.get("pointer") or ""
-            messages.append(f"{where}: {item['message']}" if where else item["message"])
-    return messages
+    """The domain error's message followed by each detail's, in the cashier's language
+    (webui/errors_i18n.py: money in yuan)."""
+    return error_texts(error)
 
 
 def config_for_staff() -> MerchantConfig:

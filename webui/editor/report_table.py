@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from core.reports import Column, Report
 from core.reports.running import MAX_OFFSET, Page
 
-from ..i18n import label
+from ..i18n import current_locale, label
 from ..screens import format_zhe
 
 PAGE_SIZE = 50
@@ -76,9 +76,24 @@ def sort_argument(report: Report, raw: str | None) -> str | None:
     return raw if report.column(key) is not None else None
 
 
+def shown_columns(report: Report) -> list[Column]:
+    """The columns a page shows: a report keeps an English twin of some text columns for the
+    export (key ``…_en``); a Chinese page leaves the twin out (H8)."""
+    if current_locale() == "en":
+        return list(report.columns)
+    return [column for column in report.columns if not column.key.endswith("_en")]
+
+
+def is_code(column: Column) -> bool:
+    """A key column (a payment method, tier or segment code: "…代码" / "… key"), data that is
+    not translated; the page marks its cells translate="no"."""
+    title = column.title if isinstance(column.title, dict) else {}
+    return column.type == "text" and str(title.get("en", "")).endswith(" key")
+
+
 def headers(report: Report, sort: str | None) -> list[Header]:
     result = []
-    for column in report.columns:
+    for column in shown_columns(report):
         numeric = column.type in NUMERIC
         direction = arrow = None
         if sort == column.key:
@@ -93,7 +108,9 @@ def headers(report: Report, sort: str | None) -> list[Header]:
 
 def table_rows(report: Report, rows: list[dict]) -> list[list[tuple[str, bool]]]:
     """Each row as (text, numeric) cells in column order."""
-    return [[(cell_text(column, row.get(column.key)), column.type in NUMERIC) for column in report.columns]
+    columns = shown_columns(report)
+    return [[(cell_text(column, row.get(column.key)), column.type in NUMERIC, is_code(column))
+             for column in columns]
             for row in rows]
 
 
@@ -102,13 +119,14 @@ def totals_row(report: Report, page: Page) -> list[tuple[str, bool]] | None:
     first cell that has no total of its own. None when the report sums nothing."""
     if not page.totals:
         return None
+    columns = shown_columns(report)
     cells = [(cell_text(column, page.totals[column.key]) if column.key in page.totals else "",
-              column.type in NUMERIC) for column in report.columns]
-    free = next((index for index, column in enumerate(report.columns) if column.key not in page.totals), None)
+              column.type in NUMERIC, False) for column in columns]
+    free = next((index for index, column in enumerate(columns) if column.key not in page.totals), None)
     if free is not None:
-        cells[free] = (_("Total"), False)
+        cells[free] = (_("Total"), False, False)
     else:
-        cells[0] = (f"{_('Total')} {cells[0][0]}", True)
+        cells[0] = (f"{_('Total')} {cells[0][0]}", True, False)
     return cells
 
 

@@ -17,6 +17,7 @@ from core.security import hash_secret
 from ..audit import record_here
 from ..auth import current_staff
 from ..extension import huika
+from ..i18n import role_name
 from .blueprint import bp
 from .common import merchant_id, owner_required
 from .views import ConfirmForm
@@ -26,7 +27,7 @@ PASSWORD_MESSAGE = _l("At least %(count)s characters.", count=tenancy.MIN_PASSWO
 
 
 def role_labels() -> dict[str, str]:
-    return {"owner": _("Owner"), "manager": _("Manager"), "cashier": _("Cashier")}
+    return {role: role_name(role) for role in ("owner", "manager", "cashier")}
 
 
 class StaffForm(FlaskForm):

@@ -30,6 +30,7 @@ from ..api.money import history as card_history
 from ..cashier.forms import apply_member_problems, member_document, member_form
 from ..cashier.ops import asset_info, balance_rows, history_rows
 from ..cashier.projection import card_projection_texts
+from ..errors_i18n import error_text
 from ..extension import huika
 from ..i18n import label
 from ..throttle import refused_page_for
@@ -200,7 +201,7 @@ def send_code(merchant_id: int):
             sent = request_login_code(db_session, merchant_id, phone, sender=message_sender(),
                                       text=text, now=now_utc())
     except HuikaError as error:
-        form.phone.errors = [*list(form.phone.errors), error.message]
+        form.phone.errors = [*list(form.phone.errors), error_text(error)]
         return _login_page(merchant_id, phone_form=form, status=422)
     g.sms_code_sent = sent  # committed: it counts against the merchant's daily SMS (throttle)
     session[PENDING_KEY] = {"merchant_id": merchant_id, "phone": phone}

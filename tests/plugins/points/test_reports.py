@@ -97,7 +97,7 @@ def test_points_reports_as_excel_and_csv_match_the_json(history):
     shop = history[0]
     body = report_json(shop.client, shop.headers(), "points_detail", **PERIOD)
     titles, rows = report_xlsx(shop.client, shop.headers(), "points_detail", **PERIOD)
-    assert titles[:3] == ["时间", "日期", "类型"] and "净变动" in titles
+    assert titles[:3] == ["时间", "日期", "类型代码"] and "净变动" in titles
     assert rows[-1]["时间"] == "合计" and rows[-1]["净变动"] == body["totals"]["points"]
     assert [row["净变动"] for row in rows[:-1]] == [row["points"] for row in body["rows"]]
     titles, rows = report_csv(shop.client, shop.headers(), "points_liability", by="member", lang="en")
@@ -113,7 +113,8 @@ def test_points_past_their_month_but_not_swept_yet_are_still_owed_and_marked_due
         query = ReportQuery(merchant_id=shop.id, config=config, now=beijing("2028-01-01 00:05"),
                             params={"by": "month"})
         rows = list(liability_rows(session, query))
-    assert rows == [{"month": "2027-12", "state": "due", "cards": 1, "points": 50}]
+    assert rows == [{"month": "2027-12", "state": "due", "cards": 1, "points": 50,
+                     "state_name": {"zh-CN": "已到期，待清零", "en": "Due, not yet swept"}}]
 
 
 def test_a_bad_grouping_is_named_and_nothing_runs(shop):
