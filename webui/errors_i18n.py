@@ -73,6 +73,29 @@ BY_CODE = {
     "not_installed": (None, _l("This action is not installed on this system.")),
     "busy": (None, _l("The database is busy; submit again in a moment.")),
     "rate_limited": (None, _l("Too many attempts. Try again in a moment.")),
+    # Coupons (plugins/coupons)
+    "coupon_unknown": (None, _l("No coupon has this code.")),
+    "coupons_not_enabled": (None, _l("This shop does not take coupons.")),
+    "coupon_redeemed": (None, _l("This coupon has already been used.")),
+    "coupon_voided": (None, _l("This coupon has been voided.")),
+    "coupon_expired": (None, _l("This coupon has expired.")),
+    "coupon_not_yet_valid": (None, _l("This coupon is not valid yet.")),
+    "coupon_not_on_card": (None, _l("This coupon belongs to another member.")),
+    "coupon_min_spend": (None, _l("The goods this coupon applies to do not reach its minimum spend.")),
+    "coupon_no_lines": (None, _l("Nothing in the basket can take this coupon.")),
+    "coupon_same_campaign": (None, _l("Only one coupon of the same campaign per sale.")),
+    # Count and period cards (plugins/service_packages)
+    "choose_package": (None, _l("The card holds cards for several services: choose the service.")),
+    "no_package": (None, _l("The card holds no count or period card for this service.")),
+    "package_not_started": (None, _l("This card's start date has not come yet.")),
+    "package_expired": (None, _l("This count or period card has expired.")),
+    "package_used_up": (None, _l("All sessions of this card are used.")),
+    "package_returned": (None, _l("This card was returned.")),
+    "not_enough_sessions": (None, _l("Not enough sessions left on this card.")),
+    "daily_limit_reached": (None, _l("Today's uses of this card are used up.")),
+    "package_used": (None, _l("This card has been used and cannot be returned.")),
+    "package_not_active": (None, _l("This card has expired or was returned.")),
+    "use_cancelled": (None, _l("This use was already cancelled.")),
 }
 
 # Core and plugin messages that are constants: translated as they stand.

@@ -2,7 +2,7 @@
 
 The core raises English messages with a stable ``code`` (core/errors.py); the screens map the
 codes they meet at the counter to a translated message here, with every amount as ¥12.50
-(never fen). An unknown code keeps the core's message. ``field`` says what the message is
+(never fen). Any other code reads as on every page (webui/errors_i18n). ``field`` says what the message is
 about ("pin", "payments", "card", "lines"), so the till can put the cursor there.
 """
 from __future__ import annotations
@@ -13,6 +13,8 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from core.errors import HuikaError
+
+from ..errors_i18n import error_text
 
 from .money import local_time, yuan
 
@@ -118,4 +120,5 @@ def cashier_error(error: HuikaError, *, paid_fen: int | None = None) -> dict:
     elif code == "not_found" and str(error.message).startswith("card "):
         field = "card"
         message = _("No card has this number.")
-    return {"code": code, "message": message or error.message, "field": field}
+    # Codes the counter does not word itself read as everywhere else (webui/errors_i18n).
+    return {"code": code, "message": message or error_text(error), "field": field}
