@@ -15,7 +15,7 @@ migration 0014a). A later correction or remark is a ``ShiftNote``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +29,7 @@ from .reports.shift_close import empty_figures, method_figures
 from .rollups.sources import collect_ledger, collect_sales
 from .text import text_problem
 
+_INSTANT = timedelta(microseconds=1)  # a transaction at the very instant of the close is in it
 MAX_FEN = 100_000_000_000  # 10亿 yuan: a larger float or count is a typing mistake
 MAX_NOTE = 200
 MAX_NOTE_TEXT = 500
@@ -93,10 +94,10 @@ def _visible(viewer: Viewer) -> list:
 
 
 def live_lines(session: Session, shift: Shift, until: datetime | None = None) -> list[dict]:
-    """Per payment method: the shift's figures from its opening until ``until`` (now), with
-    the float in expected cash. Cash is always there (first); methods that take no money in
-    (stored value, points) have ``expected_fen`` None."""
-    until = until or clock.now_utc()
+    """Per payment method: the shift's figures from its opening until ``until`` (included;
+    None: up to now), with the float in expected cash. Cash is always there (first); methods
+    that take no money in (stored value, points) have ``expected_fen`` None."""
+    until = (until + _INSTANT) if until is not None else None
     found = window_figures(session, shift.merchant_id, shift.staff_id, shift.store_id, shift.opened_at, until)
     cash = found.setdefault(CASH, empty_figures())
     cash["expected_fen"] = (cash["expected_fen"] or 0) + shift.opening_float_fen
@@ -110,14 +111,15 @@ def _method_order(method: str) -> tuple:
 
 
 def window_figures(session: Session, merchant_id: int, staff_id: int, store_id: int | None,
-                   since: datetime, until: datetime) -> dict[str, dict]:
+                   since: datetime, until: datetime | None) -> dict[str, dict]:
     """method -> shift_close's figures of ``staff_id``'s transactions at ``store_id`` in
-    [since, until). The ids of those transactions bound the range read (an index on
+    [since, until) (until None: no end). The ids of those transactions bound the range read (an index on
     merchant, staff and time), so a shift reads its own hours, not the merchant's history."""
     t = LedgerTransaction
+    window = [t.created_at >= since, *([t.created_at < until] if until is not None else [])]
     first, last = session.execute(
         select(func.min(t.id), func.max(t.id)).where(t.merchant_id == merchant_id, t.staff_id == staff_id,
-                                                      t.created_at >= since, t.created_at < until)).one()
+                                                      *window)).one()
     if first is None:
         return {}
     store = store_id or 0  # the rollups' "no store"
