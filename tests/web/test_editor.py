@@ -88,7 +88,7 @@ def page_form(client, url: str, *, action: str | None = None, index: int = 0) ->
 
 
 def csrf(client, url: str = "/") -> str:
-    page = client.get(url).get_data(as_text=True)
+    page = client.get(url, follow_redirects=True).get_data(as_text=True)  # "/" sends each role on
     return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page).group(1)
 
 
