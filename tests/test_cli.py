@@ -107,7 +107,7 @@ def test_init_creates_the_schema_and_can_run_twice(db_url):
 def test_merchant_create_prints_the_new_id(initialised):
     result = run("merchant", "create", "--name", "茶叶店")
     assert result.exit_code == 0, result.output
-    match = re.fullmatch(r"merchant (\d+): 茶叶店\n", result.output)
+    match = re.fullmatch(r"merchant (\d+): 茶叶店  \(sign-in code [1-9][0-9]{5}\)\n", result.output)
     assert match, result.output
     assert count(initialised, Merchant, Merchant.id == int(match.group(1)),
                  Merchant.name == "茶叶店") == 1

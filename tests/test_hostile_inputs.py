@@ -202,6 +202,7 @@ def _objects(app, merchant) -> dict:
                      {"mode": "plan", "channel": "phone", "due_on": "2099-01-01", "reason": "回访"}, idempotent=True)
     voucher = post("/api/v1/cards/HOST0001/room-vouchers", {"room_type": "suite", "reason": "campaign"},
                    idempotent=True)["items"][0]
+    shift = post("/api/v1/shifts", {"opening_float_fen": 100})
     from webui.screens import effective_screens
     from core.config_versions import published_config
     with app.extensions["huika"].db.read() as session:
@@ -214,7 +215,7 @@ def _objects(app, merchant) -> dict:
             "staff_id": merchant.staff_ids["manager"], "merchant_id": merchant.id, "action": "freeze",
             "screen_id": screen_id, "key": "wechat_id", "plugin_id": "points", "starter_id": "points_shop",
             "locale": "en", "number_": "HOST0001", "filename": "huika.css", "report_id": "tier_distribution",
-            "kind": "members", "file_name": "members.csv"}
+            "kind": "members", "file_name": "members.csv", "shift_id": shift["id"]}
 
 
 # -- requests ------------------------------------------------------------------------------

@@ -128,3 +128,8 @@ def test_the_code_and_the_name_share_one_throttle_budget(client, shop, monkeypat
         assert sign_in(client, typed, "owner", "wrong-" + uuid.uuid4().hex[:6]).status_code == 401
     refused = sign_in(client, " " + NAME.upper(), "owner", "password-123")
     assert refused.status_code == 429
+
+
+def test_api_clients_read_the_code_with_the_merchant(client, shop):
+    me = client.get("/api/v1/me", headers=shop.headers("cashier")).json
+    assert me["merchant"] == {"id": shop.id, "name": NAME, "code": shop.code}
