@@ -66,6 +66,7 @@ _GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军
 class DemoResult:
     merchant_id: int
     created: bool
+    merchant_code: str = ""  # the 6-digit sign-in code (issue 13 item 7)
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (username, role, password)
     tokens: dict[str, str] = field(default_factory=dict)  # role -> bearer token
     cards: list[tuple[str, str]] = field(default_factory=list)  # (card number, its PIN)
@@ -84,6 +85,7 @@ def load_demo(session: Session, registry: PluginRegistry, member_count: int = 40
     if existing is None:
         existing = _create(session, registry, member_count, random.Random(seed))
     result.merchant_id = existing.id
+    result.merchant_code = existing.code or ""
     for card in session.scalars(select(Card).where(Card.merchant_id == existing.id,
                                                    Card.member_id.is_not(None)).order_by(Card.id)):
         pin = random_pin()
@@ -95,6 +97,14 @@ def load_demo(session: Session, registry: PluginRegistry, member_count: int = 40
         result.logins.append((username, role, DEMO_PASSWORD))
         result.tokens[role] = tenancy.issue_token(session, staff, label="demo")
     return result
+
+
+def sign_in_lines(result: DemoResult) -> list[str]:
+    """What `huika demo` prints before the logins: the merchant code to sign in with, and
+    where each role lands."""
+    return [f"sign in at /login — merchant code: {result.merchant_code} "
+            f"(or the full name {DEMO_MERCHANT}; the browser remembers it for next time)",
+            "owner and manager land on the dashboard (editor one click away), cashier on the till"]
 
 
 def _create(session: Session, registry: PluginRegistry, member_count: int,

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import re
+import secrets
+import unicodedata
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -27,11 +29,61 @@ def create_merchant(session: Session, name: str) -> Merchant:
                       details=[problem("/name", "1 to 100 characters")])
     if session.scalar(select(Merchant.id).where(Merchant.name == name)) is not None:
         raise Conflict(f"a merchant named {name!r} already exists")
-    merchant = Merchant(name=name)
+    merchant = Merchant(name=name, code=new_merchant_code(session))
     session.add(merchant)
     session.flush()
     create_store(session, merchant.id, code="main", name="总店")
     return merchant
+
+
+MERCHANT_CODE_PATTERN = re.compile(r"^[1-9][0-9]{5}\Z")
+
+
+def new_merchant_code(session: Session) -> str:
+    """A random 6-digit sign-in code no merchant has (issue 13 item 7).
+
+    Digits only: they go through a Chinese input method untouched, unlike letters, which it
+    would turn into pinyin. Not a secret (anyone may know which shop they sign in to); the
+    sign-in throttle limits guessing of the staff passwords behind it.
+    """
+    while True:
+        code = str(100000 + secrets.randbelow(900000))
+        if session.scalar(select(Merchant.id).where(Merchant.code == code)) is None:
+            return code
+
+
+def merchant_key(text: str) -> str:
+    """A merchant name or code as compared at sign-in: NFKC (full-width digits and letters
+    become plain), no white space at all, case-folded. '会卡 演示商户' == '会卡演示商户'."""
+    return "".join(unicodedata.normalize("NFKC", text or "").split()).casefold()
+
+
+class AmbiguousMerchant(Exception):
+    """Several merchants' names read the same once spaces and case are ignored."""
+
+
+def resolve_merchant(session: Session, typed: str) -> Merchant | None:
+    """The merchant a sign-in names by its code or its full name (spaces and case ignored),
+    or None. ``AmbiguousMerchant`` when only a loose match finds several (use the code)."""
+    key = merchant_key(typed)
+    if not key or len(key) > 100:
+        return None
+    if MERCHANT_CODE_PATTERN.match(key):
+        found = session.scalar(select(Merchant).where(Merchant.code == key))
+        if found is not None:
+            return found
+    exact = session.scalar(select(Merchant).where(Merchant.name == (typed or "").strip()))
+    if exact is not None:
+        return exact
+    # Spaces (ASCII and the full-width 　) and ASCII case, in SQL; the rest of merchant_key in
+    # Python on the few rows that pass. A merchants table holds hundreds, not millions, of rows.
+    loose = func.lower(func.replace(func.replace(Merchant.name, " ", ""), "\u3000", ""))
+    candidates = [merchant for merchant in session.scalars(
+        select(Merchant).where(loose == key.lower()).limit(20))
+        if merchant_key(merchant.name) == key]
+    if len(candidates) > 1:
+        raise AmbiguousMerchant(typed)
+    return candidates[0] if candidates else None
 
 
 def find_merchant(session: Session, name: str) -> Merchant:

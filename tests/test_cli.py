@@ -107,7 +107,7 @@ def test_init_creates_the_schema_and_can_run_twice(db_url):
 def test_merchant_create_prints_the_new_id(initialised):
     result = run("merchant", "create", "--name", "茶叶店")
     assert result.exit_code == 0, result.output
-    match = re.fullmatch(r"merchant (\d+): 茶叶店\n", result.output)
+    match = re.fullmatch(r"merchant (\d+): 茶叶店  \(sign-in code [1-9][0-9]{5}\)\n", result.output)
     assert match, result.output
     assert count(initialised, Merchant, Merchant.id == int(match.group(1)),
                  Merchant.name == "茶叶店") == 1
@@ -228,6 +228,8 @@ def test_demo_loads_once_and_then_prints_fresh_working_tokens(db_url, api):
     assert first.exit_code == 0, first.output
     assert first.output.startswith(f"created: {DEMO_MERCHANT}\n")
     first_tokens = demo_tokens(first.output)
+    code = re.search(r"merchant code: ([0-9]{6}) ", first.output).group(1)
+    assert count(db_url, Merchant, Merchant.code == code, Merchant.name == DEMO_MERCHANT) == 1
     members = count(db_url, Member)
     assert count(db_url, Merchant, Merchant.name == DEMO_MERCHANT) == 1
     assert members > 0 and count(db_url, Card, Card.member_id.is_not(None)) == members

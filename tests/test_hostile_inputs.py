@@ -213,6 +213,7 @@ def _objects(app, merchant) -> dict:
                                                  "valid_days": 30})
     coupon = post("/api/v1/coupons/issue", {"template_id": template["id"], "card_number": "HOST0001"},
                   idempotent=True)["coupons"][0]
+    shift = post("/api/v1/shifts", {"opening_float_fen": 100})
     from webui.screens import effective_screens
     from core.config_versions import published_config
     with app.extensions["huika"].db.read() as session:
@@ -226,7 +227,8 @@ def _objects(app, merchant) -> dict:
             "screen_id": screen_id, "key": "wechat_id", "plugin_id": "points", "starter_id": "points_shop",
             "locale": "en", "number_": "HOST0001", "filename": "huika.css", "report_id": "tier_distribution",
             "kind": "members", "file_name": "members.csv", "use_id": use["use_id"],
-            "template_id": template["id"], "code": coupon["code"]}
+            "template_id": template["id"], "code": coupon["code"],
+            "shift_id": shift["id"]}
 
 
 # -- requests ------------------------------------------------------------------------------

@@ -86,6 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .editor import bp as editor_bp
     from .home import bp as home_bp
     from .member import bp as member_bp
+    from .shifts import bp as shifts_bp
 
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
     app.register_blueprint(api_bp)
@@ -95,6 +96,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(member_bp)
     app.register_blueprint(editor_bp)
+    app.register_blueprint(shifts_bp)
 
     @app.context_processor
     def inject_staff():

@@ -5,6 +5,17 @@ Login renews the session (no fixation); attempts are throttled per account and p
 named with the ``__Host-`` prefix (the browser then refuses the cookie from plain HTTP, from a
 sibling subdomain or for a narrower path, so it cannot be planted or overwritten from there);
 every form carries a CSRF token (Flask-WTF).
+
+Sign-in (issue 13 item 7): the merchant by its 6-digit code or its full name (spaces and case
+ignored, core.tenancy.resolve_merchant); the device remembers the merchant in a long-lived,
+non-secret cookie (``huika_merchant``: the code), so the next sign-in needs only the username
+and password. Each wrong field gets its own message — unknown merchant, unknown username,
+wrong password. Telling an unknown username from a wrong password lets someone learn which
+usernames exist; at a shop that is acceptable (usernames are short words such as
+``cashier``, not secrets, and the answer's timing told it anyway) and a cashier who mistyped
+her name needs to know which field to fix. Guessing stays bounded by the per-account and
+per-client throttles (webui/throttle.py), which count every attempt, right or wrong, the
+same. docs/operations.md says so for operators.
 """
 from __future__ import annotations
 
@@ -20,7 +31,8 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from core.models import Merchant, Staff
-from core.tenancy import authenticate
+from core.security import verify_secret
+from core.tenancy import AmbiguousMerchant, resolve_merchant
 
 from .extension import huika
 from .throttle import refused_page_for
@@ -54,6 +66,10 @@ class HttpsAwareSessions(SecureCookieSessionInterface):
                                or self.get_cookie_name(app) not in request.cookies):
             return self.session_class()
         return super().open_session(app, request)
+
+
+REMEMBERED_MERCHANT = "huika_merchant"  # the merchant code this device signs in to
+REMEMBER_SECONDS = 400 * 24 * 3600  # the longest a browser keeps a cookie (Chromium's cap)
 
 
 class LoginForm(FlaskForm):
@@ -109,39 +125,82 @@ def login_required(*roles: str):
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
-    error = None
+    remembered = _remembered_merchant()
+    if request.method == "GET" and remembered is not None and not form.merchant.data:
+        form.merchant.data = remembered.code
+    errors: dict[str, str] = {}
     if form.validate_on_submit():
-        with huika().db.read() as db_session:
-            merchant = db_session.scalar(select(Merchant).where(Merchant.name == form.merchant.data.strip()))
-            staff = authenticate(db_session, merchant.id, form.username.data.strip(),
-                                 form.password.data) if merchant else None
-            if staff is not None:
-                locale = session.get("locale")
-                session.clear()  # a new session at login: no fixation
-                session["staff_id"], session["merchant_id"] = staff.id, staff.merchant_id
-                if locale:
-                    session["locale"] = locale
-                session.permanent = True
-                target = request.args.get("next") or ""
-                if not target.startswith("/") or target.startswith("//"):
-                    target = landing_page(staff.role)
-                return redirect(target)
-        error = _("Merchant, username or password is not right.")
+        staff, merchant, errors = _check_sign_in(form)
+        if staff is not None:
+            locale = session.get("locale")
+            session.clear()  # a new session at login: no fixation
+            session["staff_id"], session["merchant_id"] = staff.id, staff.merchant_id
+            if locale:
+                session["locale"] = locale
+            session.permanent = True
+            target = request.args.get("next") or ""
+            if not target.startswith("/") or target.startswith("//"):
+                target = landing_page(staff.role)
+            response = redirect(target)
+            response.set_cookie(REMEMBERED_MERCHANT, merchant.code or "", max_age=REMEMBER_SECONDS,
+                                httponly=True, samesite="Lax", secure=request.is_secure)
+            return response
     elif request.method == "POST":
-        error = _("Please fill in every field.")
-    return render_template("auth/login.html", form=form, error=error), 200 if error is None else 401
+        errors = {name: _("Please fill this in.") for name in ("merchant", "username", "password")
+                  if not (getattr(form, name).data or "").strip()}
+        if not errors:  # too long, or no valid CSRF token (Flask-WTF answers 400 for that first)
+            errors = {"form": _("Please fill in every field.")}
+    return render_template("auth/login.html", form=form, error=errors.get("form"), errors=errors,
+                           remembered=remembered), 200 if not errors else 401
+
+
+def _check_sign_in(form: LoginForm) -> tuple[Staff | None, Merchant | None, dict[str, str]]:
+    """(staff, merchant, {}) when every field is right, else (None, merchant, {field: why})."""
+    with huika().db.read() as db_session:
+        try:
+            merchant = resolve_merchant(db_session, form.merchant.data)
+        except AmbiguousMerchant:
+            return None, None, {"merchant": _("Several merchants have this name: type the 6-digit "
+                                              "merchant code instead.")}
+        if merchant is None:
+            return None, None, {"merchant": _("No merchant has this code or name. Type the 6-digit "
+                                              "merchant code or the merchant's full name.")}
+        username = form.username.data.strip().lower()
+        staff = db_session.scalar(select(Staff).where(Staff.merchant_id == merchant.id,
+                                                      Staff.username == username, Staff.active.is_(True)))
+        if staff is None:
+            return None, merchant, {"username": _("%(merchant)s has no staff member with this username.",
+                                                  merchant=merchant.name)}
+        if not verify_secret(form.password.data, staff.password_hash):
+            return None, merchant, {"password": _("The password is not right.")}
+        db_session.expunge(staff)
+        db_session.expunge(merchant)
+        return staff, merchant, {}
+
+
+def _remembered_merchant() -> Merchant | None:
+    """The merchant this device signed in to last (the cookie holds its code), or None."""
+    code = request.cookies.get(REMEMBERED_MERCHANT, "")
+    if not code or len(code) > 12 or not code.isdigit():
+        return None
+    with huika().db.read() as db_session:
+        merchant = db_session.scalar(select(Merchant).where(Merchant.code == code))
+        if merchant is not None:
+            db_session.expunge(merchant)
+        return merchant
 
 
 def landing_page(role: str) -> str:
-    """Where a sign-in lands without ``next``: owners and managers on the dashboard (G6),
-    everyone else on the home page."""
-    return url_for("dashboard.index") if role in ("owner", "manager") else url_for("home.index")
+    """Where a sign-in lands without ``next``: owners and managers on the dashboard (the editor
+    one click away), cashiers on the till."""
+    return url_for("dashboard.index") if role in ("owner", "manager") else url_for("cashier.index")
 
 
 @refused_page_for("auth.login")
 def login_refused(message: str):
     """Too many attempts (webui/throttle.py): the form again, with when to retry."""
-    return render_template("auth/login.html", form=LoginForm(), error=message)
+    return render_template("auth/login.html", form=LoginForm(), error=message, errors={},
+                           remembered=_remembered_merchant())
 
 
 @bp.post("/logout")

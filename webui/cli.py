@@ -63,6 +63,8 @@ def demo(ctx: click.Context) -> None:
     with hk.db.write() as session:
         result = demo_data.load_demo(session, hk.plugins)
     click.echo(("created" if result.created else "already there") + f": {demo_data.DEMO_MERCHANT}")
+    for line in demo_data.sign_in_lines(result):
+        click.echo(line)
     click.echo("demo logins (username / role / password):")
     for username, role, password in result.logins:
         click.echo(f"  {username:<8} {role:<8} {password}   token: {result.tokens[role]}")
@@ -200,7 +202,7 @@ def merchant_create(ctx: click.Context, name: str) -> None:
             audit.record(session, merchant_id=created.id, staff_id=None, action="merchant.create",
                          target=f"merchant:{created.id}", after={"name": created.name},
                          origin=audit.cli_origin())
-            click.echo(f"merchant {created.id}: {created.name}")
+            click.echo(f"merchant {created.id}: {created.name}  (sign-in code {created.code})")
     except HuikaError as error:
         _fail(error)
 

@@ -35,8 +35,10 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from core import clock
+from core.tenancy import AmbiguousMerchant, merchant_key, resolve_merchant
 
 from . import rate_limit_storage
+from .extension import huika
 
 EXTENSION = "huika_limiter"
 
@@ -96,8 +98,21 @@ def _digest(*parts: str) -> str:
 
 
 def login_account() -> str:
-    """merchant + username as typed, whether or not they exist (no hint for guessers)."""
-    return "account:" + _digest(request.form.get("merchant", ""), request.form.get("username", ""))
+    """merchant + username, whether or not they exist (no hint for guessers). The merchant is
+    the one its code or name names (issue 13 item 7), so the code, the full name and its
+    spellings with other spaces or case share one budget; text naming none counts as typed."""
+    typed = request.form.get("merchant", "")
+    return "account:" + _digest(_merchant_identity(typed), request.form.get("username", ""))
+
+
+def _merchant_identity(typed: str) -> str:
+    try:
+        with huika().db.read() as session:
+            found = resolve_merchant(session, typed)
+            merchant_id = found.id if found is not None else None
+    except AmbiguousMerchant:
+        merchant_id = None
+    return f"merchant#{merchant_id}" if merchant_id is not None else merchant_key(typed)
 
 
 def phone_number() -> str:

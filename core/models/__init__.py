@@ -19,6 +19,7 @@ from .imports import ImportBatch, ImportKey
 from .messaging import LoginCode, OutboxMessage
 from .rate_limits import RateLimitCounter
 from .rollups import LedgerDay, RollupState, SalesDay
+from .shifts import Shift, ShiftCount, ShiftNote
 
 __all__ = [
     "Account",
@@ -51,6 +52,9 @@ __all__ = [
     "RateLimitCounter",
     "RollupState",
     "SalesDay",
+    "Shift",
+    "ShiftCount",
+    "ShiftNote",
     "Staff",
     "StaffRole",
     "Store",

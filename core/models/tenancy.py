@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, BigId, UtcDateTime, utcnow
@@ -20,9 +20,15 @@ class Merchant(Base):
     """A tenant: every other row belongs to exactly one merchant."""
 
     __tablename__ = "merchants"
+    # An index, not a constraint: SQLite adds one to an existing table without rebuilding it.
+    __table_args__ = (Index("uq_merchants_code", "code", unique=True),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    # The short sign-in code (6 digits, issue 13 item 7): typed at the till instead of the
+    # name. Filled for every merchant (core.tenancy, migration 0014a); NULL only in a schema
+    # older than that migration.
+    code: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     stores: Mapped[list["Store"]] = relationship(back_populates="merchant", order_by="Store.id")

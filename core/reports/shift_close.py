@@ -30,19 +30,30 @@ _SALES_TYPES = ("checkout", "return")
 def figures(session: Session, query: ReportQuery) -> dict[tuple[int, str], dict]:
     """(staff_id, method) -> the row's figures (0 for a move by no staff member)."""
     staff_id = query.params.get("staff")
-    rows: dict = defaultdict(lambda: {"checkouts": 0, "sales_fen": 0, "refunds_fen": 0,
-                                      "recharges_fen": 0, "other_fen": 0, "expected_fen": None})
-    for (_day, _store, staff, method), values in sales_figures(
-            session, query.merchant_id, query.start, query.end, store_id=query.store_id,
-            staff_id=staff_id).items():
+    sales = sales_figures(session, query.merchant_id, query.start, query.end, store_id=query.store_id,
+                          staff_id=staff_id)
+    ledger = ledger_figures(session, query.merchant_id, query.start, query.end, store_id=query.store_id,
+                            staff_id=staff_id)
+    return method_figures(session, query.merchant_id, sales, ledger)
+
+
+def empty_figures() -> dict:
+    return {"checkouts": 0, "sales_fen": 0, "refunds_fen": 0, "recharges_fen": 0, "other_fen": 0,
+            "expected_fen": None}
+
+
+def method_figures(session: Session, merchant_id: int, sales: dict, ledger: dict) -> dict[tuple[int, str], dict]:
+    """(staff_id, method) -> figures from the rollups' sales figures ((day, store, staff,
+    method) -> SALES_FIGURES) and ledger figures ((day, store, staff, type, account) ->
+    [amount, entries]) of any period: a report's days or a shift's hours (core.shifts)."""
+    rows: dict = defaultdict(empty_figures)
+    for (_day, _store, staff, method), values in sales.items():
         row = rows[(staff, method)]
         row["checkouts"] += values[CHECKOUTS]
         row["sales_fen"] += values[SALES]
         row["refunds_fen"] += values[REFUNDS]
-    accounts = merchant_accounts(session, query.merchant_id)
-    for (_day, _store, staff, kind, account_id), (amount, _entries) in ledger_figures(
-            session, query.merchant_id, query.start, query.end, store_id=query.store_id,
-            staff_id=staff_id).items():
+    accounts = merchant_accounts(session, merchant_id)
+    for (_day, _store, staff, kind, account_id), (amount, _entries) in ledger.items():
         purpose, asset = accounts.get(account_id, ("", ""))
         method = tender_method(purpose) if asset == "cny" else None
         if method is None:

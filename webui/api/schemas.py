@@ -149,5 +149,7 @@ ME = {
     "properties": {"staff_id": {"type": "integer"}, "username": {"type": "string"},
                    "role": {"enum": ["owner", "manager", "cashier"]}, "store_id": NULLABLE_INT,
                    "merchant": {"type": "object", "required": ["id", "name"],
-                                "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}},
+                                "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                                               "code": {**NULLABLE_STRING,
+                                                        "description": "the 6-digit sign-in code"}}}},
 }

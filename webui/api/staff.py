@@ -15,4 +15,4 @@ def me():
         merchant = session.get(Merchant, caller().merchant_id)
         return {"staff_id": caller().staff_id, "username": caller().username,
                 "role": caller().role, "store_id": caller().store_id,
-                "merchant": {"id": merchant.id, "name": merchant.name}}
+                "merchant": {"id": merchant.id, "name": merchant.name, "code": merchant.code}}

@@ -11,7 +11,7 @@ from wtforms.validators import EqualTo, InputRequired, Length, Regexp
 
 from core import tenancy
 from core.errors import Conflict, Invalid, NotFound
-from core.models import Staff, Store
+from core.models import Merchant, Staff, Store
 from core.security import hash_secret
 
 from ..audit import record_here
@@ -208,4 +208,5 @@ def stores():
         counts = dict(session.execute(select(Staff.store_id, func.count()).where(
             Staff.merchant_id == merchant_id(), Staff.active.is_(True)).group_by(Staff.store_id)).all())
         items = [{"code": code, "name": name, "staff": counts.get(sid, 0)} for sid, code, name in _stores(session)]
-    return render_template("editor/stores.html", form=form, stores=items), status
+        sign_in_code = session.scalar(select(Merchant.code).where(Merchant.id == merchant_id()))
+    return render_template("editor/stores.html", form=form, stores=items, sign_in_code=sign_in_code), status
