@@ -193,7 +193,7 @@ def _remembered_merchant() -> Merchant | None:
 def landing_page(role: str) -> str:
     """Where a sign-in lands without ``next``: owners and managers on the dashboard (the editor
     one click away), cashiers on the till."""
-    return url_for("dashboard.index") if role in ("owner", "manager") else url_for("cashier.index")
+    return url_for("dashboard.index") if role in ("owner", "manager") else url_for("cashier.till")
 
 
 @refused_page_for("auth.login")

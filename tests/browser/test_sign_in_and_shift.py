@@ -39,7 +39,7 @@ def test_sign_in_by_code_remembered_and_landing_per_role(live_server, page, shop
     page.get_by_label("用户名").fill("cashier")
     page.get_by_label("密码").fill("password-123")
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r".*/cashier/$"))  # the cashier lands on the till
+    page.wait_for_url(re.compile(r".*/cashier/till$"))  # the cashier lands on the till
     page.get_by_text("已登录").wait_for()
     sign_out(page)
 
@@ -70,7 +70,7 @@ def test_a_cashier_closes_a_shift_and_prints_the_summary(live_server, page, shop
     page.get_by_label("用户名").fill("cashier")
     page.get_by_label("密码").fill("password-123")
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r".*/cashier/$"))
+    page.wait_for_url(re.compile(r".*/cashier/till$"))
     page.get_by_role("banner").get_by_role("link", name="交班").click()
     page.get_by_label("钱箱备用金（元）").fill("200")
     page.get_by_role("button", name="开班").click()

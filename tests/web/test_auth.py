@@ -64,7 +64,7 @@ def test_open_redirect_after_login_is_refused(client, shop):
     client.get("/login")
     response = client.post("/login?next=//evil.example/", data={
         "merchant": "登录测试店", "username": "cashier", "password": "password-123", "csrf_token": csrf(client)})
-    assert response.headers["Location"] == "/cashier/"
+    assert response.headers["Location"] == "/cashier/till"
 
 
 def test_production_refuses_the_default_secret_key(database_url):

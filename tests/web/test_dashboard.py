@@ -170,7 +170,7 @@ def test_a_store_manager_sees_their_store_only(client, week):
 
 
 def test_a_cashier_is_sent_to_the_till_and_lands_where_they_did(client, week):
-    assert sign_in(client, week.shop.name, "cashier").headers["Location"] == "/cashier/"  # issue 13 item 7
+    assert sign_in(client, week.shop.name, "cashier").headers["Location"] == "/cashier/till"  # issue 13 item 7
     answer = client.get("/dashboard")
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/cashier/")
     till = client.get(answer.headers["Location"]).get_data(as_text=True)

@@ -57,7 +57,7 @@ def test_the_merchant_by_code_or_name_in_any_spacing_or_case(client, shop, typed
     merchant = {"code": shop.code, "full-width code": shop.code.translate(
         str.maketrans("0123456789", "０１２３４５６７８９"))}.get(typed, typed)
     response = sign_in(client, merchant)
-    assert response.status_code == 302 and response.headers["Location"] == "/cashier/"
+    assert response.status_code == 302 and response.headers["Location"] == "/cashier/till"
 
 
 def test_the_device_remembers_the_merchant_for_the_next_sign_in(client, shop):
@@ -103,7 +103,7 @@ def test_the_same_name_twice_asks_for_the_code(client, hk, shop):
     assert sign_in(client, NAME).status_code == 302  # the exact name is still one merchant
 
 
-@pytest.mark.parametrize("role, lands", [("cashier", "/cashier/"), ("manager", "/dashboard"),
+@pytest.mark.parametrize("role, lands", [("cashier", "/cashier/till"), ("manager", "/dashboard"),
                                          ("owner", "/dashboard")])
 def test_each_role_lands_where_it_works(client, shop, role, lands):
     assert sign_in(client, shop.code, role).headers["Location"] == lands

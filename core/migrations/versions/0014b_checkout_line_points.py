@@ -6,13 +6,13 @@ line so a return recomputes the kept lines' points with the rule of the sale. Ev
 written before is a normal line (server default 1000).
 
 Revision ID: 0014b
-Revises: 0013
+Revises: 0014a
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0014b"
-down_revision = "0013"
+down_revision = "0014a"
 branch_labels = None
 depends_on = None
 
