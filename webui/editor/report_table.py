@@ -84,11 +84,16 @@ def shown_columns(report: Report) -> list[Column]:
     return [column for column in report.columns if not column.key.endswith("_en")]
 
 
+# Columns of codes the merchant typed (a product's SKU and barcode, a coupon's code, a unit).
+CODE_KEYS = frozenset({"sku", "barcode", "code", "unit"})
+
+
 def is_code(column: Column) -> bool:
-    """A key column (a payment method, tier or segment code: "…代码" / "… key"), data that is
-    not translated; the page marks its cells translate="no"."""
+    """A key column (a payment method, tier or segment code: "…代码" / "… key"; a SKU, barcode,
+    coupon code or unit), data that is not translated; the page marks its cells translate="no"."""
     title = column.title if isinstance(column.title, dict) else {}
-    return column.type == "text" and str(title.get("en", "")).endswith(" key")
+    return column.type == "text" and (column.key in CODE_KEYS
+                                      or str(title.get("en", "")).endswith(" key"))
 
 
 def headers(report: Report, sort: str | None) -> list[Header]:
