@@ -31,7 +31,7 @@ GOOGOL = 10 ** 25  # "10000000000000000000000000", the id of the issue
 BIG_BODY = 2 * 1024 * 1024
 PLUGINS = [{"id": "points", "settings": {"wheel_enabled": True}}, {"id": "stored_value", "settings": {}},
            {"id": "training_courses", "settings": {}}, {"id": "cosmetics_profile", "settings": {}},
-           {"id": "hotel_rooms", "settings": {}}]
+           {"id": "hotel_rooms", "settings": {}}, {"id": "goods", "settings": {}}]
 
 BAD_INTS = [str(HUGE), str(GOOGOL), "-1", "1.5", "abc"]
 BAD_TEXTS = ["%00", "%ED%A0%80", "x" * 2000]
@@ -202,6 +202,7 @@ def _objects(app, merchant) -> dict:
                      {"mode": "plan", "channel": "phone", "due_on": "2099-01-01", "reason": "回访"}, idempotent=True)
     voucher = post("/api/v1/cards/HOST0001/room-vouchers", {"room_type": "suite", "reason": "campaign"},
                    idempotent=True)["items"][0]
+    product = post("/api/v1/products", {"products": [{"sku": "HOST-1", "name": "刁难商品", "price_fen": 100}]})
     from webui.screens import effective_screens
     from core.config_versions import published_config
     with app.extensions["huika"].db.read() as session:
@@ -214,7 +215,7 @@ def _objects(app, merchant) -> dict:
             "staff_id": merchant.staff_ids["manager"], "merchant_id": merchant.id, "action": "freeze",
             "screen_id": screen_id, "key": "wechat_id", "plugin_id": "points", "starter_id": "points_shop",
             "locale": "en", "number_": "HOST0001", "filename": "huika.css", "report_id": "tier_distribution",
-            "kind": "members", "file_name": "members.csv"}
+            "kind": "members", "file_name": "members.csv", "product_id": product["products"][0]["id"]}
 
 
 # -- requests ------------------------------------------------------------------------------
