@@ -35,7 +35,8 @@ PLUGINS = [{"id": "points", "settings": {"wheel_enabled": True}}, {"id": "stored
            {"id": "service_packages", "settings": {"plans": [
                {"key": "wash_20", "name": "20次洗车", "service": "洗车", "kind": "count", "sessions": 20,
                 "validity_days": 365, "price_fen": 50000}]}},
-           {"id": "coupons", "settings": {}}]
+           {"id": "coupons", "settings": {}},
+           {"id": "goods", "settings": {}}]
 
 BAD_INTS = [str(HUGE), str(GOOGOL), "-1", "1.5", "abc"]
 BAD_TEXTS = ["%00", "%ED%A0%80", "x" * 2000]
@@ -214,6 +215,7 @@ def _objects(app, merchant) -> dict:
     coupon = post("/api/v1/coupons/issue", {"template_id": template["id"], "card_number": "HOST0001"},
                   idempotent=True)["coupons"][0]
     shift = post("/api/v1/shifts", {"opening_float_fen": 100})
+    product = post("/api/v1/products", {"products": [{"sku": "HOST-1", "name": "刁难商品", "price_fen": 100}]})
     from webui.screens import effective_screens
     from core.config_versions import published_config
     with app.extensions["huika"].db.read() as session:
@@ -228,7 +230,7 @@ def _objects(app, merchant) -> dict:
             "locale": "en", "number_": "HOST0001", "filename": "huika.css", "report_id": "tier_distribution",
             "kind": "members", "file_name": "members.csv", "use_id": use["use_id"],
             "template_id": template["id"], "code": coupon["code"],
-            "shift_id": shift["id"]}
+            "shift_id": shift["id"], "product_id": product["products"][0]["id"]}
 
 
 # -- requests ------------------------------------------------------------------------------

@@ -117,3 +117,22 @@ def test_low_stock_list_and_report(shop):
     assert movements.json["rows"][0]["kind"] == "入库"
     xlsx = shop.client.get("/api/v1/reports/low_stock?format=xlsx", headers=shop.headers())
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+
+
+def test_concurrent_sales_and_a_stocktake_keep_the_level_the_sum_of_movements(app, shop):
+    from tests.support.concurrency import concurrently
+
+    shop.products()
+    receive(shop, "YOGURT", 20)
+    sale = {"lines": [{"barcode": "6900000000028", "quantity": 2}, {"barcode": "TISSUE"}],
+            "payments": [{"method": "cash", "amount_fen": 3600}]}
+    reverse = {**sale, "lines": list(reversed(sale["lines"]))}  # the other lock order
+    requests = [("POST", "/api/v1/checkout", body, shop.headers("cashier", idempotent=True))
+                for body in (sale, reverse, sale, reverse)]
+    requests.append(("POST", "/api/v1/stock/movements",
+                     {"movements": [{"kind": "receive", "sku": "YOGURT", "quantity": 5}]},
+                     shop.headers("owner", idempotent=True)))
+    responses = concurrently(app, requests)
+    assert [r.status_code for r in responses] == [201, 201, 201, 201, 201], [r.json for r in responses]
+    assert shop.stock("YOGURT") == 20 - 8 + 5 and shop.stock("TISSUE") == -4
+    shop.verify()
