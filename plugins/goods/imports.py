@@ -183,6 +183,6 @@ def import_kinds() -> list[ImportKind]:
     return [ImportKind(
         KIND, message("商品目录", "Goods catalogue"), COLUMNS,
         natural_key=lambda values: values["sku"], check=check, post=post, plugin=PLUGIN_ID,
-        description=message("商品、分类、售价、会员价、特价、积分规则和期初库存，每行一个商品（G1）。",
+        description=message("商品、分类、售价、会员价、特价、积分规则和期初库存，每行一个商品。",
                             "Products with category, price, member prices, special price, points "
-                            "rule and opening stock, one per row (G1)."))]
+                            "rule and opening stock, one per row."))]

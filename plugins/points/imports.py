@@ -69,5 +69,5 @@ def import_kinds() -> list[ImportKind]:
     return [ImportKind(
         "points", message("积分", "Points"), COLUMNS, natural_key=_key, check=check, post=post,
         totals=totals,
-        plugin=PLUGIN_ID, description=message("每张卡的积分期初余额，每行一批，带到期日（P7）。",
-                            "Opening points per card, one lot per row with its expiry date (P7)."))]
+        plugin=PLUGIN_ID, description=message("每张卡的积分期初余额，每行一批，带到期日。",
+                            "Opening points per card, one lot per row with its expiry date."))]

@@ -142,9 +142,9 @@ def import_kinds() -> list[ImportKind]:
     return [ImportKind(
         "course_packages", message("课包", "Course packages"), COLUMNS, natural_key=_key, check=check,
         post=post, totals=totals, plugin=PLUGIN_ID,
-        description=message("学员剩余的课包：每行一个课包，剩余课时、有效期和未消耗金额（T1、T3）。",
+        description=message("学员剩余的课包：每行一个课包，剩余课时、有效期和未消耗金额。",
                             "What students have left: one package per row with sessions left, "
-                            "validity and unearned money (T1, T3)."))]
+                            "validity and unearned money."))]
 
 
 __all__ = ["import_kinds"]
