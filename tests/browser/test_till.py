@@ -195,7 +195,7 @@ def test_walk_in_sale_by_search_and_favourites_split_between_wechat_and_cash(
     page.locator("#favourites").get_by_role("button", name=re.compile("可乐")).click()
     expect(page.locator("#basket tbody tr")).to_have_count(2)
     expect(page.locator("#due")).to_have_text("¥48.90")  # walk-in: list prices 45.90 + 3.00
-    page.get_by_role("button", name="组合付款").click()
+    page.get_by_role("button", name="组合支付").click()
     page.get_by_role("button", name="微信支付").click()
     page.locator("#pay-rows input").first.fill("40")
     expect(page.locator("#remaining")).to_contain_text("¥8.90")

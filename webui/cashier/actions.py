@@ -150,6 +150,7 @@ def screen_flow(screen: dict, op, params: dict, *, template: str, done_template:
                     errors = [d for d in details if isinstance(d, dict) and "pointer" in d]
                 else:
                     return render_template(done_template, result=outcome.body,
+                                           title=label(screen.get("title")),
                                            replayed=outcome.replayed, **context), 201
     form = KeyOnlyForm(formdata=None)
     form.idempotency_key.data = new_key()

@@ -12,12 +12,14 @@ from __future__ import annotations
 from flask import jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
+from core import shifts as shift_service
 from core.config_versions import published_config
 from core.errors import HuikaError
 
 from ..auth import current_staff, login_required
 from ..extension import huika
 from ..i18n import label
+from .actions import available_screens
 from .blueprint import STAFF_ROLES, bp
 from .ops import (KEY_PATTERN, asset_info, features, new_key, operation_enabled, run,
                   status_of)
@@ -56,10 +58,13 @@ def till():
         offered = features(config, staff.role)
         products = operation_enabled(config, PRODUCTS, staff.role)
         coupons = operation_enabled(config, CARD_COUPONS, staff.role)
+        # A sale with no open shift is in no 交班: say so before the first sale, not at the close.
+        shift_open = shift_service.current_shift(session, shift_service.Viewer(
+            staff.id, staff.merchant_id, staff.role, staff.store_id)) is not None
     card = (request.args.get("card") or "").strip()
     return render_template("cashier/till.html", features=offered, sale_key=new_key(),
                            texts=till_texts(), products_installed=products,
-                           coupons_installed=coupons,
+                           coupons_installed=coupons, shift_open=shift_open,
                            start_card=card if card.isascii() and card.isalnum() else "")
 
 
@@ -88,6 +93,13 @@ def _strip_answer(session, config, number: str):
     strip = card_strip(session, config, current_staff().merchant_id, number)
     if strip is None:
         return _problem(_("No card has this number."), "card", 404, "not_found")
+    if strip["member_id"] and not strip["problem"]:
+        # The card's own actions (核销次卡, 发券 …) one tap from the strip, as on the member page.
+        strip["screens"] = [
+            {"title": screen["title"],
+             "url": url_for("cashier.screen", member_id=strip["member_id"], screen_id=screen["id"],
+                            card=strip["number"] if screen["needs_card"] else None)}
+            for screen in available_screens(config, current_staff().role)]
     strip["html"] = render_template("cashier/_till_strip.html", strip=strip)
     strip["member_url"] = url_for("cashier.member", member_id=strip["member_id"]) \
         if strip["member_id"] else ""
