@@ -234,6 +234,9 @@ def test_cashier_walk(browser, live_server, demo, client, shot):
     page.locator("input[type=password]").first.fill(pin)
     page.get_by_role("button", name=re.compile("提交")).click()
     expect(page.locator("main h1")).to_contain_text("核销次卡")
+    done = page.locator("main").inner_text()
+    assert "剩余次数" in done and "¥" in done, done
+    assert not re.search(r"[a-z]+_[a-z]+|_fen|\bid\b", done), done  # words and yuan, no API keys
     shot(page, "count-card-used")
     page.get_by_role("link", name="回到收银台").click()
     expect(page.locator("#strip .strip")).to_contain_text("剩 9 次")

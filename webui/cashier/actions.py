@@ -23,6 +23,7 @@ from ..errors_i18n import error_text
 from ..i18n import label
 from .blueprint import STAFF_ROLES, bp
 from .forms import KeyOnlyForm
+from .screen_result import result_rows
 from .ops import (
     HAND_WRITTEN,
     KEY_PATTERN,
@@ -150,7 +151,7 @@ def screen_flow(screen: dict, op, params: dict, *, template: str, done_template:
                     errors = [d for d in details if isinstance(d, dict) and "pointer" in d]
                 else:
                     return render_template(done_template, result=outcome.body,
-                                           title=label(screen.get("title")),
+                                           title=label(screen.get("title")), shown_rows=result_rows(outcome.body),
                                            replayed=outcome.replayed, **context), 201
     form = KeyOnlyForm(formdata=None)
     form.idempotency_key.data = new_key()

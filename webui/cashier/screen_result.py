@@ -1,0 +1,67 @@
+"""A screen's result as the cashier reads it: field names in words, money in yuan, no ids.
+
+A screen's operation answers with its API document (``sessions_left``, ``revenue_fen``,
+``packages.0.deferred_fen`` …). The done page shows it as rows of (label, text): known keys
+get their words, ``*_fen`` amounts are yuan, yes/no and a few states are words, database ids
+and internal keys are left out; an unknown key is shown as it is rather than hidden.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from .money import yuan
+
+
+def _labels() -> dict:
+    return {
+        "card_number": _("Card number"), "service": _("Service"), "sessions": _("Sessions"),
+        "sessions_left": _("Sessions left"), "sessions_total": _("Sessions in all"),
+        "note": _("Note"), "name": _("Name"), "status": _("Status"), "kind": _("Kind"),
+        "used_on": _("Used on"), "revenue_fen": _("Revenue recognised now"),
+        "paid_fen": _("Paid"), "recognised_fen": _("Revenue recognised"),
+        "deferred_fen": _("Not yet used (deferred)"), "valid_from": _("Valid from"),
+        "valid_to": _("Valid until"), "valid_until": _("Valid until"),
+        "max_per_day": _("At most per day"), "usable_today": _("Usable today"),
+        "packages": _("Count cards"), "points": _("Points"), "quantity": _("Quantity"),
+        "member_name": _("Member"), "amount_fen": _("Amount"), "due_fen": _("Due"),
+    }
+
+
+def _states() -> dict:
+    return {"done": _("Done"), "active": _("In use"), "cancelled": _("Cancelled"),
+            "count": _("Count card"), "period": _("Period card"), "expired": _("Expired"),
+            "redeemed": _("Used"), "used_up": _("Used up")}
+
+
+def _hidden(key: str) -> bool:
+    return key == "id" or key.endswith("_id") or key.endswith("_key") or key == "checkout_id"
+
+
+def _text(key: str, value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if key.endswith("_fen") and isinstance(value, int):
+        return "¥" + yuan(value)
+    if key in ("status", "kind") and isinstance(value, str):
+        return _states().get(value, value)
+    return str(value)
+
+
+def result_rows(value, key: str = "", prefix: str = "") -> list[tuple[str, str]]:
+    """(label, text) rows of a result document, in its order."""
+    if isinstance(value, dict):
+        rows = []
+        for inner_key, inner in value.items():
+            if isinstance(inner_key, str) and _hidden(inner_key):
+                continue
+            title = _labels().get(inner_key, inner_key)
+            rows += result_rows(inner, inner_key, f"{prefix}{title}" if not prefix else f"{prefix} · {title}")
+        return rows
+    if isinstance(value, list):
+        if len(value) == 1:
+            return result_rows(value[0], key, prefix)
+        return [row for index, inner in enumerate(value)
+                for row in result_rows(inner, key, f"{prefix} {index + 1}")]
+    return [(prefix or key, _text(key, value))]
