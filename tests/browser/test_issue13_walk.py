@@ -226,6 +226,22 @@ def test_cashier_walk(browser, live_server, demo, client, shot):
         assert page.request.get(f"{live_server}/cashier/till/lookup?{query}").status < 500
     page.keyboard.press("Escape")
 
+    # The complaint: on the typed checkout the cash field is pre-filled; the cashier also types
+    # the amount into stored value. Now that pays from stored value, no sum error, PIN once.
+    page.goto(f"{live_server}/cashier/checkout?card={demo['number']}")
+    page.locator("input[name=lines-0-name]").fill("洗发水")
+    page.locator("input[name=lines-0-price]").fill("77.44")
+    page.keyboard.press("Enter")
+    typed_due = page.locator("#quote [data-due]").inner_text().lstrip("¥")
+    assert page.locator("input[name=pay_cash]").input_value() == typed_due
+    page.locator("input[name=pay_stored_value]").fill(typed_due)
+    page.locator("input[name=pin]").fill(demo["pin"])
+    page.locator("#pay-button").click()
+    expect(page.locator("main")).to_contain_text("储值")
+    assert "fen" not in page.locator("main").inner_text()
+    assert page.locator("input[name=pin]").count() == 0, "the sale did not go through"
+    shot(page, "typed-checkout-stored-value")
+
     # 3. A count card used (核销) from the member strip, then back to the till.
     number, pin = demo["count_card"]
     page.goto(f"{live_server}/cashier/till?card={number}")
