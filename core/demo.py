@@ -26,7 +26,8 @@ DEMO_DOCUMENT = {
     "schema_version": 1,
     "template": "points_shop",
     "plugins": [{"id": "points", "settings": {}}, {"id": "stored_value", "settings": {}},
-                demo_packages.PLUGIN, {"id": "goods", "settings": {}}],
+                demo_packages.PLUGIN, {"id": "goods", "settings": {}},
+                {"id": "coupons", "settings": {}}],
     "fields": [
         {"key": "wechat_id", "type": "text", "max_length": 40,
          "label": {"zh-CN": "微信号", "en": "WeChat ID"}},

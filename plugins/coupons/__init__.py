@@ -109,6 +109,14 @@ def _issue_benefit(session, card, benefit, now, store_id, staff_id):
 
 
 @hookimpl
+def demo_data(session, config, merchant_id, store_ids, staff_id, now):
+    """Two campaigns with a coupon on each of the first cards (``huika demo``)."""
+    from . import demo
+
+    demo.load(session, merchant_id, staff_id, store_ids[0], now)
+
+
+@hookimpl
 def register_api_operations():
     from .api import operations
 
