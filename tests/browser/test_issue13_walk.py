@@ -193,6 +193,7 @@ def test_cashier_walk(browser, live_server, demo, client, shot):
     page.locator("#pin").fill(demo["pin"])
     page.keyboard.press("Enter")
     expect(page.locator("#receipt")).to_contain_text("优惠")
+    expect(page.locator("#receipt .coupon")).to_contain_text(f"10元代金券 {demo['coupon']}")  # named
     shot(page, "coupon")
     used = client.get(f"/api/v1/coupons/{demo['coupon']}", headers=demo["owner"]).json
     assert used["status"] == "redeemed"
