@@ -185,6 +185,9 @@ def _own_store(context: OperationContext, store_id: int | None) -> int | None:
     if tied is not None and store_id not in (None, tied):
         raise Forbidden("you can only see your own store's stock",
                         details=[problem("/store", "your own store")])
+    if store_id is not None and store_id not in stock.store_ids(context.session, context.merchant_id):
+        raise Invalid("the store is not one of this merchant's",
+                      details=[problem("/store", "a store of this merchant")])
     return store_id if store_id is not None else tied
 
 
