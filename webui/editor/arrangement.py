@@ -65,7 +65,7 @@ def condition_fields(condition: dict | None, prop: dict | None) -> dict:
 
     def show(value):
         if isinstance(value, bool):
-            return "true" if value else "false"
+            return _("yes") if value else _("no")  # read back by _coerce in either language
         if money and isinstance(value, int):
             return format_yuan(value)
         if str(value) in labels:  # the merchant sees the option's label; _coerce reads it back
@@ -188,7 +188,8 @@ def _coerce(prop: dict, text: str, *, item: bool = False):
             names = {str(value), *(t for t in labels.get(str(value), {}).values())}
             if text in names:
                 return value
-        raise ValueError(_("Choose one of: %(values)s.", values=", ".join(str(v) for v in schema["enum"])))
+        raise ValueError(_("Choose one of: %(values)s.", values=", ".join(
+            label(labels.get(str(v))) or str(v) for v in schema["enum"])))
     return text
 
 

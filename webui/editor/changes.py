@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flask import url_for
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from core.merchant_config import DEFAULT_POLICIES, empty_document
 from core.schemas import apply_defaults
@@ -27,7 +28,7 @@ SECTIONS = ("template", "plugins", "settings", "fields", "tiers", "card_kinds", 
 class Change:
     section: str  # one of SECTIONS
     kind: str  # added, removed, changed
-    text: str
+    text: str  # Markup when it holds data (keys, labels as typed) marked translate="no"
 
     @property
     def section_title(self) -> str:
@@ -42,11 +43,22 @@ def section_title(section: str) -> str:
     }[section]
 
 
+def as_data(value) -> Markup:
+    """Data shown inside a sentence (a stored key, a label as the owner typed it): marked
+    translate="no", so neither a browser's translator nor the zh-UI test takes it for UI text."""
+    return Markup('<span translate="no">{}</span>').format(value)
+
+
+def _sentence(text: str) -> Markup:
+    """A translated sentence whose values were escaped (or marked as data) before formatting."""
+    return Markup(text)
+
+
 def _by_key(items: list[dict] | None, key: str = "key") -> dict:
     return {item[key]: item for item in items or [] if isinstance(item, dict) and key in item}
 
 
-def upgrade_text(condition: dict) -> str:
+def upgrade_text(condition: dict) -> Markup:
     kind = condition.get("kind")
     if kind == "single_purchase":
         return _("one purchase of at least %(amount)s yuan", amount=format_yuan(condition["amount_fen"]))
@@ -56,8 +68,8 @@ def upgrade_text(condition: dict) -> str:
     if kind == "stored_amount":
         return _("stored amount of at least %(amount)s yuan", amount=format_yuan(condition["amount_fen"]))
     if kind == "channel":
-        return _("registering through %(channel)s", channel=condition["channel"])
-    return str(condition)
+        return _sentence(_("registering through %(channel)s", channel=as_data(condition["channel"])))
+    return as_data(condition)
 
 
 def value_text(value, schema: dict | None = None) -> str:
@@ -123,11 +135,11 @@ def _plugin_changes(old: dict, new: dict) -> list[Change]:
                           if k in schema.get("properties", {}) else 999):
             if before.get(key) != after.get(key):
                 prop = schema.get("properties", {}).get(key, {})
-                changes.append(Change("settings", "changed", _(
-                    "%(plugin)s: %(setting)s %(old)s → %(new)s", plugin=label(plugin_title(plugin_id)),
-                    setting=label(prop.get("x-label")) or key,
-                    old=value_text(before.get(key), prop) if key in before else "—",
-                    new=value_text(after.get(key), prop) if key in after else "—")))
+                changes.append(Change("settings", "changed", _sentence(_(
+                    "%(plugin)s: %(setting)s %(old)s → %(new)s", plugin=escape(label(plugin_title(plugin_id))),
+                    setting=escape(label(prop.get("x-label"))) or as_data(key),
+                    old=escape(value_text(before.get(key), prop)) if key in before else "—",
+                    new=escape(value_text(after.get(key), prop)) if key in after else "—"))))
     return changes
 
 
@@ -136,31 +148,38 @@ def _field_changes(old: dict, new: dict) -> list[Change]:
     old_fields, new_fields = _by_key(old.get("fields")), _by_key(new.get("fields"))
     for key, item in new_fields.items():
         if key not in old_fields:
-            changes.append(Change("fields", "added", _("Added field %(label)s (%(key)s)",
-                                                       label=label(item["label"]), key=key)))
+            changes.append(Change("fields", "added", _sentence(_(
+                "Added field %(label)s (%(key)s)", label=escape(label(item["label"])), key=as_data(key)))))
     for key, item in old_fields.items():
         if key not in new_fields:
-            changes.append(Change("fields", "removed", _("Removed field %(label)s (%(key)s)",
-                                                         label=label(item["label"]), key=key)))
+            changes.append(Change("fields", "removed", _sentence(_(
+                "Removed field %(label)s (%(key)s)", label=escape(label(item["label"])), key=as_data(key)))))
     for key, item in new_fields.items():
         before = old_fields.get(key)
         if before is None or before == item:
             continue
         if before["label"] != item["label"]:
-            changes.append(Change("fields", "changed", _(
-                "Relabelled field %(key)s: %(old)s → %(new)s", key=key,
-                old=f"{before['label']['zh-CN']} / {before['label']['en']}",
-                new=f"{item['label']['zh-CN']} / {item['label']['en']}")))
-        others = [name for name in ("type", "required", "help", "options", "min", "max", "max_length", "applies_to")
-                  if before.get(name) != item.get(name)]
+            changes.append(Change("fields", "changed", _sentence(_(
+                "Relabelled field %(key)s: %(old)s → %(new)s", key=as_data(key),
+                old=as_data(f"{before['label']['zh-CN']} / {before['label']['en']}"),
+                new=as_data(f"{item['label']['zh-CN']} / {item['label']['en']}")))))
+        names = _field_part_names()
+        others = [names[name] for name in names if before.get(name) != item.get(name)]
         if others:
             changes.append(Change("fields", "changed", _("Changed field %(label)s: %(what)s",
-                                                         label=label(item["label"]), what=", ".join(others))))
+                                                         label=label(item["label"]), what=_(", ").join(others))))
     common_old = [k for k in old_fields if k in new_fields]
     common_new = [k for k in new_fields if k in old_fields]
     if common_old != common_new:
         changes.append(Change("fields", "changed", _("Changed the order of the fields")))
     return changes
+
+
+def _field_part_names() -> dict[str, str]:
+    """A field's parts (document keys) as the owner calls them, in the order they are listed."""
+    return {"type": _("type"), "required": _("required"), "help": _("help"), "options": _("options"),
+            "min": _("minimum"), "max": _("maximum"), "max_length": _("maximum length"),
+            "applies_to": _("member or card")}
 
 
 def _tier_changes(old: dict, new: dict) -> list[Change]:
@@ -191,9 +210,9 @@ def _tier_changes(old: dict, new: dict) -> list[Change]:
             changes.append(Change("tiers", "changed", _("Tier %(name)s rank: %(old)s → %(new)s", name=name,
                                                         old=before.get("rank"), new=tier.get("rank"))))
         if before.get("upgrade", []) != tier.get("upgrade", []):
-            conditions = "; ".join(upgrade_text(c) for c in tier.get("upgrade", [])) or _("none")
-            changes.append(Change("tiers", "changed", _("Tier %(name)s upgrade conditions: %(conditions)s",
-                                                        name=name, conditions=conditions)))
+            conditions = Markup("; ").join(upgrade_text(c) for c in tier.get("upgrade", [])) or _("none")
+            changes.append(Change("tiers", "changed", _sentence(_("Tier %(name)s upgrade conditions: %(conditions)s",
+                                                                  name=escape(name), conditions=conditions))))
     return changes
 
 
@@ -308,5 +327,5 @@ def readable_problems(document: dict, problems: list[dict]) -> list[dict]:
     return result
 
 
-__all__ = ["Change", "SECTIONS", "describe_changes", "describe_pointer", "readable_problems",
+__all__ = ["Change", "SECTIONS", "as_data", "describe_changes", "describe_pointer", "readable_problems",
            "section_title", "upgrade_text", "value_text"]

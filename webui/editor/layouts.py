@@ -69,9 +69,10 @@ def _choices_hint(screen: dict, rows: list[dict]) -> list[tuple[str, str, str]]:
         values = ""
         if "enum" in schema:
             labels = schema.get("x-enum-labels", {})
-            values = ", ".join(f"{v} ({label(labels[str(v)])})" if str(v) in labels else str(v) for v in schema["enum"])
+            # the option as the merchant reads it (what _coerce accepts), not its stored key
+            values = ", ".join(label(labels.get(str(v))) or str(v) for v in schema["enum"])
         elif prop.get("type") == "boolean":
-            values = "true, false"
+            values = f'{_("yes")}, {_("no")}'
         elif prop.get("x-unit") == "fen":
             values = _("an amount in yuan")
         elif prop.get("type") == "integer":
@@ -81,14 +82,16 @@ def _choices_hint(screen: dict, rows: list[dict]) -> list[tuple[str, str, str]]:
 
 
 def _datalist(screen: dict) -> list[tuple[str, str]]:
-    """Every value a condition may compare with that has a label: (what to type, what it means)."""
-    items = [("true", _("yes")), ("false", _("no"))]
+    """Every value a condition may compare with: (what to type, the field it belongs to), both
+    in the page's language (the stored keys are data, not words for the merchant)."""
+    items = [(_("yes"), ""), (_("no"), "")]
     for _scope, prop, _required in leaf_scopes(screen["data_schema"]):
         schema = prop.get("items", prop)
+        field = label(prop.get("x-label"))
         for value in schema.get("enum", []):
             text = label(schema.get("x-enum-labels", {}).get(str(value))) or str(value)
-            if (text, str(value)) not in items:
-                items.append((text, str(value)))
+            if (text, field) not in items:
+                items.append((text, field))
     return items
 
 

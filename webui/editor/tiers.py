@@ -51,7 +51,7 @@ class TierRow(Form):
                                render_kw={"inputmode": "numeric", "min": 1, "max": 3660})
     stored_amount = StringField(_l("Stored amount of at least (yuan)"), render_kw={"inputmode": "decimal"})
     channels = StringField(_l("Registered through channel(s)"), validators=[Optional(), Length(max=200)],
-                           render_kw={"placeholder": "wechat", "spellcheck": "false"})
+                           render_kw={"placeholder": "wechat", "spellcheck": "false", "translate": "no"})
     remove = BooleanField(_l("Delete"))
 
     def is_blank(self) -> bool:
