@@ -162,7 +162,10 @@ def test_merchant_builds_cashier_sells_merchant_rolls_back(hk, live_server, brow
         till = context.new_page()
         till.set_default_timeout(10_000)
         sign_in(till, live_server, "cashier")
-        shot(till, "cashier-home")  # a cashier lands on the till (issue 13 item 7)
+        shot(till, "cashier-home")  # a cashier lands on the one-screen till (issue 13 item 7)
+        expect(till).to_have_url(re.compile(r".*/cashier/till$"))
+        # This walk goes on through the separate find and checkout pages, which stay.
+        till.goto(f"{live_server}/cashier/")
         expect(till.get_by_role("heading", name="查找会员")).to_be_visible()
         shot(till, "cashier-find")
 
