@@ -105,6 +105,8 @@ def member_sale(page: Page, demo: dict, shot, size: str, check=lambda page, sele
     check(page, ["#q", "#scan", "#basket table", "#due", "[data-method=stored_value]",
                  "[data-method=cash]", "[data-method=wechat]", "[data-method=alipay]"])
     shot(page, f"{size}-basket")
+    stored_value = page.locator("#strip [data-fact^=stored_value] dd").first
+    stored_before = stored_value.inner_text()
     keys.tap(page.get_by_role("button", name=re.compile("全部储值")), "全部储值")
     pin = page.locator("#pin")
     expect(pin).to_be_focused()
@@ -118,6 +120,8 @@ def member_sale(page: Page, demo: dict, shot, size: str, check=lambda page, sele
     expect(receipt).to_contain_text("储值")
     next_customer = page.get_by_role("button", name=re.compile("下一位顾客"))
     expect(next_customer).to_be_focused()
+    expect(stored_value).not_to_have_text(stored_before)  # the strip shows what the sale left
+    expect(next_customer).to_be_focused()  # and redrawing it took no focus
     check(page, ["[data-next-customer]", "#due"])
     shot(page, f"{size}-receipt")
     keys.press("Enter")  # the next customer

@@ -49,15 +49,27 @@
   function message(id, text) { $(id).textContent = text || ""; }
 
   // -- the member ----------------------------------------------------------------------
-  function showCard(card) {
-    state.card = card;
+  function drawStrip(card) {
     $("strip").innerHTML = card.html;
-    $("lookup-result").innerHTML = "";
     if (card.member_url) {
       var link = document.createElement("a");
       link.href = card.member_url; link.textContent = T.member_page; link.className = "member-link";
       $("strip").querySelector(".strip-who").appendChild(link);
     }
+  }
+  function refreshStrip() {  // after a sale: the balances the receipt left, focus untouched
+    if (!state.card) { return; }
+    var number = state.card.number;
+    request(data("card-url").replace("NUMBER", encodeURIComponent(number))).then(function (answer) {
+      if (answer.json.card && state.done && state.card && state.card.number === number) {
+        state.card = answer.json.card; drawStrip(answer.json.card);
+      }
+    });
+  }
+  function showCard(card) {
+    state.card = card;
+    drawStrip(card);
+    $("lookup-result").innerHTML = "";
     lookupInput.value = "";
     loadCoupons(card.number);
     updateMethods();
@@ -447,6 +459,7 @@
       if (change && changeLine) { changeLine.textContent = change; changeLine.hidden = false; }
       setPayable();
       focus($("receipt-area").querySelector("[data-next-customer]"));
+      refreshStrip();
     });
   }
   payButton.addEventListener("click", pay);
