@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from ..clock import now_utc
 from ..config_versions import published_config
 from ..models import MessageAttempt, OutboxMessage
-from .channels import channel_row
+from .channels import channel_row, resolve_secrets
 from .policy import (TRANSACTIONAL_KINDS, next_day_start, opted_out_channels, policy_for,
                      quiet_until, sent_today)
 from .senders import Message, MessageSender, SendResult, message_senders
@@ -134,9 +134,11 @@ def _claim(db, registry, row_id: int, status: str, attempts: int, now: datetime,
         if channel is not None and channel.enabled:
             enabled = published_config(session, row.merchant_id, registry).enabled_plugins
             sender = message_senders(registry, set(enabled)).get(channel.sender)
-        if sender is None:
-            reason = (f"no gateway set up for {row.channel}" if channel is None or not channel.enabled
-                      else f"sender {channel.sender!r} is not installed or its plugin is off")
+        secrets, secret_problem = resolve_secrets(channel.secrets) if sender is not None else ({}, None)
+        if sender is None or secret_problem:
+            reason = secret_problem or (
+                f"no gateway set up for {row.channel}" if channel is None or not channel.enabled
+                else f"sender {channel.sender!r} is not installed or its plugin is off")
             if _guarded(session, row_id, status, attempts, status="failed", last_error=reason,
                         next_attempt_at=None):
                 _attempt(session, row, now, "failed", reason)
@@ -148,7 +150,7 @@ def _claim(db, registry, row_id: int, status: str, attempts: int, now: datetime,
         message = Message(id=row.id, merchant_id=row.merchant_id, channel=row.channel,
                           recipient=row.recipient, subject=row.subject or "", body=row.body,
                           kind=row.kind, template=row.template, variables=dict(row.variables or {}))
-        settings = {**(channel.settings or {}), **(channel.secrets or {})}
+        settings = {**(channel.settings or {}), **secrets}
         return message, sender, settings, policy.max_attempts
 
 

@@ -198,3 +198,22 @@ def test_smtp_over_starttls_and_ssl_verifies_the_server(hk, shop, tmp_path, secu
 def _last_error(hk, row_id):
     with hk.db.read() as session:
         return session.get(OutboxMessage, row_id).last_error or ""
+
+
+def test_a_secret_can_come_from_the_dispatchers_environment(hk, shop, tencent, monkeypatch):
+    from tests.messages.conftest import set_channel
+
+    use_tencent(hk, shop.id, tencent)
+    with hk.db.read() as session:
+        from core.models import MessageChannel
+        settings = dict(session.scalars(select(MessageChannel)).one().settings)
+    set_channel(hk, shop.id, "sms", "tencent_sms", settings,
+                {"secret_id": tencent.secret_id, "secret_key": "env:HUIKA_TEST_TENCENT_KEY"})
+    missing = queue(hk, shop.id, add_member(hk, shop.id, "13800001061"))
+    monkeypatch.delenv("HUIKA_TEST_TENCENT_KEY", raising=False)
+    dispatch_due(hk.db, hk.plugins, DAYTIME)
+    assert state(hk, missing)[0] == "failed" and "HUIKA_TEST_TENCENT_KEY" in _last_error(hk, missing)
+    monkeypatch.setenv("HUIKA_TEST_TENCENT_KEY", tencent.secret_key)
+    sent = queue(hk, shop.id, add_member(hk, shop.id, "13800001062"))
+    dispatch_due(hk.db, hk.plugins, DAYTIME)
+    assert state(hk, sent)[0] == "sent" and tencent.rejected == []
