@@ -65,8 +65,9 @@ def dispatch_due(db, registry, now: datetime | None = None, *, limit: int = BATC
             .where(OutboxMessage.status.in_(DUE),
                    or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)).all()
+    senders = message_senders(registry)  # once a pass: each lookup builds hook callers
     for row_id, status, attempts in due:
-        claimed = _claim(db, registry, row_id, status, attempts, now, summary)
+        claimed = _claim(db, registry, senders, row_id, status, attempts, now, summary)
         if claimed is None:
             continue
         message, sender, settings, max_attempts = claimed
@@ -98,7 +99,8 @@ def _attempt(session: Session, row: OutboxMessage, now: datetime, outcome: str, 
                                provider_message_id=provider_id))
 
 
-def _claim(db, registry, row_id: int, status: str, attempts: int, now: datetime, summary: Counter):
+def _claim(db, registry, senders: dict, row_id: int, status: str, attempts: int, now: datetime,
+           summary: Counter):
     """Apply the policy to one due row, then take it (queued|capped -> sending) or not."""
     with db.write() as session:
         row = session.get(OutboxMessage, row_id)
@@ -132,8 +134,10 @@ def _claim(db, registry, row_id: int, status: str, attempts: int, now: datetime,
         channel = channel_row(session, row.merchant_id, row.channel)
         sender = None
         if channel is not None and channel.enabled:
-            enabled = published_config(session, row.merchant_id, registry).enabled_plugins
-            sender = message_senders(registry, set(enabled)).get(channel.sender)
+            sender = senders.get(channel.sender)
+            if sender is not None and sender.plugin != "core" and not published_config(
+                    session, row.merchant_id, registry).is_enabled(sender.plugin):
+                sender = None  # a plugin's gateway only while the merchant enables the plugin
         secrets, secret_problem = resolve_secrets(channel.secrets) if sender is not None else ({}, None)
         if sender is None or secret_problem:
             reason = secret_problem or (
