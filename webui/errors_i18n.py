@@ -17,17 +17,12 @@ from flask_babel import gettext, lazy_gettext as _l
 
 from core.errors import Busy, Conflict, Forbidden, HuikaError, Invalid, NotFound
 
+from .money import yuan_mark
+
 
 def N_(text: str) -> str:
     """Marks a core message for extraction (pybabel's default keywords include N_)."""
     return text
-
-
-def yuan(fen) -> str:
-    """7744 -> "¥77.44", -5 -> "-¥0.05"; money in an error is never shown in fen."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}¥{whole}.{cents:02d}"
 
 
 # code -> (sentence with %(params)s, sentence without them). A missing or odd parameter falls
@@ -136,7 +131,7 @@ _GIST = (
 
 
 def _shown(params: dict) -> dict:
-    return {key: yuan(value) if key.endswith("_fen") and isinstance(value, int) else value
+    return {key: yuan_mark(value) if key.endswith("_fen") and isinstance(value, int) else value
             for key, value in params.items()}
 
 
