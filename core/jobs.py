@@ -151,6 +151,7 @@ def _claim(db: Database, job: Job, slot: datetime, now: datetime, *, force: bool
         if existing.status == "failed" and not force and (
                 existing.attempts >= MAX_ATTEMPTS or (existing.retry_at and existing.retry_at > now)):
             return "failed, retry later" if existing.attempts < MAX_ATTEMPTS else "failed, attempts used up"
+        was_failed, earlier = existing.status == "failed", dict(existing.summary or {})
         # Taken over only if nobody else took it since we read it (two tickers at once).
         taken = session.execute(
             update(JobRun).where(JobRun.id == existing.id, JobRun.status == existing.status,
@@ -159,9 +160,8 @@ def _claim(db: Database, job: Job, slot: datetime, now: datetime, *, force: bool
                     finished_at=None, retry_at=None)).rowcount
         if taken != 1:
             return "already running elsewhere"
-        earlier = dict(existing.summary or {})
         redo = None
-        if existing.status == "failed" and not force and "merchants" in earlier:
+        if was_failed and not force and "merchants" in earlier:
             redo = {key for key, result in earlier["merchants"].items()
                     if isinstance(result, dict) and "error" in result}
         return _Claim(existing.id, redo, earlier)
