@@ -87,17 +87,28 @@ def demo(ctx: click.Context) -> None:
               help="file for the access log, '-' for standard output, '' for none")
 @click.option("--pid-file", default=None, help="write the master's process id here (for kill -HUP)")
 @click.option("--debug/--no-debug", default=False, help="Flask's development server with the debugger")
+@click.option("--scheduler/--no-scheduler", default=True, show_default=True,
+              help="run the job scheduler too (one per installation leads, under a lock); "
+                   "HUIKA_SCHEDULER=off also turns it off")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, timeout: int,
-          access_log: str, pid_file: str | None, debug: bool) -> None:
+          access_log: str, pid_file: str | None, debug: bool, scheduler: bool) -> None:
+    from . import scheduling
+
     hk = _huika(ctx)  # builds the app once here: a bad configuration fails before any worker
     migrate.upgrade(hk.db.engine, registry=hk.plugins)
     click.echo(f"Huika on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/openapi.json)")
+    scheduler = scheduler and scheduling.wanted()
     if debug:
         from .security_headers import UnversionedRequestHandler
 
-        ctx.obj["app"].run(host=host, port=port, debug=True, threaded=True, use_reloader=False,
-                           request_handler=UnversionedRequestHandler)
+        embedded = scheduling.scheduler_for(ctx.obj["app"]).start() if scheduler else None
+        try:
+            ctx.obj["app"].run(host=host, port=port, debug=True, threaded=True, use_reloader=False,
+                               request_handler=UnversionedRequestHandler)
+        finally:
+            if embedded is not None:
+                embedded.stop(scheduling.STOP_GRACE_SECONDS)
         return
     from . import create_app
     from .serving import HuikaServer, ServeOptions
@@ -105,7 +116,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     hk.db.dispose()  # the workers open their own connections; none may cross the fork
     HuikaServer(create_app, ServeOptions(host=host, port=port, workers=workers, threads=threads,
                                          timeout=timeout, access_log=access_log,
-                                         pid_file=pid_file)).run()
+                                         pid_file=pid_file, scheduler=scheduler)).run()
 
 
 def _live_url(hk) -> str:
