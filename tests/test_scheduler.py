@@ -4,6 +4,7 @@ the loop's lanes and its graceful stop.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -202,5 +203,9 @@ def test_jobs_commands_run_by_hand_list_and_report(database_url, db, tmp_path, m
     assert status.exit_code == 0
     assert status.output.startswith("scheduler lock: held by nobody")
     assert re.search(r"points\.expire_points\s+daily 00:10\s+last: 2026-01-02 done", status.output)
+    as_json = json.loads(_huika("jobs", "status", "--json").output)
+    assert as_json["scheduler_lock"] == "nobody"
+    [points] = [row for row in as_json["jobs"] if row["job"] == "points.expire_points"]
+    assert points["last"]["status"] == "done" and points["failed"] == [] and points["plugin"] == "points"
     listed = _huika("jobs", "list")
     assert re.search(r"core\.rollups\.fold\s+every 60 s\s+core", listed.output)

@@ -6,7 +6,7 @@
   keeps a transaction open), held for the scheduler's life. The server drops the lock when
   the session ends: a killed process's socket closes at once; a vanished host's session ends
   when TCP keepalives give up (set below, about a minute). The holder checks its connection
-  before every round and stands down when it is gone.
+  every few seconds and stands down when it is gone; a standby connects only to try.
 - A SQLite database in memory (tests): a lock inside this process.
 
 Advisory locks belong to one database, so two installations on one server do not meet.
@@ -117,7 +117,8 @@ class AdvisorySchedulerLock(SchedulerLock):
                                                      {"key": ADVISORY_KEY}))
         except Exception as error:  # noqa: BLE001 - the database is away: try again later
             log.warning("scheduler lock: cannot reach PostgreSQL: %s", error)
-            self._close()
+        if not self._held:
+            self._close()  # a standby keeps no connection between tries (workers x hosts of them)
         return self._held
 
     def still_held(self) -> bool:
