@@ -241,27 +241,36 @@ def due_slots(db: Database, job: Job, now: datetime, *, catch_up_days: int = DEF
     """The scheduled times of ``job`` a tick at ``now`` should run, oldest first."""
     latest = job.latest_slot(now)
     with db.read() as session:
-        last = session.scalar(select(sql.max(JobRun.scheduled_for)).where(JobRun.job_id == job.id))
+        # Runs recorded for later times (``huika jobs run --at`` a future moment) do not count.
+        last = session.scalar(select(sql.max(JobRun.scheduled_for))
+                              .where(JobRun.job_id == job.id, JobRun.scheduled_for <= latest))
         if job.is_interval:
-            return [] if last is not None and last >= latest else [latest]
+            return [] if last == latest else [latest]
         oldest = job.slot_on(local_date(now) - timedelta(days=catch_up_days))
-        open_runs = session.execute(
-            select(JobRun.scheduled_for, JobRun.status, JobRun.attempts, JobRun.retry_at, JobRun.started_at)
-            .where(JobRun.job_id == job.id, JobRun.scheduled_for >= oldest, JobRun.status != "done")).all()
+        recorded = {row.period: row for row in session.execute(
+            select(JobRun.period, JobRun.status, JobRun.attempts, JobRun.retry_at, JobRun.started_at)
+            .where(JobRun.job_id == job.id, JobRun.scheduled_for >= oldest - timedelta(days=1)))}
     slots: set[datetime] = set()
     if last is None:
-        slots.add(latest)  # a new job (or installation) starts now: nothing to catch up
+        candidates = [latest]  # a new job (or installation) starts now: nothing to catch up
     else:
-        day = max(local_date(last) + timedelta(days=1), local_date(oldest))
+        day, candidates = max(local_date(last) + timedelta(days=1), local_date(oldest)), []
         while (slot := job.slot_on(day)) <= latest:
-            slots.add(slot)
+            candidates.append(slot)
             day += timedelta(days=1)
+    # A day already recorded (under another hour, if the job's hour changed) is not new.
+    slots.update(slot for slot in candidates if job.period_of(slot) not in recorded)
     real_now = clock.now_utc()
-    for slot, status, attempts, retry_at, started_at in open_runs:
+    for period, status, attempts, retry_at, started_at in recorded.values():
+        if status == "done" or len(period) != 10:  # done, or a run from when the job had an interval
+            continue
+        day = date.fromisoformat(period)
+        if day < local_date(oldest) or job.slot_on(day) > latest:
+            continue
         if status == "failed" and attempts < MAX_ATTEMPTS and (retry_at is None or retry_at <= now):
-            slots.add(slot)
+            slots.add(job.slot_on(day))
         elif status == "running" and started_at <= real_now - stale_after:
-            slots.add(slot)
+            slots.add(job.slot_on(day))
     return sorted(slots)
 
 

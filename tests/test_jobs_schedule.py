@@ -193,6 +193,26 @@ def test_a_manual_run_makes_the_scheduled_one_a_no_op_and_force_repeats_it(db, p
     assert len(calls.nows) == 2 and len(_runs(db, "test.daily")) == 1
 
 
+def test_a_job_whose_hour_changed_does_not_run_twice_that_day(db, plugin_registry):
+    calls = Calls()
+    run_due(db, plugin_registry, beijing("2026-12-06 09:30"),
+            jobs=[Job("test.daily", calls.installation, hour=9, per_merchant=False)])
+    earlier = Job("test.daily", calls.installation, hour=3, per_merchant=False)
+    assert run_due(db, plugin_registry, beijing("2026-12-06 10:00"), jobs=[earlier]) == []
+    assert [r["period"] for r in run_due(db, plugin_registry, beijing("2026-12-07 03:00"), jobs=[earlier])] \
+        == ["2026-12-07"]
+    assert len(calls.nows) == 2
+
+
+def test_a_run_by_hand_for_a_later_time_does_not_hide_the_days_before_it(db, plugin_registry):
+    calls = Calls()
+    job = Job("test.daily", calls.installation, hour=3, per_merchant=False)
+    run_due(db, plugin_registry, beijing("2026-12-05 04:00"), jobs=[job])
+    run_job(db, plugin_registry, job, beijing("2026-12-20 04:00"))  # `huika jobs run --at` the future
+    assert [r["period"] for r in run_due(db, plugin_registry, beijing("2026-12-06 04:00"), jobs=[job])] \
+        == ["2026-12-06"]
+
+
 def test_a_run_abandoned_by_a_dead_scheduler_is_run_again_once_stale(db, plugin_registry):
     state = {"die": True}
 
