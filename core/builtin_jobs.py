@@ -1,7 +1,9 @@
 """The core's own scheduled jobs (registered by core.builtin_hooks' ``register_jobs``).
 
 They are tagged ``plugin = "core"``: per-merchant ones run for every merchant. Parts of the
-core that need a job (the message dispatcher, the daily member care) add it here.
+core that need a job (the message dispatcher, the daily member care, campaign sending) add it
+to ``builtin_jobs`` here, never a second ``register_jobs`` in core/builtin_hooks.py (it would
+replace this one: tests/test_jobs_schedule.py checks).
 """
 from __future__ import annotations
 

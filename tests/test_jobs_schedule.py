@@ -262,3 +262,21 @@ def test_concurrent_ticks_run_each_scheduled_time_once(database_url, plugin_regi
     assert sorted(daily.nows) == [beijing("2026-12-01 03:00"), beijing("2026-12-02 03:00"),
                                   beijing("2026-12-03 03:00"), beijing("2026-12-04 03:00")]
     assert len(interval.nows) == 2  # the first tick's slot and one coalesced catch-up
+
+
+def test_the_core_registers_its_own_jobs_once_through_the_builtin_hook(plugin_registry):
+    """The core's jobs come from core/builtin_jobs.py through one ``register_jobs`` in
+    core/builtin_hooks.py; a second ``def register_jobs`` there (a merge of two branches)
+    would silently replace the first, so no function may be defined twice in that module."""
+    import ast
+    from collections import Counter
+    from pathlib import Path
+
+    import core.builtin_hooks
+
+    tree = ast.parse(Path(core.builtin_hooks.__file__).read_text(encoding="utf-8"))
+    names = Counter(node.name for node in tree.body if isinstance(node, ast.FunctionDef))
+    assert [name for name, times in names.items() if times > 1] == []
+    core_jobs = [job for job in plugin_registry.jobs() if job.plugin == "core"]
+    assert "core.rollups.fold" in {job.id for job in core_jobs}
+    assert len({job.id for job in plugin_registry.jobs()}) == len(plugin_registry.jobs())  # ids unique
