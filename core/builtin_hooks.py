@@ -157,3 +157,11 @@ def register_import_kinds():
     from .imports.members import core_kinds  # here: core.imports needs the whole core loaded
 
     return core_kinds()
+
+
+@hookimpl
+def register_jobs():
+    """The core's own jobs (the rollup fold; issue 14's dispatcher and member care)."""
+    from .builtin_jobs import builtin_jobs
+
+    return builtin_jobs()
