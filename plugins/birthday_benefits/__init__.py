@@ -28,7 +28,7 @@ def checkout_price_lines(checkout):
 
     pluggy calls plain implementations newest-registered first and plugins are registered
     in id order, so "birthday_benefits" (sorted before the other built-in plugins) runs last
-    of them; tests/plugins/birthday_benefits/test_stacking.py holds the order."""
+    of them; tests/plugins/birthday_benefits/test_checkout.py holds the order."""
     price_birthday(checkout)
 
 

@@ -153,10 +153,14 @@ def _note(gift_line: PricedLine | None, grant: dict | None) -> str:
 
 # -- after the checkout is posted --------------------------------------------------------------
 
+_uses = BirthdayBenefitUse.__table__
+
+
 def _insert_once(session: Session):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: no id back when the year's use exists."""
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(BirthdayBenefitUse).on_conflict_do_nothing()
+    return module.insert(_uses).on_conflict_do_nothing().returning(_uses.c.id)
 
 
 def record_use(session: Session, checkout: CheckoutState, record) -> None:
@@ -170,8 +174,8 @@ def record_use(session: Session, checkout: CheckoutState, record) -> None:
         checkout_id=record.id, card_id=checkout.card.id, store_id=checkout.store_id,
         discount_fen=adjustment["discount_fen"], gift_name=adjustment["gift"] or "",
         gift_line_no=adjustment["gift_line_no"], granted=None, used_at=checkout.now)
-    done = session.execute(_insert_once(session).values(**values))
-    if done.rowcount != 1:  # another till (another card of the member) used it since the quote
+    inserted = session.connection().execute(_insert_once(session).values(**values)).scalar()
+    if inserted is None:  # another till (another card of the member) used it since the quote
         raise Conflict("this member's birthday benefit was just used by another checkout; "
                        "nothing was charged", code="birthday_benefit_used")
     if adjustment["grant"] is not None:

@@ -98,3 +98,12 @@ def test_rules_per_tier_first_match_wins(client, hk, clock):
     assert birthday_adjustment(shop.quote([line(10000)], gold))["discount_permille"] == 800
     assert birthday_adjustment(shop.quote([line(10000)], regular_today))["discount_fen"] == 500
     assert birthday_adjustment(shop.quote([line(10000)], regular_later)) is None
+
+
+def test_pricing_runs_after_c2_and_the_plugins_own_prices_and_before_coupons(plugin_registry):
+    """pluggy's call order: tryfirst (C2), plain ones newest-registered first, trylast."""
+    called = [impl.plugin_name for impl in
+              reversed(plugin_registry.pm.hook.checkout_price_lines.get_hookimpls())]
+    assert called[0] == "huika.builtin" and called[-1] == "coupons"
+    assert called[-2] == "birthday_benefits"
+    assert {"hotel_rooms", "training_courses"} <= set(called[1:-2])
