@@ -68,8 +68,15 @@ def validate_config(config, document):
                                  "message": f"no tier {tier!r} in this configuration"})
         grant = grant_of(rule)
         if grant is not None:
-            problems += validate_benefit(config, grant, f"{at}/grant")
+            problems += [{**found, "pointer": _flat_pointer(found["pointer"], at)}
+                         for found in validate_benefit(config, grant, f"{at}/grant")]
     return problems
+
+
+def _flat_pointer(pointer: str, at: str) -> str:
+    """core.benefits points into {"kind", fields}; the settings hold grant_kind, grant_<field>."""
+    rest = pointer[len(f"{at}/grant"):].lstrip("/")
+    return f"{at}/grant_{rest.split('/')[0] if rest else 'kind'}"
 
 
 @hookimpl

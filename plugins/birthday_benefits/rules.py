@@ -76,16 +76,21 @@ def rule_for(settings: dict, tier_key: str | None) -> dict | None:
     return None
 
 
+GRANT_FIELDS = {"grant_template_id": "template_id", "grant_room_type": "room_type",
+                "grant_face_value_fen": "face_value_fen"}
+
+
 def grant_of(rule: dict) -> dict | None:
     """The benefit to give as core.benefits data ({"kind", **fields}), or None.
 
-    The settings hold every field the known kinds use; only the ones set are passed, and the
-    owning plugin's schema refuses what its kind does not take (checked on publish)."""
-    grant = rule.get("grant") or {}
-    if not grant.get("kind"):
+    The settings keep the benefit flat (one column each, so the editor shows the rules as a
+    table): ``grant_kind`` plus the fields the known kinds use; only the ones set are passed,
+    and the owning plugin's schema refuses what its kind does not take (checked on publish)."""
+    kind = rule.get("grant_kind")
+    if not kind:
         return None
-    fields = {key: value for key, value in grant.items() if key != "kind" and value not in ("", 0, None)}
-    return {"kind": grant["kind"], **fields}
+    fields = {name: rule[key] for key, name in GRANT_FIELDS.items() if rule.get(key) not in ("", 0, None)}
+    return {"kind": kind, **fields}
 
 
 def discount_permille(rule: dict) -> int:

@@ -1,4 +1,5 @@
-"""Which birthday a day belongs to, per window, for solar and lunar birthdays (no database).
+"""Which birthday a day belongs to, per window, for solar and lunar birthdays (no database but
+the last test, which runs the editor's settings form).
 
 Lunar facts as in tests/test_birthdays.py: 2024's 腊月 has 29 days, so 腊月三十 falls on
 2025-01-28 (除夕); 2023 has a 闰二月 (闰二月初一 = 2023-03-22), 2024 has none.
@@ -69,3 +70,21 @@ def test_the_first_rule_for_the_tier_applies():
     assert rule_for(settings, "regular")["window"] == "month"
     assert rule_for(settings, None)["window"] == "month"
     assert rule_for({"rules": [{"tiers": ["gold"], "window": "day"}]}, "regular") is None
+
+
+def test_the_editor_shows_the_rules_as_a_table_and_keeps_them(app, plugin_registry):
+    """Flat rule columns (no nested object): the editor's rows form, not a JSON box."""
+    from core.schemas import apply_defaults, validate_against
+    from webui.forms.schema_forms import form_class, form_document, kind_of
+
+    schema = plugin_registry.plugins["birthday_benefits"].settings_schema
+    assert kind_of(schema["properties"]["rules"]) == "rows"
+    settings = apply_defaults(schema, {"rules": [
+        {"tiers": ["gold"], "window": "week", "discount_permille": 880, "max_discount_fen": 5000,
+         "categories": ["蛋糕"], "gift_name": "长寿面", "grant_kind": "coupon", "grant_template_id": 3},
+        {"window": "month", "discount_permille": 950}]})
+    with app.test_request_context("/", method="POST"):
+        form = form_class(schema, locale="zh_CN")(meta={"csrf": False}, data=settings)
+        document = form_document(form, schema)
+    assert validate_against(document, schema) == []
+    assert apply_defaults(schema, document) == settings  # empty cells are left out, same meaning
