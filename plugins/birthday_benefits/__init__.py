@@ -57,8 +57,7 @@ def validate_config(config, document):
     if entry is None:
         return []
     tiers = {tier.get("key") for tier in document.get("tiers", [])}
-    pointer = config.settings_pointer(PLUGIN_ID) if PLUGIN_ID in config.enabled_plugins else None
-    pointer = pointer or f"/plugins/{document['plugins'].index(entry)}/settings"
+    pointer = f"/plugins/{document['plugins'].index(entry)}/settings"
     problems = []
     for index, rule in enumerate((entry.get("settings") or {}).get("rules") or []):
         at = f"{pointer}/rules/{index}"

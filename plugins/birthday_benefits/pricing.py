@@ -5,10 +5,11 @@ plugins' own prices (hotel room rates, course prices), then this discount, then 
 (trylast). The birthday discount is one more 折 on what each eligible line costs at that
 point (折上折, like C2), so a coupon's minimum spend and its 折 see the birthday price.
 Eligible lines: lines still costing something, not special-price lines (C2: 特价 takes no
-member discount), only the rule's categories if it names some. The discount is worked out
-once on their total (half up), capped, and spread over them in proportion to what they cost
-(largest remainder), so no line goes below 0 and a partial return refunds exactly the
-returned units' share (G3), like a coupon's.
+member discount), not lines another plugin closed to later discounts (``no_coupons``: H3's
+group-buy deals and discounted rooms), only the rule's categories if it names some. The
+discount is worked out once on their total (half up), capped, and spread over them in
+proportion to what they cost (largest remainder), so no line goes below 0 and a partial
+return refunds exactly the returned units' share (G3), like a coupon's.
 
 A gift is a 0-price line named by the merchant (sku ``birthday-gift``, special price so
 nothing else touches it) and/or a benefit given through ``grant_benefit`` (a coupon, a room
@@ -91,11 +92,14 @@ def price_birthday(checkout: CheckoutState) -> None:
         "gift_line_no": gift_line.line_no if gift_line else None,
         "grant": grant, "benefit_year": occasion.benefit_year,
         "birthday_on": occasion.birthday_on.isoformat(),
-        "note": _note(gift_line, grant)})
+        "note": _note(checkout.config, gift_line, grant)})
 
 
 def _eligible(line: PricedLine, categories: list) -> bool:
-    return line.paid_fen > 0 and not line.special_price and (not categories or line.category in categories)
+    """A line still costing something, not special price (C2), not closed to later discounts
+    by another plugin (``no_coupons``: a hotel's group-buy deal or discounted room, H3)."""
+    return (line.paid_fen > 0 and not line.special_price and not line.no_coupons
+            and (not categories or line.category in categories))
 
 
 def _discount(checkout: CheckoutState, rule: dict) -> tuple[int, list[dict]]:
@@ -141,13 +145,18 @@ def _gift_line(checkout: CheckoutState, name: str) -> PricedLine | None:
     return line
 
 
-def _note(gift_line: PricedLine | None, grant: dict | None) -> str:
+def grant_title(config, grant: dict) -> str:
+    """The benefit's name as its plugin declares it (优惠券, 房券), for the receipt and the strip."""
+    kind = benefits.available_kinds(config).get(grant["kind"])
+    return kind.title.get("zh-CN", grant["kind"]) if kind else grant["kind"]
+
+
+def _note(config, gift_line: PricedLine | None, grant: dict | None) -> str:
     parts = []
     if gift_line is not None:
         parts.append(f"赠 {gift_line.name}")
     if grant is not None:
-        parts.append("赠 " + {"coupon": "优惠券", "room_voucher": "房券",
-                              "e_voucher": "电子代金券"}.get(grant["kind"], grant["kind"]))
+        parts.append(f"赠 {grant_title(config, grant)}")
     return "，".join(parts)
 
 

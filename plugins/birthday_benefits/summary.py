@@ -6,7 +6,7 @@ from datetime import date
 from core.birthdays import next_birthday
 from core.models import Member
 
-from .pricing import is_used
+from .pricing import grant_title, is_used
 from .rules import PLUGIN_ID, discount_permille, grant_of, is_lunar, occasion_on, rule_for, spec_of
 
 WINDOW_WORDS = {"day": "今天", "week": "本周", "month": "本月"}
@@ -47,7 +47,7 @@ def birthday_fact(session, member: Member, config, today: date) -> dict | None:
     if rule.get("gift_name"):
         offers.append(f"赠 {rule['gift_name']}")
     if grant_of(rule) is not None:
-        offers.append("赠 权益")
+        offers.append(f"赠 {grant_title(config, grant_of(rule))}")
     if not offers:
         return {"label": LABEL, "text": text}
     used = is_used(session, member.merchant_id, member.id, occasion.benefit_year)

@@ -61,6 +61,7 @@ def test_a_coupon_is_given_once_a_year(client, hk, clock):
     card = shop.card(birthday="1990-03-12")
     sale = shop.bought([line(5000)], card)
     assert birthday_adjustment(sale["receipt"])["grant"] == {"kind": "coupon", "template_id": template["id"]}
+    assert birthday_adjustment(sale["receipt"])["note"] == "赠 优惠券"  # the coupon plugin's title
     coupons = shop.client.get(f"/api/v1/cards/{card}/coupons", headers=shop.headers("cashier")).json["coupons"]
     assert [c["name"] for c in coupons] == ["生日券"]
     shop.return_lines(sale["checkout_id"], [{"line_no": 1, "quantity": 1}])
