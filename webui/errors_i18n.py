@@ -79,6 +79,8 @@ BY_CODE = {
     "coupon_min_spend": (None, _l("The goods this coupon applies to do not reach its minimum spend.")),
     "coupon_no_lines": (None, _l("Nothing in the basket can take this coupon.")),
     "coupon_same_campaign": (None, _l("Only one coupon of the same campaign per sale.")),
+    # Birthday benefits (plugins/birthday_benefits)
+    "birthday_benefit_used": (None, _l("This member's birthday benefit was just used by another sale; quote again.")),
     # Count and period cards (plugins/service_packages)
     "choose_package": (None, _l("The card holds cards for several services: choose the service.")),
     "no_package": (None, _l("The card holds no count or period card for this service.")),
