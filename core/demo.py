@@ -27,7 +27,7 @@ DEMO_DOCUMENT = {
     "template": "points_shop",
     "plugins": [{"id": "points", "settings": {}}, {"id": "stored_value", "settings": {}},
                 demo_packages.PLUGIN, {"id": "goods", "settings": {}},
-                {"id": "coupons", "settings": {}}],
+                {"id": "coupons", "settings": {}}, {"id": "member_events", "settings": {}}],
     "fields": [
         {"key": "wechat_id", "type": "text", "max_length": 40,
          "label": {"zh-CN": "微信号", "en": "WeChat ID"}},
