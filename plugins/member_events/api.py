@@ -184,22 +184,27 @@ def register(context: OperationContext) -> dict:
     return _sign_up(context, context.params["event_id"], member_id, card_id)
 
 
-def _the_one(events, what: str, pointer: str) -> int:
+def _the_one(events) -> int:
+    """The id of the only event in ``events``; more than one: the caller must choose."""
     if len(events) == 1:
         return events[0].id
     listed = "; ".join(f"{event.id}: {short_text(event)}" for event in events[:10])
-    raise Invalid(f"choose the event ({listed})" if events else f"no event {what}",
-                  code="choose_event" if events else "no_event",
-                  details=[problem(pointer, "the event number" + (f": {listed}" if listed else ""))],
-                  params={"events": listed})
+    raise Invalid(f"choose the event ({listed})", code="choose_event",
+                  details=[problem("/event_id", f"the event number: {listed}")], params={"events": listed})
 
 
 def register_card(context: OperationContext) -> dict:
     """The till's 报名活动: the card on screen signs up for the event (the only open one if omitted)."""
     body = check_body(context.body, CARD_SIGNUP_INPUT, "the sign-up is not valid; nothing was saved")
     member_id, card_id = _member_of(context, {"card_number": context.params["card_number"]})
-    event_id = body.get("event_id") or _the_one(
-        open_for_signup(context.session, context.merchant_id, context.now), "takes sign-ups now", "/event_id")
+    if "event_id" in body:
+        event_id = body["event_id"]
+    else:
+        candidates = open_for_signup(context.session, context.merchant_id, context.now)
+        if not candidates:
+            raise Invalid("no event takes sign-ups now", code="no_event_open",
+                          details=[problem("/event_id", "no event takes sign-ups now")])
+        event_id = _the_one(candidates)
     return _sign_up(context, event_id, member_id, card_id)
 
 
@@ -231,8 +236,14 @@ def check_in(context: OperationContext) -> dict:
 def check_in_today(context: OperationContext) -> dict:
     """The staff screen 活动签到: today's event (or the one named) and a card, phone or name."""
     body = check_body(context.body, STANDALONE_CHECK_IN, "the check-in is not valid; nothing was saved")
-    event_id = body.get("event_id") or _the_one(
-        signups.events_today(context.session, context.merchant_id, context.now), "is on today", "/event_id")
+    if "event_id" in body:
+        event_id = body["event_id"]
+    else:
+        candidates = signups.events_today(context.session, context.merchant_id, context.now)
+        if not candidates:
+            raise Invalid("no event is on today", code="no_event_today",
+                          details=[problem("/event_id", "no event is on today")])
+        event_id = _the_one(candidates)
     registration = signups.check_in(context.session, context.merchant_id, event_id, now=context.now,
                                     staff_id=context.staff_id, who=body["who"].strip())
     return signups.registration_json(context.session, registration)

@@ -315,7 +315,8 @@ def me(merchant_id: int, member_id: int):
     from ..cashier.views import status_titles
 
     return render_template("member/me.html", merchant_id=merchant_id, merchant_name=name,
-                           member=profile, cards=cards, statuses=status_titles())
+                           member=profile, cards=cards, statuses=status_titles(),
+                           events_enabled=config.is_enabled("member_events"))
 
 
 @bp.get("/<int:merchant_id>/cards/<number>/history")
