@@ -83,8 +83,8 @@ CARD_SIGNUP_INPUT = {"type": "object", "additionalProperties": False,
                      "properties": {"event_id": {"type": "integer", "minimum": 1,
                                                  "description": "omit when one event takes sign-ups"}}}
 CHECK_IN_INPUT = {"type": "object", "additionalProperties": False, "minProperties": 1, "maxProperties": 1,
-                  "properties": {"who": {"type": "string", "minLength": 1, "maxLength": 40,
-                                         "description": "card number, phone or full name"},
+                  "properties": {"who": {"type": "string", "minLength": 1, "maxLength": 200,
+                                         "description": "card number (or the member QR code scanned), phone or full name"},
                                  "registration_id": {"type": "integer", "minimum": 1}}}
 STANDALONE_CHECK_IN = {"type": "object", "additionalProperties": False, "required": ["who"],
                        "properties": {"event_id": {"type": "integer", "minimum": 1,

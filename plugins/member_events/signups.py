@@ -10,6 +10,8 @@ lets the oldest waitlisted member in. Writers lock the event row before a regist
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
@@ -25,6 +27,16 @@ from .models import EventRegistration, MemberEvent
 
 _INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 LIVE = ("registered", "waitlisted")
+# A member QR code wraps the card number (…/cards/8123…, ?card=8123…, huika:card:8123…): the
+# forms the till's lookup reads (webui/cashier/till_lookup.py), which a plugin cannot import.
+_QR_CARD = re.compile(r"(?:/cards/|[?&]card(?:_number)?=|\bcard:)([0-9A-Za-z]{4,32})", re.IGNORECASE)
+
+
+def scanned(who: str) -> str:
+    """What was typed or scanned: full-width characters folded, a QR code's card number."""
+    text = unicodedata.normalize("NFKC", who or "").strip()
+    match = _QR_CARD.search(text)
+    return match.group(1) if match else text
 
 
 def take_seat(session: Session, event_id: int, statuses=("open",)) -> bool:
@@ -204,7 +216,7 @@ def check_in(session: Session, merchant_id: int, event_id: int, *, now: datetime
     if registration_id is not None:
         registration = find_registration(session, merchant_id, event.id, registration_id)
     else:
-        found = match_registrations(session, event, who or "")
+        found = match_registrations(session, event, scanned(who or ""))
         live = [r for r in found if r.status in LIVE] or found
         if not found:
             raise Conflict("no one signed up for this event has this card, phone or name",

@@ -111,3 +111,25 @@ def test_the_till_signs_up_from_the_strip_and_checks_in(client, shop, clock):
     assert checked.status_code == 201, checked.get_data(as_text=True)
     twice = client.post(url, data=data)
     assert twice.status_code == 409 and "已签到" in twice.get_data(as_text=True)
+
+
+def test_an_owner_creates_an_event_on_the_new_event_screen(client, shop):
+    client.get("/lang/zh_CN")
+    response = client.post("/login", data={"merchant": shop.merchant.name, "username": "owner",
+                                           "password": "password-123", "csrf_token": token(client)})
+    assert response.status_code == 302
+    url = "/cashier/screens/new_event"
+    form = client.get(url).get_data(as_text=True)
+    assert "新建会员活动" in form and "开始时间" in form
+    data = {"csrf_token": re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', form).group(1),
+            "title": "茶艺沙龙", "place": "二楼", "starts_at": "2026-03-21 14:00", "ends_at": "2026-03-21 13:00",
+            "capacity": "12", "waitlist": "true"}
+    refused = client.post(url, data=data)
+    assert refused.status_code == 422 and "茶艺沙龙" in refused.get_data(as_text=True)
+    assert shop.get("/events").json["events"] == []
+    created = client.post(url, data={**data, "ends_at": "2026-03-21 16:00"})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    [event] = shop.get("/events").json["events"]
+    assert (event["title"], event["starts_at"], event["capacity"], event["waitlist"]) == (
+        "茶艺沙龙", "2026-03-21T14:00:00+08:00", 12, True)
+    sign_in_cashier(client.application.test_client(), shop)
