@@ -9,11 +9,13 @@ import re
 import pytest
 
 from tests.api import isolation_events as events
+from tests.api import isolation_messages as messages
 from tests.api import isolation_till as till
 from tests.support.factories import basic_document, make_merchant
 
 # A body that would be valid for the route if the object were the caller's own.
 BODIES = {
+    "setMessageOptOut": messages.OPT_OUT_BODY,
     "updateMember": {"name": "改名"},
     "updateMallItem": {"restock": 1},
     "redeemMallItem": {"item_id": 1, "quantity": 1},
@@ -198,7 +200,8 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
             "getRoomVoucher", "setCardPin", "unblockCardPin", "withdrawStoredValue",
             "getShift", "closeShift", "addShiftNote", "getProduct", "updateCouponTemplate", "getCoupon",
             "voidCoupon", "issueCardCoupons", "listCardCoupons", "listMemberCoupons", "listServicePackages",
-            "sellServicePackage", "useServicePackage", "cancelServicePackageUse", "getEvent", "updateEvent",
+            "sellServicePackage", "useServicePackage", "cancelServicePackageUse",
+            "getMessageOptOuts", "setMessageOptOut", "getEvent", "updateEvent",
             "cancelEvent", "listEventRegistrations", "registerForEvent", "registerCardForEvent",
             "cancelEventRegistration", "checkInAtEvent"} <= set(checked)
     # Nothing of A's changed.
@@ -497,6 +500,7 @@ COLLECTION_CHECKS = {  # reads first, then writes
     "checkInToday": events.check_check_in_today,
     "createMember": _create_member, "issueCard": _issue_card, "saveDraft": _save_draft,
     "publishConfig": _publish, "listAuditEntries": _audit,
+    "listMessages": messages.check_message_log,
 }
 
 
