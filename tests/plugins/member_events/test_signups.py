@@ -167,3 +167,31 @@ def test_one_member_pressing_twice_at_once_gets_one_place(app, shop):
                                     {"event_id": event["id"]}, shop.headers("cashier"))] * 4)
     assert sorted(r.status_code for r in responses) == [201, 409, 409, 409], [r.json for r in responses]
     assert shop.read(event)["taken"] == 1
+
+
+def test_sign_up_and_promotion_queue_one_confirmation_each(shop):
+    from sqlalchemy import select
+
+    from core.messages.channels import save_channel
+    from core.models import OutboxMessage
+
+    with shop.hk.db.write() as session:
+        save_channel(session, shop.hk.plugins, shop.id, "console", sender="console", settings={},
+                     secrets={}, enabled=True)
+    event = shop.event(title="插花沙龙", capacity=1, waitlist=True)
+    first, second = shop.card(name="李娜"), shop.card(name="周敏")
+    seat = shop.signed(event, first)
+    assert shop.sign_up(event, first).status_code == 409  # refused: nothing more queued
+    shop.signed(event, second)
+    shop.post(f"/events/{event['id']}/registrations/{seat['id']}/cancel", {})
+
+    def outbox():
+        with shop.hk.db.read() as session:
+            return session.execute(select(OutboxMessage.kind, OutboxMessage.body).where(
+                OutboxMessage.merchant_id == shop.id).order_by(OutboxMessage.id)).all()
+
+    rows = outbox()
+    assert [kind for kind, _body in rows] == ["event_signup", "event_waitlist", "event_signup"]
+    assert rows[0].body.startswith("李娜，您已成功报名插花沙龙，时间2026-03-14 14:00")
+    assert rows[1].body.startswith("周敏") and "候补" in rows[1].body
+    assert rows[2].body.startswith("周敏，您已成功报名插花沙龙")
