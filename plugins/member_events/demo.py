@@ -26,13 +26,13 @@ def load(session: Session, config, merchant_id: int, store_id: int, staff_id: in
     saturday = local_date(now) + timedelta(days=(5 - local_date(now).weekday()) % 7 or 7)
     tiers = {tier["key"] for tier in config.tiers}
     salon = MemberEvent(
-        merchant_id=merchant_id, store_id=store_id, title="冬季护肤沙龙",
-        description="美容顾问讲解冬季补水与防护，现场试用新品，到场会员赠小样一份。",
+        merchant_id=merchant_id, store_id=store_id, title="护肤沙龙",
+        description="美容顾问讲解当季补水与防护，现场试用新品，到场会员赠小样一份。",
         place="本店二楼会客室", starts_at=_local(saturday, 14), ends_at=_local(saturday, 16),
         capacity=20, taken=0, waitlist=True, tiers=[], status="open", created_by_staff_id=staff_id,
         created_at=now, cancel_reason="")
     launch = MemberEvent(
-        merchant_id=merchant_id, store_id=None, title="春季新品发布会",
+        merchant_id=merchant_id, store_id=None, title="新品发布会",
         description="新品抢先体验，会员专享首发价。", place="总店大厅",
         starts_at=_local(saturday + timedelta(days=14), 19), ends_at=_local(saturday + timedelta(days=14), 21),
         capacity=50, taken=0, waitlist=False, tiers=sorted(tiers & {"gold", "diamond"}),

@@ -88,7 +88,10 @@ def sign_up(session: Session, merchant_id: int, event_id: int, member_id: int, *
     if take_seat(session, event.id):
         status = "registered"
     elif event.waitlist:
-        status = "waitlisted"
+        # Hold the event row while joining the queue: a cancellation running now either
+        # finishes first (its seat is then free for us) or waits and promotes us.
+        find_event(session, merchant_id, event.id, lock=True)
+        status = "registered" if take_seat(session, event.id) else "waitlisted"
     else:
         raise Conflict("the event is full", code="event_full", params={"capacity": event.capacity})
     values = {"status": status, "channel": channel, "registered_at": now, "card_id": card_id,

@@ -195,3 +195,19 @@ def test_sign_up_and_promotion_queue_one_confirmation_each(shop):
     assert rows[0].body.startswith("李娜，您已成功报名插花沙龙，时间2026-03-14 14:00")
     assert rows[1].body.startswith("周敏") and "候补" in rows[1].body
     assert rows[2].body.startswith("周敏，您已成功报名插花沙龙")
+
+
+def test_cancels_racing_sign_ups_keep_the_counter_and_the_queue_right(app, shop):
+    event = shop.event(capacity=2, waitlist=True)
+    seats = [shop.signed(event, shop.card()) for _ in range(2)]
+    newcomers = [shop.card() for _ in range(4)]
+    cancel = [("POST", f"/api/v1/events/{event['id']}/registrations/{seat['id']}/cancel", {},
+               shop.headers("cashier")) for seat in seats]
+    signups = [("POST", f"/api/v1/cards/{card}/event-registrations", {"event_id": event["id"]},
+                shop.headers("cashier")) for card in newcomers]
+    responses = concurrently(app, [signups[0], cancel[0], signups[1], signups[2], cancel[1], signups[3]])
+    assert all(r.status_code in (200, 201) for r in responses), [r.json for r in responses]
+    registered = shop.registrations(event, "registered")
+    waiting = shop.registrations(event, "waitlisted")
+    assert shop.read(event)["taken"] == len(registered) == 2  # both seats refilled from the newcomers
+    assert len(waiting) == 2
