@@ -66,12 +66,18 @@ def _check_accepting(event: MemberEvent, now: datetime) -> None:
         raise Conflict("sign-up for this event has closed", code="signup_closed")
 
 
+def member_tier_keys(session: Session, merchant_id: int, member_id: int) -> set[str]:
+    """The tiers of the member's active cards (an event limited to tiers asks for one of them)."""
+    return set(session.scalars(select(Tier.key).join(Card, Card.tier_id == Tier.id).where(
+        Card.member_id == member_id, Card.merchant_id == merchant_id, Card.status == "active")))
+
+
+def tier_allows(event: MemberEvent, tier_keys: set[str]) -> bool:
+    return not event.tiers or bool(tier_keys & set(event.tiers))
+
+
 def _check_tier(session: Session, event: MemberEvent, member_id: int) -> None:
-    if not event.tiers:
-        return
-    keys = set(session.scalars(select(Tier.key).join(Card, Card.tier_id == Tier.id).where(
-        Card.member_id == member_id, Card.merchant_id == event.merchant_id, Card.status == "active")))
-    if not keys & set(event.tiers):
+    if event.tiers and not tier_allows(event, member_tier_keys(session, event.merchant_id, member_id)):
         raise Conflict("this event is for members of other tiers", code="tier_not_eligible")
 
 

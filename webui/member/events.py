@@ -14,7 +14,7 @@ from core import clock
 from core.clock import MERCHANT_TZ
 from core.config_versions import published_config
 from core.errors import HuikaError
-from core.models import Card, Member, Tier
+from core.models import Member
 
 from ..errors_i18n import error_text
 from ..extension import huika
@@ -45,6 +45,7 @@ def _row(event, registration=None) -> dict:
 def events(merchant_id: int, member_id: int):
     name = merchant_name(merchant_id)
     from plugins.member_events.events import open_for_signup, upcoming_for_member
+    from plugins.member_events.signups import member_tier_keys, tier_allows
 
     now = clock.now_utc()
     with huika().db.read() as db_session:
@@ -53,10 +54,9 @@ def events(merchant_id: int, member_id: int):
         mine = [_row(event, registration)
                 for event, registration in upcoming_for_member(db_session, merchant_id, member_id, now, limit=50)]
         taken = {row["id"] for row in mine}
-        keys = set(db_session.scalars(select(Tier.key).join(Card, Card.tier_id == Tier.id).where(
-            Card.merchant_id == merchant_id, Card.member_id == member_id, Card.status == "active")))
+        keys = member_tier_keys(db_session, merchant_id, member_id)
         open_events = [_row(event) for event in open_for_signup(db_session, merchant_id, now)
-                       if event.id not in taken and (not event.tiers or keys & set(event.tiers))]
+                       if event.id not in taken and tier_allows(event, keys)]
     return render_template("member/events.html", merchant_id=merchant_id, merchant_name=name,
                            mine=mine, open_events=open_events, form=FlaskForm())
 

@@ -132,4 +132,3 @@ def test_an_owner_creates_an_event_on_the_new_event_screen(client, shop):
     [event] = shop.get("/events").json["events"]
     assert (event["title"], event["starts_at"], event["capacity"], event["waitlist"]) == (
         "茶艺沙龙", "2026-03-21T14:00:00+08:00", 12, True)
-    sign_in_cashier(client.application.test_client(), shop)
