@@ -132,3 +132,38 @@ def test_an_owner_creates_an_event_on_the_new_event_screen(client, shop):
     [event] = shop.get("/events").json["events"]
     assert (event["title"], event["starts_at"], event["capacity"], event["waitlist"]) == (
         "茶艺沙龙", "2026-03-21T14:00:00+08:00", 12, True)
+
+
+def test_the_door_list_checks_members_in_with_one_tap(client, shop, clock):
+    event = shop.event(title="品鉴会", capacity=1, waitlist=True)
+    seat = shop.signed(event, shop.card(name="吴昊"))
+    shop.signed(event, shop.card(name="郑爽"))  # waiting
+    sign_in_cashier(client, shop)
+    listing = client.get("/cashier/events").get_data(as_text=True)
+    assert "品鉴会" in listing and "1 / 1" in listing and "报名中" in listing
+    assert 'href="/cashier/events"' in client.get("/cashier/till").get_data(as_text=True)
+    page = client.get(f"/cashier/events/{event['id']}").get_data(as_text=True)
+    assert "吴昊" in page and "郑爽" in page and "候补" in page and page.count(">签到</button>") == 1
+    csrf = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page).group(1)
+    url = f"/cashier/events/{event['id']}/check-in/{seat['id']}"
+    early = client.post(url, data={"csrf_token": csrf}, follow_redirects=True).get_data(as_text=True)
+    assert "只能在活动当天" in early
+    clock.at("2026-03-14 13:55")
+    done = client.post(url, data={"csrf_token": csrf}, follow_redirects=True).get_data(as_text=True)
+    assert "吴昊 已签到" in done and "13:55" in done and "已签到 1" in done
+    again = client.post(url, data={"csrf_token": csrf}, follow_redirects=True).get_data(as_text=True)
+    assert "已签到（13:55）" in again
+    assert client.get("/cashier/events/999999").status_code == 404
+
+
+def test_the_door_list_is_not_there_without_the_plugin(client, hk):
+    from tests.support.factories import basic_document, make_merchant
+
+    plain = make_merchant(hk, "没有活动的店", basic_document())
+
+    class Plain:
+        merchant = plain
+
+    sign_in_cashier(client, Plain)
+    assert client.get("/cashier/events").status_code == 404
+    assert 'href="/cashier/events"' not in client.get("/cashier/till").get_data(as_text=True)
