@@ -1,6 +1,6 @@
 """Member events in a real browser on the demo (E1): a member signs up for the demo's 沙龙 on
 a phone (390×844: nothing sticks out, fingers fit), and the till at 1280×800 offers 报名活动 on
-the member strip and 活动签到 in the navigation. Screenshots go to test-artifacts/screenshots/."""
+the member strip, 活动签到 and 会员活动 (the door list) in the navigation. Screenshots go to test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import re
@@ -62,6 +62,11 @@ def test_a_member_signs_up_on_a_phone_and_the_till_offers_the_actions(hk, live_s
     assert "护肤沙龙" in till.locator("body").inner_text()  # the strip's 会员活动
     assert till.get_by_text("活动签到").first.is_visible()
     shot(till, "till-strip-events")
+    till.get_by_role("link", name="会员活动").click()
+    till.get_by_role("link", name="护肤沙龙").click()
+    till.get_by_text("已报名 5").wait_for()  # the demo's four and this member
+    assert till.get_by_role("button", name="签到").count() == 5
+    shot(till, "door-list")
     till.context.close()
 
 
