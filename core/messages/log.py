@@ -38,6 +38,12 @@ def parse_filters(args) -> dict:
             found["member_id"] = int(member)
         else:
             problems.append(problem("/member", "a member id"))
+    campaign = (args.get("campaign") or "").strip()
+    if campaign:
+        if campaign.isdigit() and len(campaign) <= 18:
+            found["campaign_id"] = int(campaign)
+        else:
+            problems.append(problem("/campaign", "a campaign id"))
     kind = (args.get("kind") or "").strip()
     if kind:
         if len(kind) <= 40 and kind.replace("_", "a").replace(".", "a").isalnum():

@@ -47,12 +47,13 @@ def test_the_log_filters_by_member_kind_channel_status_and_date(client, logged):
     assert ids("from=2026-12-07&to=2026-12-07") == ["birthday/email", "low_balance/sms", "birthday/sms"]
     assert ids("from=2026-12-08") == [] and ids("to=2026-12-06") == []
     assert ids("limit=1&offset=1") == ["low_balance/sms"]
+    assert ids("campaign=7") == []
 
 
 @pytest.mark.parametrize("query", ["member=abc", "kind=bad kind", "channel=fax", "status=lost",
                                    "from=2026-13-01", "to=yesterday", "from=2026-12-08&to=2026-12-01",
                                    "limit=0", "limit=201", "offset=-1", "limit=" + "9" * 40,
-                                   "member=" + "1" * 30])
+                                   "member=" + "1" * 30, "campaign=x"])
 def test_a_bad_filter_is_a_json_422(client, logged, query):
     shop = logged[0]
     answer = client.get(f"/api/v1/messages?{query}", headers=shop.headers())

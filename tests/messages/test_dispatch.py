@@ -161,3 +161,18 @@ def test_login_codes_go_out_in_quiet_hours_and_expire_unsent(hk, shop, sms_gatew
     with hk.db.write() as session:
         request_login_code(session, shop.id, "13800002300", sender=OutboxSender(), text="验证码{code}")
     assert dispatch_due(hk.db, hk.plugins, now + timedelta(minutes=11)) == {"failed": 1}
+
+
+def test_the_dispatch_job_runs_the_dispatcher(hk, shop):
+    import pytest
+
+    from core.jobs import Job
+    from core.messages.job import DISPATCH_EVERY, dispatch_jobs, run_dispatch
+
+    set_channel(hk, shop.id, "sms", "console")
+    queue_many(hk, shop.id, 2)
+    assert run_dispatch(hk.db, hk.plugins, DAYTIME) == {"sent": 2}
+    if "every" not in Job.__dataclass_fields__:
+        pytest.skip("interval jobs arrive with h-scheduler")
+    [job] = dispatch_jobs()
+    assert (job.id, job.every, job.per_merchant) == ("messages.dispatch", DISPATCH_EVERY, False)

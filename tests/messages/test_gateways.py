@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from sqlalchemy import select
 
 from core.messages import enqueue
@@ -168,3 +170,31 @@ def test_smtp_through_aiosmtpd_retries_a_451_and_never_resends_a_lost_answer(hk,
     dispatch_due(hk.db, hk.plugins, DAYTIME + timedelta(hours=2))
     assert state(hk, third)[0] == "failed" and state(hk, third)[4] == ["failed"]
     assert dict(smtp_server.deliveries) == {f"<{key(first)}@huika>": 1, f"<{key(second)}@huika>": 1}
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_smtp_over_starttls_and_ssl_verifies_the_server(hk, shop, tmp_path, security):
+    from tests.messages.conftest import set_channel
+    from tests.support.gateways import SmtpServer, self_signed_certificate
+
+    certificate = self_signed_certificate(tmp_path)
+    server = SmtpServer(tls=security, certificate=certificate).start()
+    try:
+        settings = {"host": "127.0.0.1", "port": server.port, "security": security, "timeout": 2,
+                    "from_address": "care@huajian.example"}
+        set_channel(hk, shop.id, "email", "smtp", settings)  # the system CAs: not trusted
+        member = add_member(hk, shop.id, "13800001051", email="tls@example.com")
+        refused = queue(hk, shop.id, member, channel="email", kind="birthday")
+        dispatch_due(hk.db, hk.plugins, DAYTIME)
+        assert state(hk, refused)[0] == "queued" and "CERTIFICATE_VERIFY_FAILED" in _last_error(hk, refused)
+        set_channel(hk, shop.id, "email", "smtp", {**settings, "ca_file": certificate[0]})
+        dispatch_due(hk.db, hk.plugins, DAYTIME + timedelta(seconds=30))
+        assert state(hk, refused)[0] == "sent"
+        assert list(server.deliveries.values()) == [1]
+    finally:
+        server.stop()
+
+
+def _last_error(hk, row_id):
+    with hk.db.read() as session:
+        return session.get(OutboxMessage, row_id).last_error or ""

@@ -273,16 +273,37 @@ class Wechat(HttpStandIn):
         handler._answer(200, {"errcode": 0, "errmsg": "ok", "msgid": msgid})
 
 
-class SmtpServer(StandIn):
-    """aiosmtpd on 127.0.0.1: records each message by its Message-ID."""
+def self_signed_certificate(folder) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key (openssl), to serve TLS the client can verify."""
+    import subprocess
+    from pathlib import Path
 
-    def __init__(self) -> None:
+    cert, key = Path(folder) / "smtp.crt", Path(folder) / "smtp.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return str(cert), str(key)
+
+
+class SmtpServer(StandIn):
+    """aiosmtpd on 127.0.0.1: records each message by its Message-ID. ``tls``: "starttls"
+    (required before MAIL) or "ssl" (implicit TLS), with ``certificate`` (cert, key) files."""
+
+    def __init__(self, tls: str | None = None, certificate: tuple[str, str] | None = None) -> None:
         super().__init__()
+        import ssl
+
         from aiosmtpd.controller import Controller
 
         self.messages: list = []
         self.port = closed_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        options = {}
+        if tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*certificate)
+            options = ({"ssl_context": context} if tls == "ssl"
+                       else {"tls_context": context, "require_starttls": True})
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
 
     def start(self):
         self.controller.start()

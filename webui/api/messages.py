@@ -52,6 +52,7 @@ OPT_OUT_INPUT = {
            summary="Read the message log",
            query=[("member", {"type": "string", "maxLength": 18}, "a member id"),
                   ("kind", {"type": "string", "maxLength": 40}, "birthday, low_balance …"),
+                  ("campaign", {"type": "string", "maxLength": 18}, "a campaign id"),
                   ("channel", {"type": "string", "maxLength": 20}, ", ".join(CHANNELS)),
                   ("status", {"type": "string", "maxLength": 20}, ", ".join(message_log.STATUSES)),
                   ("from", DATE, "first local date (Asia/Shanghai) the message was queued"),
