@@ -97,15 +97,15 @@ REFUSED = {409: "The event is not taking sign-ups, is full, or the member alread
 # -- events --------------------------------------------------------------------------------
 
 def _status_query(query: dict, allowed) -> str | None:
-    status = query.get("status") or None
-    if status is not None and status not in allowed:
+    status = query.get("status")
+    if status is not None and status not in allowed:  # an empty value is no status either
         raise Invalid("no such status", details=[problem("/status", "one of " + ", ".join(allowed))])
     return status
 
 
 def _day_query(query: dict, name: str):
     raw = query.get(name)
-    if not raw:
+    if raw is None:
         return None
     try:
         return parse_date(raw)

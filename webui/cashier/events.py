@@ -45,7 +45,8 @@ def events():
     if not events_installed():
         abort(404)
     try:
-        found = run(LIST, query={"status": request.args.get("status", "")[:12]}).body["events"]
+        status = request.args.get("status", "")[:12]
+        found = run(LIST, query={"status": status} if status else {}).body["events"]
     except HuikaError as error:
         flash(error_text(error), "error")
         found = []
