@@ -133,3 +133,8 @@ def checkout_resolve_lines(session, config, merchant_id, store_id, lines):
 @hookspec
 def demo_data(session, config, merchant_id, store_ids, staff_id, now):
     """Add this plugin's sample data to the demo merchant (``huika demo``) in the transaction that creates it."""
+
+
+@hookspec
+def campaign_redemptions(session, merchant_id, campaign_id, since, until):
+    """Return how many of a campaign's recipients used the benefit it gave them (this plugin's kind) between ``since`` and ``until``, or None."""

@@ -15,6 +15,7 @@ from .checkout import CardSpendDay, Checkout, CheckoutLine, CheckoutPayment, Che
 from .config import ConfigDraft, ConfigVersion
 from .jobs import JobRun
 from .audit import AuditEntry
+from .campaigns import Campaign, CampaignRecipient
 from .imports import ImportBatch, ImportKey
 from .messaging import LoginCode, OutboxMessage
 from .rate_limits import RateLimitCounter
@@ -26,6 +27,8 @@ __all__ = [
     "AccountOwner",
     "ApiToken",
     "AuditEntry",
+    "Campaign",
+    "CampaignRecipient",
     "Base",
     "Card",
     "Checkout",
