@@ -5,14 +5,14 @@
 outbox rows: a retried or concurrent send reaches nobody twice.
 
 Revision ID: 0015d
-Revises: 0014b
+Revises: 0015c
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0015d"
-down_revision = "0014b"
+down_revision = "0015c"  # chained after messages (0015c) in this branch; the lead re-chains
 branch_labels = None
 depends_on = None
 
