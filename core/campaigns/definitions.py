@@ -15,7 +15,8 @@ from ..benefits import validate_benefit
 from ..clock import MERCHANT_TZ
 from ..errors import Conflict, Invalid, NotFound, problem
 from ..merchant_config import MerchantConfig
-from ..models import Campaign
+from ..messages.templates import template_fields
+from ..models import Campaign, MessageTemplate
 from ..schemas import validate_against
 from ..text import name_problem, text_problem
 from .segments import SEGMENT_SCHEMA, segment_problems
@@ -75,6 +76,15 @@ def _problems(session: Session, config: MerchantConfig, merchant_id: int, body: 
             problems.append(problem("/message", "a text or a template_id"))
         if message.get("text") and (why := text_problem(message["text"])):
             problems.append(problem("/message/text", why))
+        elif message.get("text"):
+            try:
+                template_fields(message["text"])  # {name}, {coupon} …: known variables only
+            except Invalid as error:
+                problems.append(problem("/message/text", str(error)))
+        if message.get("template_id"):
+            template = session.get(MessageTemplate, message["template_id"])
+            if template is None or template.merchant_id != merchant_id:
+                problems.append(problem("/message/template_id", f"no message template {message['template_id']}"))
     if body.get("benefit") is not None:
         problems += validate_benefit(config, body["benefit"], "/benefit")
     if body.get("send_at"):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,9 @@ from ..config_versions import published_config
 from ..db import Database
 from ..errors import Conflict
 from ..merchant_config import MerchantConfig
-from ..models import Campaign, CampaignRecipient, Card, Member, OutboxMessage
+from ..messages import enqueue, render
+from ..models.campaigns import RECIPIENT_STATUSES
+from ..models import Campaign, CampaignRecipient, Card, Member, MessageTemplate, OutboxMessage
 from .segments import segment_query
 
 BATCH = 500
@@ -71,7 +73,6 @@ def send_batch(session: Session, config: MerchantConfig, campaign: Campaign, mem
         if campaign.benefit:
             facts |= _give_benefit(session, config, campaign, recipient, cards.get(member_id), now)
             counts["benefits"] += recipient.benefit_ref is not None
-        from ..messages import enqueue  # TEMP until h-messages merged
         outbox_ids = enqueue(session, campaign.merchant_id, member_id=member_id, kind=KIND, variables=facts,
                              channel=campaign.message.get("channel"), occasion=f"campaign:{campaign.id}",
                              campaign_id=campaign.id, now=now)
@@ -115,7 +116,6 @@ def _own_text(session: Session, campaign: Campaign, outbox_ids: list[int]) -> st
     recipient's status from what enqueue wrote."""
     if not outbox_ids:
         return "no_channel"
-    from ..messages import render  # TEMP
     rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids))))
     subject, body = _chosen_text(session, campaign)
     for row in rows:
@@ -134,7 +134,6 @@ def _chosen_text(session: Session, campaign: Campaign) -> tuple[str, str | None]
         return campaign.name, message["text"]
     template_id = message.get("template_id")
     if template_id:
-        from ..models import MessageTemplate  # TEMP
         template = session.get(MessageTemplate, template_id)
         if template is not None and template.merchant_id == campaign.merchant_id:
             return template.subject or campaign.name, template.body
@@ -160,8 +159,8 @@ def send(db: Database, registry, merchant_id: int, campaign_id: int, now: dateti
             if campaign.status != "sending":
                 return dict(campaign.summary or {})
             config = published_config(session, merchant_id, registry)
-            counts = send_batch(session, config, campaign, pending[first:first + batch_size], now)
-            campaign.summary = _added(campaign.summary or {}, counts)
+            send_batch(session, config, campaign, pending[first:first + batch_size], now)
+            campaign.summary = reached(session, campaign.id)
     with db.write() as session:
         session.execute(update(Campaign).where(Campaign.id == campaign_id, Campaign.status == "sending")
                         .values(status="sent", finished_at=now, updated_at=now))
@@ -187,7 +186,7 @@ def send_due_step(session: Session, config: MerchantConfig, merchant_id: int, no
             campaign.audience = len(pending)
         batch = pending[:budget]
         counts = send_batch(session, config, campaign, batch, now)
-        campaign.summary = _added(campaign.summary or {}, counts)
+        campaign.summary = reached(session, campaign.id)
         budget -= len(batch)
         if len(batch) == len(pending):
             campaign.status, campaign.finished_at = "sent", now
@@ -195,5 +194,13 @@ def send_due_step(session: Session, config: MerchantConfig, merchant_id: int, no
     return done
 
 
-def _added(summary: dict, counts: dict) -> dict:
-    return {key: summary.get(key, 0) + counts.get(key, 0) for key in {*summary, *counts}}
+def reached(session: Session, campaign_id: int) -> dict:
+    """The campaign's recipients so far by status, and the benefits given: its summary, from
+    the rows themselves, so every send (retried, resumed, concurrent) adds up right."""
+    counts = {status: 0 for status in RECIPIENT_STATUSES}
+    counts |= dict(session.execute(select(CampaignRecipient.status, func.count())
+                                   .where(CampaignRecipient.campaign_id == campaign_id)
+                                   .group_by(CampaignRecipient.status)).all())
+    counts["benefits"] = session.scalar(select(func.count(CampaignRecipient.benefit_ref))
+                                        .where(CampaignRecipient.campaign_id == campaign_id))
+    return counts

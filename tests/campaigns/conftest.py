@@ -88,3 +88,18 @@ def clock(monkeypatch):
 @pytest.fixture
 def shop(client, hk, clock):
     return Shop(client, hk, make_merchant(hk, "营销小店", campaign_document()))
+
+
+def use_console(hk, merchant_id: int) -> None:
+    """The merchant's messages go to the console sender (to the member's phone)."""
+    from core.messages.channels import save_channel
+
+    with hk.db.write() as session:
+        save_channel(session, hk.plugins, merchant_id, "console", sender="console", settings={}, secrets={})
+
+
+def opt_out(hk, merchant_id: int, member_id: int) -> None:
+    from core.messages import set_opt_out
+
+    with hk.db.write() as session:
+        set_opt_out(session, merchant_id, member_id, "all", True)

@@ -34,7 +34,7 @@ CAMPAIGN = {
         "finished_at": {"anyOf": [schemas.DATE_TIME, {"type": "null"}]},
         "audience": {**schemas.NULLABLE_INT, "description": "members matched when the send started"},
         "summary": {"type": "object", "description": "recipients so far by outcome: queued, opted_out, "
-                                                      "no_channel, skipped (reached before), benefits"},
+                                                      "no_channel, benefits (given)"},
         "created_at": schemas.DATE_TIME, "updated_at": schemas.DATE_TIME,
     },
 }
