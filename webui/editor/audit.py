@@ -88,6 +88,10 @@ ACTION_LABELS = {
     "import.points": _l("Points imported"),
     "import.course_packages": _l("Course packages imported"),
     "import.goods_catalogue": _l("Goods catalogue imported"),
+    "campaign.create": _l("Campaign created"),
+    "campaign.update": _l("Campaign changed"),
+    "campaign.send": _l("Campaign sent"),
+    "campaign.cancel": _l("Campaign cancelled"),
 }
 
 
