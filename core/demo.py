@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import cards, config_versions, demo_packages, demo_sales, members, pins, tenancy
+from .demo_campaigns import add_demo_campaigns
 from .clock import now_utc
 from .models import Card, Merchant
 from .plugins import PluginRegistry
@@ -149,4 +150,5 @@ def _create(session: Session, registry: PluginRegistry, member_count: int,
     demo_sales.sales_history(session, config, merchant.id, [main_store.id, second.id], cashier.id,
                              now, rng)
     demo_packages.sell_demo_packages(session, config, merchant.id, main_store.id, cashier.id, now)
+    add_demo_campaigns(session, config, merchant.id, owner.id, now)
     return merchant

@@ -206,3 +206,18 @@ def test_members_no_channel_reaches_and_benefit_refusals_are_recorded(shop, cloc
     assert (results["no_channel"], results["benefits_given"], results["benefits_refused"]) == (2, 1, 1)
     assert results["window"]["to"] > results["window"]["from"]
     assert isinstance(timedelta(days=results["days"]), timedelta)
+
+
+def test_the_demo_merchant_has_a_sent_a_scheduled_and_a_draft_campaign(hk):
+    from core.demo import load_demo
+
+    with hk.db.write() as session:
+        result = load_demo(session, hk.plugins, member_count=12)
+    with hk.db.read() as session:
+        found = session.scalars(select(Campaign).where(Campaign.merchant_id == result.merchant_id)
+                                .order_by(Campaign.id)).all()
+        assert [c.status for c in found] == ["sent", "scheduled", "draft"]
+        sent = found[0]
+        recipients = session.scalar(select(func.count()).select_from(CampaignRecipient)
+                                    .where(CampaignRecipient.campaign_id == sent.id))
+        assert sent.audience == recipients and sum(sent.summary[k] for k in ("queued", "opted_out", "no_channel")) == recipients
