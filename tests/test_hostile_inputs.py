@@ -216,6 +216,7 @@ def _objects(app, merchant) -> dict:
                   idempotent=True)["coupons"][0]
     shift = post("/api/v1/shifts", {"opening_float_fen": 100})
     product = post("/api/v1/products", {"products": [{"sku": "HOST-1", "name": "刁难商品", "price_fen": 100}]})
+    campaign = post("/api/v1/campaigns", {"name": "刁难活动", "segment": {}, "message": {"text": "{name}"}})
     from webui.screens import effective_screens
     from core.config_versions import published_config
     with app.extensions["huika"].db.read() as session:
@@ -230,7 +231,7 @@ def _objects(app, merchant) -> dict:
             "locale": "en", "number_": "HOST0001", "filename": "huika.css", "report_id": "tier_distribution",
             "kind": "members", "file_name": "members.csv", "use_id": use["use_id"],
             "template_id": template["id"], "code": coupon["code"],
-            "shift_id": shift["id"], "product_id": product["products"][0]["id"]}
+            "shift_id": shift["id"], "product_id": product["products"][0]["id"], "campaign_id": campaign["id"]}
 
 
 # -- requests ------------------------------------------------------------------------------

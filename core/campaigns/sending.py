@@ -31,6 +31,7 @@ from ..models import Campaign, CampaignRecipient, Card, Member, MessageTemplate,
 from .segments import segment_query
 
 BATCH = 500
+IN_REQUEST = 2000  # members a web request sends itself; the scheduler's job sends the rest
 KIND = "campaign"
 
 
@@ -141,9 +142,11 @@ def _chosen_text(session: Session, campaign: Campaign) -> tuple[str, str | None]
 
 
 def send(db: Database, registry, merchant_id: int, campaign_id: int, now: datetime,
-         batch_size: int = BATCH) -> dict:
-    """Send (or resume sending) the campaign to its whole segment, batch by batch; the
-    campaign's summary. Stops between batches when the campaign is cancelled."""
+         batch_size: int = BATCH, max_members: int | None = None) -> dict:
+    """Send (or resume sending) the campaign to its segment, batch by batch; the campaign's
+    summary. Stops between batches when the campaign is cancelled. With ``max_members`` it
+    stops after that many (a web request's share): the campaign stays ``sending`` and the
+    scheduler's job (``send_due_step``) goes on with the rest."""
     with db.write() as session:
         if not start(session, merchant_id, campaign_id, now):
             campaign = session.get(Campaign, campaign_id)
@@ -153,6 +156,11 @@ def send(db: Database, registry, merchant_id: int, campaign_id: int, now: dateti
         pending = pending_members(session, config, campaign, now)
         if campaign.audience is None:
             campaign.audience = len(pending)
+    if max_members is not None and len(pending) > max_members:
+        pending = pending[:max_members]
+        finished = False
+    else:
+        finished = True
     for first in range(0, len(pending), batch_size):
         with db.write() as session:
             campaign = session.get(Campaign, campaign_id)
@@ -162,8 +170,9 @@ def send(db: Database, registry, merchant_id: int, campaign_id: int, now: dateti
             send_batch(session, config, campaign, pending[first:first + batch_size], now)
             campaign.summary = reached(session, campaign.id)
     with db.write() as session:
-        session.execute(update(Campaign).where(Campaign.id == campaign_id, Campaign.status == "sending")
-                        .values(status="sent", finished_at=now, updated_at=now))
+        if finished:
+            session.execute(update(Campaign).where(Campaign.id == campaign_id, Campaign.status == "sending")
+                            .values(status="sent", finished_at=now, updated_at=now))
         return dict(session.get(Campaign, campaign_id).summary or {})
 
 

@@ -221,3 +221,20 @@ def test_the_demo_merchant_has_a_sent_a_scheduled_and_a_draft_campaign(hk):
         recipients = session.scalar(select(func.count()).select_from(CampaignRecipient)
                                     .where(CampaignRecipient.campaign_id == sent.id))
         assert sent.audience == recipients and sum(sent.summary[k] for k in ("queued", "opted_out", "no_channel")) == recipients
+
+
+def test_a_send_capped_per_request_stays_sending_and_the_job_finishes_it(shop, clock):
+    use_console(shop.hk, shop.id)
+    for index in range(5):
+        shop.member(f"金{index}", tier="gold")
+    campaign = _campaign(shop)
+    db, registry = shop.hk.db, shop.hk.plugins
+    summary = sending.send(db, registry, shop.id, campaign["id"], clock.now, batch_size=2, max_members=3)
+    assert summary["queued"] == 3
+    assert shop.get(f"/campaigns/{campaign['id']}").json["status"] == "sending"
+    with db.write() as session:
+        config = published_config(session, shop.id, registry)
+        assert sending.send_due_step(session, config, shop.id, clock.now)[str(campaign["id"])]["queued"] == 2
+    done = shop.get(f"/campaigns/{campaign['id']}").json
+    assert (done["status"], done["audience"], done["summary"]["queued"]) == ("sent", 5, 5)
+    assert _counts(shop, campaign["id"])[:2] == (5, 5)

@@ -159,7 +159,7 @@ def cancel_campaign(campaign_id: int):
 
 @operation("/campaigns/<int:campaign_id>/send", "POST", operation_id="sendCampaign", tag="campaigns",
            summary="Send a campaign now", roles=MANAGERS,
-           responses={200: ("The campaign, sent: every member of its segment reached once", CAMPAIGN),
+           responses={200: ("The campaign: sent, or still sending when its segment is over 2 000 members (the scheduler sends the rest)", CAMPAIGN),
                       404: NOT_FOUND, 409: STATE})
 def send_campaign(campaign_id: int):
     merchant_id = caller().merchant_id
@@ -168,7 +168,8 @@ def send_campaign(campaign_id: int):
         definitions.check_sendable(campaign)
         record_here(session, "campaign.send", f"campaign:{campaign.id}")
     release_read_connection()  # the send opens a transaction per batch
-    sending.send(huika().db, huika().plugins, merchant_id, campaign_id, clock.now_utc())
+    sending.send(huika().db, huika().plugins, merchant_id, campaign_id, clock.now_utc(),
+                 max_members=sending.IN_REQUEST)
     with huika().db.read() as session:
         return definitions.campaign_json(definitions.get(session, merchant_id, campaign_id))
 

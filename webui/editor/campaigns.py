@@ -190,7 +190,8 @@ def campaign_send(campaign_id: int):
             campaign = definitions.get(session, merchant_id(), campaign_id, lock=True)
             definitions.check_sendable(campaign)
             record_here(session, "campaign.send", f"campaign:{campaign.id}")
-        summary = sending.send(huika().db, huika().plugins, merchant_id(), campaign_id, clock.now_utc())
+        summary = sending.send(huika().db, huika().plugins, merchant_id(), campaign_id, clock.now_utc(),
+                               max_members=sending.IN_REQUEST)
     except NotFound:
         abort(404)
     except Conflict as conflict:
