@@ -165,3 +165,11 @@ def register_message_senders():
     from .messages.builtin_senders import builtin_senders
 
     return builtin_senders()
+
+
+@hookimpl
+def register_jobs():
+    """The core's own jobs (the rollup fold; issue 14's dispatcher and member care)."""
+    from .builtin_jobs import builtin_jobs
+
+    return builtin_jobs()

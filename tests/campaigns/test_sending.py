@@ -238,3 +238,21 @@ def test_a_send_capped_per_request_stays_sending_and_the_job_finishes_it(shop, c
     done = shop.get(f"/campaigns/{campaign['id']}").json
     assert (done["status"], done["audience"], done["summary"]["queued"]) == ("sent", 5, 5)
     assert _counts(shop, campaign["id"])[:2] == (5, 5)
+
+
+def test_the_scheduler_sends_a_scheduled_campaign_once_its_time_has_come(shop, clock):
+    """core.jobs.run_due (what `huika serve` ticks) runs the campaigns.send_due job."""
+    from core.jobs import run_due
+
+    use_console(shop.hk, shop.id)
+    shop.member("金卡", tier="gold")
+    campaign = _campaign(shop, send_at="2026-12-06T11:00")
+    job = [job for job in shop.hk.plugins.jobs() if job.id == "campaigns.send_due"]
+    assert len(job) == 1 and job[0].every is not None
+    run_due(shop.hk.db, shop.hk.plugins, beijing("2026-12-06 10:59"), jobs=job)
+    assert shop.get(f"/campaigns/{campaign['id']}").json["status"] == "scheduled"
+    run_due(shop.hk.db, shop.hk.plugins, beijing("2026-12-06 11:00:30"), jobs=job)
+    run_due(shop.hk.db, shop.hk.plugins, beijing("2026-12-06 11:01:30"), jobs=job)
+    done = shop.get(f"/campaigns/{campaign['id']}").json
+    assert (done["status"], done["summary"]["queued"]) == ("sent", 1)
+    assert _counts(shop, campaign["id"])[:2] == (1, 1)
