@@ -156,9 +156,10 @@ def segment_query(session: Session, config: MerchantConfig, merchant_id: int, se
         since = _first_day(today, segment["dormant_days"])
         start = local_day_bounds(since)[0]
         conditions.append(Member.created_at < start)
-        conditions.append(Member.id.not_in(
-            select(Checkout.member_id).where(Checkout.merchant_id == merchant_id,
-                                             Checkout.member_id.is_not(None), Checkout.created_at >= start)))
+        # NOT EXISTS: an anti-join on the checkouts' (merchant, member, time) index on both databases
+        conditions.append(~select(Checkout.id).where(Checkout.merchant_id == merchant_id,
+                                                     Checkout.member_id == Member.id,
+                                                     Checkout.created_at >= start).exists())
     if segment.get("birthday_month"):
         conditions.append(_birthday_condition(segment["birthday_month"], today))
     if segment.get("spend") is not None:

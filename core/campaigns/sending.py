@@ -23,7 +23,7 @@ from .. import benefits
 from ..clock import local_date
 from ..config_versions import published_config
 from ..db import Database
-from ..errors import Conflict
+from ..errors import HuikaError
 from ..merchant_config import MerchantConfig
 from ..messages import enqueue, render
 from ..models.campaigns import RECIPIENT_STATUSES
@@ -51,8 +51,9 @@ def start(session: Session, merchant_id: int, campaign_id: int, now: datetime) -
 def pending_members(session: Session, config: MerchantConfig, campaign: Campaign, now: datetime) -> list[int]:
     """The segment's members now, less those the campaign reached already, in id order."""
     members = segment_query(session, config, campaign.merchant_id, campaign.segment, local_date(now))
-    reached = select(CampaignRecipient.member_id).where(CampaignRecipient.campaign_id == campaign.id)
-    return list(session.scalars(members.where(Member.id.not_in(reached))))
+    reached = select(CampaignRecipient.id).where(CampaignRecipient.campaign_id == campaign.id,
+                                                 CampaignRecipient.member_id == Member.id)
+    return list(session.scalars(members.where(~reached.exists())))
 
 
 def send_batch(session: Session, config: MerchantConfig, campaign: Campaign, member_ids: list[int],
@@ -70,7 +71,7 @@ def send_batch(session: Session, config: MerchantConfig, campaign: Campaign, mem
         except IntegrityError:  # reached already, by an earlier or a concurrent send
             counts["skipped"] += 1
             continue
-        facts = {"event": campaign.name}
+        facts: dict = {}
         if campaign.benefit:
             facts |= _give_benefit(session, config, campaign, recipient, cards.get(member_id), now)
             counts["benefits"] += recipient.benefit_ref is not None
@@ -103,7 +104,7 @@ def _give_benefit(session: Session, config: MerchantConfig, campaign: Campaign,
     try:
         with session.begin_nested():
             receipt = benefits.grant(session, config, card, campaign.benefit, now=now)
-    except Conflict as refused:
+    except HuikaError as refused:  # the plugin's refusal (a limit, a template gone): recorded
         recipient.benefit_problem = str(refused)[:200]
         return {}
     recipient.benefit_ref = str(receipt.get("code") or receipt.get("id") or "")[:60] or None
@@ -124,9 +125,9 @@ def _own_text(session: Session, campaign: Campaign, outbox_ids: list[int]) -> st
             row.body = render(body, row.variables or {})
             row.subject = render(subject, row.variables or {})[:200]
     suppressed = [row for row in rows if row.status == "suppressed"]
-    if len(suppressed) == len(rows) and any(row.last_error == "opted out" for row in suppressed):
-        return "opted_out"
-    return "queued"
+    if len(suppressed) < len(rows):
+        return "queued"
+    return "opted_out" if any(row.last_error == "opted out" for row in suppressed) else "no_channel"
 
 
 def _chosen_text(session: Session, campaign: Campaign) -> tuple[str, str | None]:
