@@ -167,7 +167,9 @@ def segment_query(session: Session, config: MerchantConfig, merchant_id: int, se
         conditions.append(spend_condition)
     fields = {field["key"]: field for field in config.member_fields}
     for condition in segment.get("fields", []):
-        conditions.append(_field_condition(fields[condition["key"]], condition))
+        # A field removed or retyped since the campaign was saved matches nobody (never a bad cast).
+        fits = not _field_problems(fields, condition, "")
+        conditions.append(_field_condition(fields[condition["key"]], condition) if fits else false())
     return statement.where(*conditions).order_by(Member.id)
 
 

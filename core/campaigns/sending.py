@@ -23,12 +23,12 @@ from .. import benefits
 from ..clock import local_date
 from ..config_versions import published_config
 from ..db import Database
-from ..errors import HuikaError
+from ..errors import Conflict, HuikaError
 from ..merchant_config import MerchantConfig
 from ..messages import enqueue, render
 from ..models.campaigns import RECIPIENT_STATUSES
 from ..models import Campaign, CampaignRecipient, Card, Member, MessageTemplate, OutboxMessage
-from .segments import segment_query
+from .segments import segment_problems, segment_query
 
 BATCH = 500
 IN_REQUEST = 2000  # members a web request sends itself; the scheduler's job sends the rest
@@ -46,6 +46,15 @@ def start(session: Session, merchant_id: int, campaign_id: int, now: datetime) -
         session.execute(update(Campaign).where(Campaign.id == campaign_id, Campaign.started_at.is_(None))
                         .values(started_at=now))
     return bool(moved)
+
+
+def check_still_valid(session: Session, config: MerchantConfig, campaign: Campaign) -> None:
+    """Conflict when the published configuration changed under the segment (a tier or field
+    removed, a field retyped): the owner fixes the campaign before it goes out."""
+    problems = segment_problems(session, config, campaign.merchant_id, campaign.segment)
+    if problems:
+        raise Conflict("the campaign's segment no longer fits the published configuration; edit it first",
+                       code="campaign_segment_stale", details=problems)
 
 
 def pending_members(session: Session, config: MerchantConfig, campaign: Campaign, now: datetime) -> list[int]:
@@ -149,6 +158,10 @@ def send(db: Database, registry, merchant_id: int, campaign_id: int, now: dateti
     stops after that many (a web request's share): the campaign stays ``sending`` and the
     scheduler's job (``send_due_step``) goes on with the rest."""
     with db.write() as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is not None and campaign.merchant_id == merchant_id and campaign.status in (
+                "draft", "scheduled", "sending"):
+            check_still_valid(session, published_config(session, merchant_id, registry), campaign)
         if not start(session, merchant_id, campaign_id, now):
             campaign = session.get(Campaign, campaign_id)
             return dict(campaign.summary or {}) if campaign else {}
@@ -189,6 +202,9 @@ def send_due_step(session: Session, config: MerchantConfig, merchant_id: int, no
     for campaign in due:
         if budget <= 0:
             break
+        if segment_problems(session, config, merchant_id, campaign.segment):
+            done[str(campaign.id)] = {"skipped": "the segment no longer fits the published configuration"}
+            continue
         start(session, merchant_id, campaign.id, now)
         session.refresh(campaign)
         pending = pending_members(session, config, campaign, now)

@@ -256,3 +256,22 @@ def test_the_scheduler_sends_a_scheduled_campaign_once_its_time_has_come(shop, c
     done = shop.get(f"/campaigns/{campaign['id']}").json
     assert (done["status"], done["summary"]["queued"]) == ("sent", 1)
     assert _counts(shop, campaign["id"])[:2] == (1, 1)
+
+
+def test_a_segment_the_published_configuration_no_longer_fits_is_refused_not_a_5xx(shop, clock):
+    from tests.campaigns.conftest import campaign_document
+
+    shop.member("金卡", tier="gold")
+    campaign = _campaign(shop, segment={"fields": [{"key": "kids", "op": "gte", "value": 1}]})
+    document = campaign_document()
+    document["fields"] = [f for f in document["fields"] if f["key"] != "kids"]
+    assert shop.client.put("/api/v1/config/draft", json=document, headers=shop.headers()).status_code == 200
+    published = shop.post("/config/publish")
+    assert published.status_code in (200, 201), published.json
+    refused = shop.post(f"/campaigns/{campaign['id']}/send")
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "campaign_segment_stale"
+    assert shop.ids({"fields": [{"key": "kids", "op": "gte", "value": 1}]}) == set()  # matches nobody
+    assert _counts(shop, campaign["id"])[0] == 0
+    fixed = shop.client.patch(f"/api/v1/campaigns/{campaign['id']}", json={"segment": {"tiers": ["gold"]}},
+                              headers=shop.headers())
+    assert fixed.status_code == 200 and shop.post(f"/campaigns/{campaign['id']}/send").status_code == 200
