@@ -28,8 +28,6 @@ from .common import editor_required, merchant_id
 from .views import ConfirmForm
 
 
-
-
 def status_labels() -> dict:
     return {"draft": _("Draft"), "scheduled": _("Scheduled"), "sending": _("Sending"), "sent": _("Sent"),
             "cancelled": _("Cancelled (campaign)")}
