@@ -1,6 +1,7 @@
 """``huika serve`` runs the scheduler (issue 14, item 7), on both databases: every gunicorn
 worker competes for the lock, one leads and runs the jobs; when that worker is killed, another
-worker (or its replacement) takes over; SIGTERM stops everything cleanly.
+worker (or its replacement) takes over, as after a reload (HUP); SIGTERM stops everything
+cleanly.
 """
 from __future__ import annotations
 
@@ -65,6 +66,10 @@ def test_serve_runs_one_scheduler_among_its_workers_and_another_takes_over(datab
         successors = wait_for(lambda: _leaders(log)[1:], timeout=20, what="another worker to lead")
         assert successors[0] != leader and len(successors) == 1
         assert _answers(port)
+        os.kill(process.pid, signal.SIGHUP)  # a reload: new workers, the old ones stop theirs
+        after_reload = wait_for(lambda: _leaders(log)[2:], timeout=30, what="a new worker to lead after HUP")
+        assert after_reload[0] not in (leader, successors[0])
+        assert "stopped" in log.read_text(errors="replace")
         process.send_signal(signal.SIGTERM)
         assert process.wait(60) == 0
         assert lock_for(db).holder() == "nobody"

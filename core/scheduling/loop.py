@@ -118,7 +118,7 @@ class Scheduler:
                 for result in run_due(self.db, self.registry, self.now(), jobs=jobs,
                                       catch_up_days=self.catch_up_days):
                     if lane == "daily" or result.get("status") == "failed":
-                        self.say(f"{self.name}: " + json.dumps(result, ensure_ascii=False, default=str))
+                        self.say(f"{self.name}: " + _line(result))
                 upcoming = next_due(jobs, self.now())
                 if upcoming is not None:
                     delay = (upcoming - self.now()).total_seconds() + _AFTER_SLOT
@@ -126,6 +126,14 @@ class Scheduler:
                 log.exception("%s: %s lane round failed", self.name, lane)
                 delay = _AFTER_ERROR
             term.wait(max(_AFTER_SLOT, min(delay, self.idle_max)))
+
+
+def _line(result: dict) -> str:
+    """A run for the log: one short line, however many merchants it ran for."""
+    shown = {key: result[key] for key in ("job", "period", "status", "skipped", "error") if key in result}
+    if "merchants" in result:
+        shown["merchants"] = len(result["merchants"])
+    return json.dumps(shown, ensure_ascii=False, default=str)
 
 
 def _join(thread: threading.Thread, timeout: float) -> bool:

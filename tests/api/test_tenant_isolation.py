@@ -9,11 +9,13 @@ import re
 import pytest
 
 from tests.api import isolation_campaigns as campaigns
+from tests.api import isolation_messages as messages
 from tests.api import isolation_till as till
 from tests.support.factories import basic_document, make_merchant
 
 # A body that would be valid for the route if the object were the caller's own.
 BODIES = {
+    "setMessageOptOut": messages.OPT_OUT_BODY,
     "updateMember": {"name": "改名"},
     "updateMallItem": {"restock": 1},
     "redeemMallItem": {"item_id": 1, "quantity": 1},
@@ -197,7 +199,8 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
             "getRoomVoucher", "setCardPin", "unblockCardPin", "withdrawStoredValue",
             "getShift", "closeShift", "addShiftNote", "getProduct", "updateCouponTemplate", "getCoupon",
             "voidCoupon", "issueCardCoupons", "listCardCoupons", "listMemberCoupons", "listServicePackages",
-            "sellServicePackage", "useServicePackage", "cancelServicePackageUse", "getCampaign", "updateCampaign",
+            "sellServicePackage", "useServicePackage", "cancelServicePackageUse",
+            "getMessageOptOuts", "setMessageOptOut", "getCampaign", "updateCampaign",
             "cancelCampaign", "sendCampaign", "getCampaignResults"} <= set(checked)
     # Nothing of A's changed.
     a = two_merchants["a"]
@@ -495,6 +498,7 @@ COLLECTION_CHECKS = {  # reads first, then writes
     "publishConfig": _publish, "listAuditEntries": _audit,
     "listCampaigns": campaigns.check_campaign_reads, "previewCampaignSegment": campaigns.check_campaign_reads,
     "createCampaign": campaigns.check_create_campaign,
+    "listMessages": messages.check_message_log,
 }
 
 

@@ -92,6 +92,10 @@ ACTION_LABELS = {
     "campaign.update": _l("Campaign changed"),
     "campaign.send": _l("Campaign sent"),
     "campaign.cancel": _l("Campaign cancelled"),
+    "messages.template.save": _l("Message template saved"),
+    "messages.template.delete": _l("Message template removed"),
+    "messages.channel.save": _l("Message channel set up"),
+    "messages.policy.save": _l("Sending rules changed"),
 }
 
 

@@ -5,14 +5,14 @@
 outbox rows: a retried or concurrent send reaches nobody twice.
 
 Revision ID: 0015d
-Revises: 0015c, 0015e
+Revises: 0015c
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0015d"
-down_revision = ("0015c", "0015e")  # in this branch: after messages and scheduler (merged here); the lead re-chains
+down_revision = "0015c"  # after main's chain 0014c → 0015e → 0015c
 branch_labels = None
 depends_on = None
 

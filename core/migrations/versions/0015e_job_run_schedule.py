@@ -7,7 +7,7 @@ again. Rows written before name only their local day: they get that day's local 
 (their ``period`` still keeps the day from running twice).
 
 Revision ID: 0015e
-Revises: 0014b
+Revises: 0014c
 """
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015e"
-down_revision = "0014b"
+down_revision = "0014c"
 branch_labels = None
 depends_on = None
 
