@@ -17,7 +17,7 @@ from core.errors import HuikaError
 from ..auth import current_staff, login_required
 from ..errors_i18n import error_text
 from .blueprint import STAFF_ROLES, bp
-from .money import local_time
+from ..money import local_time
 from .ops import config_for_staff, operation_enabled, run
 
 LIST = ("listEvents", "/events", "GET")
