@@ -21,10 +21,12 @@ def fold_rollups(db, registry, now) -> dict:
 
 
 def builtin_jobs() -> list[Job]:
+    from .campaigns.jobs import campaign_jobs  # here too: it sends through core.messages
     from .messages.job import dispatch_jobs  # here: core.messages imports most of the core
 
     return [
         Job("core.rollups.fold", fold_rollups, every=ROLLUP_FOLD_EVERY, per_merchant=False,
             description="fold the ledger into the money reports' day totals"),
+        *campaign_jobs(),
         *dispatch_jobs(),  # messages.dispatch, every 30 s (issue 14, item 4)
     ]

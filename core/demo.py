@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import cards, config_versions, demo_packages, demo_sales, members, pins, tenancy
+from .demo_campaigns import add_demo_campaigns
 from .clock import now_utc
 from .messages.demo import demo_messages
 from .models import Card, Merchant
@@ -154,4 +155,5 @@ def _create(session: Session, registry: PluginRegistry, member_count: int,
                              now, rng)
     demo_packages.sell_demo_packages(session, config, merchant.id, main_store.id, cashier.id, now)
     demo_messages(session, merchant.id, now)
+    add_demo_campaigns(session, config, merchant.id, owner.id, now)  # after the console gateway
     return merchant

@@ -138,3 +138,8 @@ def demo_data(session, config, merchant_id, store_ids, staff_id, now):
 @hookspec
 def register_message_senders():
     """Return a list of core.messages.senders.MessageSender: gateways that deliver outbox messages (SMS, email, WeChat …)."""
+
+
+@hookspec
+def campaign_redemptions(session, merchant_id, campaign_id, since, until):
+    """Return how many of a campaign's recipients used the benefit it gave them (this plugin's kind) between ``since`` and ``until``, or None."""

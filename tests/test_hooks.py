@@ -734,3 +734,53 @@ def test_hook_register_message_senders_delivers_for_merchants_that_enabled_the_p
     assert dispatch_due(hk.db, hk.plugins, noon) == {"sent": 1}
     [sent] = [call for call in calls if call[0] == "send"]
     assert sent[1] == "13800000078" and sent[2].startswith("P:辛")
+
+
+def test_hook_campaign_redemptions_counts_recipients_who_used_the_coupon(client, hk, monkeypatch):
+    """The coupons plugin answers for the coupons a campaign gave: used in the window, once
+    per recipient, a returned use not counted; a merchant without coupons answers nothing."""
+    from datetime import timedelta
+
+    from core.campaigns import sending
+    from core.config_versions import published_config
+    from core.models import CampaignRecipient
+    from sqlalchemy import select
+    from tests.campaigns.conftest import Shop, campaign_document
+    from tests.support.clock import freeze
+
+    clock = freeze(monkeypatch, "2026-12-06 10:00")
+    shop = Shop(client, hk, make_merchant(hk, "回店礼", campaign_document()))
+    members = [shop.member(f"金{index}", tier="gold") for index in range(2)]
+    template = shop.post("/coupon-templates", {"name": "十元", "kind": "cash", "value_fen": 1000,
+                                               "valid_days": 30}).json
+    campaign = shop.post("/campaigns", {"name": "回店", "segment": {"tiers": ["gold"]}, "message": {"text": "{coupon}"},
+                                        "benefit": {"kind": "coupon", "template_id": template["id"]}}).json
+    sending.send(hk.db, hk.plugins, shop.id, campaign["id"], clock.now)
+    with hk.db.read() as session:
+        code = session.scalar(select(CampaignRecipient.benefit_ref).where(
+            CampaignRecipient.member_id == members[0]["id"]))
+    clock.at("2026-12-07 10:00")
+    sale = shop.client.post("/api/v1/checkout", json={
+        "card_number": members[0]["card"], "lines": [{"sku": "A", "unit_price_fen": 3000}], "coupons": [code],
+        "payments": [{"method": "cash", "amount_fen": 2000}]}, headers={**shop.headers(), "Idempotency-Key": "s"})
+    assert sale.status_code == 201, sale.json
+
+    def answers(days: int) -> list:
+        with hk.db.read() as session:
+            config = published_config(session, shop.id, hk.plugins)
+            return config.hook("campaign_redemptions")(
+                session=session, merchant_id=shop.id, campaign_id=campaign["id"],
+                since=clock.now - timedelta(days=1), until=clock.now - timedelta(days=1) + timedelta(days=days))
+
+    assert answers(7) == [1]
+    assert answers(1) == [0]  # used on the second day
+    returned = shop.client.post(f"/api/v1/checkouts/{sale.json['checkout_id']}/returns",
+                                json={"lines": [{"line_no": 1, "quantity": 1}]},
+                                headers={**shop.headers(), "Idempotency-Key": "r"})
+    assert returned.status_code == 201, returned.json
+    assert answers(7) == [0]  # the return gave the coupon back
+    other = make_merchant(hk, "无券店", basic_document())
+    with hk.db.read() as session:
+        config = published_config(session, other.id, hk.plugins)
+        assert config.hook("campaign_redemptions")(session=session, merchant_id=other.id, campaign_id=campaign["id"],
+                                                   since=clock.now, until=clock.now) == []

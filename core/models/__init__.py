@@ -15,6 +15,7 @@ from .checkout import CardSpendDay, Checkout, CheckoutLine, CheckoutPayment, Che
 from .config import ConfigDraft, ConfigVersion
 from .jobs import JobRun
 from .audit import AuditEntry
+from .campaigns import Campaign, CampaignRecipient
 from .imports import ImportBatch, ImportKey
 from .messaging import LoginCode, MessageAttempt, OutboxMessage
 from .messages import MessageChannel, MessageOptOut, MessagePolicy, MessageTemplate
@@ -27,6 +28,8 @@ __all__ = [
     "AccountOwner",
     "ApiToken",
     "AuditEntry",
+    "Campaign",
+    "CampaignRecipient",
     "Base",
     "Card",
     "Checkout",

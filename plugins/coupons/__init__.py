@@ -23,7 +23,7 @@ from core.jobs import Job
 from . import issuing, models  # noqa: F401  (the plugin's tables join the core's metadata)
 from .common import PLUGIN_ID
 from .models import CouponTemplate
-from .redeem import price_coupons, redeem_applied, reverse_returned
+from .redeem import price_coupons, redeem_applied, redeemed_campaign_coupons, reverse_returned
 
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 BENEFIT = BenefitKind("coupon", {"zh-CN": "优惠券", "en": "Coupon"}, {
@@ -107,6 +107,12 @@ def _issue_benefit(session, card, benefit, now, store_id, staff_id):
     return issuing.issue(session, benefit["template_id"], card.merchant_id, member_id=card.member_id,
                          card=card, quantity=1, reason="benefit", now=now, staff_id=staff_id,
                          store_id=store_id)[0]
+
+
+@hookimpl
+def campaign_redemptions(session, merchant_id, campaign_id, since, until):
+    """Recipients of a campaign whose coupon was used in the window (returned ones not counted)."""
+    return redeemed_campaign_coupons(session, merchant_id, campaign_id, since, until)
 
 
 @hookimpl

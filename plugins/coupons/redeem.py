@@ -26,13 +26,14 @@ earned (a rule "checkout over X") are voided when the whole checkout comes back,
 """
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.checkout_types import CheckoutState, PricedLine
 from core import clock
 from core.clock import local_date
 from core.errors import Conflict, Invalid, problem
+from core.models import CampaignRecipient
 from core.pricing import round_half_up_div
 
 from .common import MAX_CODES_PER_CHECKOUT, PLUGIN_ID, normalize_code, yuan
@@ -207,3 +208,16 @@ def reverse_returned(session: Session, record, now=None) -> None:
                                               note="checkout returned")
             .execution_options(synchronize_session=False))
     session.flush()
+
+
+def redeemed_campaign_coupons(session: Session, merchant_id: int, campaign_id: int, since, until) -> int:
+    """How many of a campaign's recipients used the coupon it gave them between ``since`` and
+    ``until`` (a redemption a return reversed does not count). The campaign stores each
+    coupon's code as the recipient's benefit reference (core.campaigns.sending)."""
+    return session.scalar(
+        select(func.count(func.distinct(CampaignRecipient.member_id)))
+        .join(Coupon, (Coupon.merchant_id == merchant_id) & (Coupon.code == CampaignRecipient.benefit_ref))
+        .join(CouponRedemption, CouponRedemption.coupon_id == Coupon.id)
+        .where(CampaignRecipient.merchant_id == merchant_id, CampaignRecipient.campaign_id == campaign_id,
+               CampaignRecipient.benefit_kind == "coupon", CouponRedemption.reversed_at.is_(None),
+               CouponRedemption.redeemed_at >= since, CouponRedemption.redeemed_at < until)) or 0

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tests.api import isolation_campaigns as campaigns
 from tests.api import isolation_events as events
 from tests.api import isolation_messages as messages
 from tests.api import isolation_till as till
@@ -52,6 +53,7 @@ BODIES = {
     "cancelServicePackageUse": {"reason": "x"},
     "closeShift": {"counted": {"cash": 0}},
     "addShiftNote": {"text": "x", "amount_fen": 100},
+    "updateCampaign": campaigns.UPDATE_BODY,
 }
 # A shift another merchant cannot see answers 404 with the shifts' own code (docs/api.md).
 NOT_FOUND_CODES = {"not_found", "shift_not_found"}
@@ -121,6 +123,7 @@ def two_merchants(client, hk):
         "room_type": "suite", "reason": "campaign"},
         headers={**a.headers(), "Idempotency-Key": "a-voucher"}).json["items"][0]
     till_objects = till.make_till_objects(client, a)
+    till_objects["a_campaign"] = campaigns.make_campaign(client, a)
     b_card = client.post("/api/v1/cards", json={"number": "BBBB0001", "member_id": b_member["id"]},
                          headers=b.headers())
     assert b_card.status_code == 201, b_card.json
@@ -161,7 +164,8 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
              "shift_id": two_merchants["a_shift"]["id"], "product_id": two_merchants["a_product"]["id"],
              "use_id": two_merchants["a_use"]["use_id"], "template_id": two_merchants["a_template"]["id"],
              "code": two_merchants["a_coupon"]["code"], "event_id": two_merchants["a_event"]["id"],
-             "registration_id": two_merchants["a_registration"]["id"]}
+             "registration_id": two_merchants["a_registration"]["id"],
+             "campaign_id": two_merchants["a_campaign"]["id"]}
     b = two_merchants["b"]
     checked = []
     for rule in api_rules(app):
@@ -203,7 +207,8 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
             "sellServicePackage", "useServicePackage", "cancelServicePackageUse",
             "getMessageOptOuts", "setMessageOptOut", "getEvent", "updateEvent",
             "cancelEvent", "listEventRegistrations", "registerForEvent", "registerCardForEvent",
-            "cancelEventRegistration", "checkInAtEvent"} <= set(checked)
+            "cancelEventRegistration", "checkInAtEvent", "getCampaign", "updateCampaign",
+            "cancelCampaign", "sendCampaign", "getCampaignResults"} <= set(checked)
     # Nothing of A's changed.
     a = two_merchants["a"]
     assert client.get(f"/api/v1/members/{a_ids['member_id']}", headers=a.headers()).json["name"] == "甲会员"
@@ -220,6 +225,7 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
     a_vouchers = client.get("/api/v1/cards/AAAA0001/room-vouchers", headers=a.headers()).json["items"]
     assert [(v["code"], v["status"]) for v in a_vouchers] == [(a_ids["voucher_code"], "active")]
     till.assert_a_untouched(client, two_merchants)
+    campaigns.assert_a_untouched(client, two_merchants)
     events.assert_a_untouched(client, two_merchants)
 
 
@@ -500,6 +506,8 @@ COLLECTION_CHECKS = {  # reads first, then writes
     "checkInToday": events.check_check_in_today,
     "createMember": _create_member, "issueCard": _issue_card, "saveDraft": _save_draft,
     "publishConfig": _publish, "listAuditEntries": _audit,
+    "listCampaigns": campaigns.check_campaign_reads, "previewCampaignSegment": campaigns.check_campaign_reads,
+    "createCampaign": campaigns.check_create_campaign,
     "listMessages": messages.check_message_log,
 }
 
