@@ -40,7 +40,8 @@ def kind_names() -> dict[str, str]:
             "points_expiry": _("Points expiring"), "package_expiry": _("Package expiring"),
             "voucher_expiry": _("Voucher expiring"), "dormant": _("Dormant member"),
             "join_anniversary": _("Join anniversary"), "purchase_cycle": _("Purchase cycle"),
-            "member_login": _("Login code"), "campaign": _("Campaign")}
+            "member_login": _("Login code"), "campaign": _("Campaign"),
+            "event_signup": _("Event sign-up"), "event_waitlist": _("Event waiting list")}
 
 
 def variable_names() -> dict[str, str]:
