@@ -15,6 +15,7 @@ from .checkout import CardSpendDay, Checkout, CheckoutLine, CheckoutPayment, Che
 from .config import ConfigDraft, ConfigVersion
 from .jobs import JobRun
 from .audit import AuditEntry
+from .care import CareDay, CareTask
 from .imports import ImportBatch, ImportKey
 from .messaging import LoginCode, OutboxMessage
 from .rate_limits import RateLimitCounter
@@ -34,6 +35,8 @@ __all__ = [
     "CheckoutReturn",
     "CardSpendDay",
     "CardStatus",
+    "CareDay",
+    "CareTask",
     "ConfigDraft",
     "ConfigVersion",
     "Entry",
