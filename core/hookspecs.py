@@ -133,3 +133,8 @@ def checkout_resolve_lines(session, config, merchant_id, store_id, lines):
 @hookspec
 def demo_data(session, config, merchant_id, store_ids, staff_id, now):
     """Add this plugin's sample data to the demo merchant (``huika demo``) in the transaction that creates it."""
+
+
+@hookspec
+def register_reminder_kinds():
+    """Return a list of core.reminders.ReminderKind: members to remind of something on a day (birthday, low balance …)."""
