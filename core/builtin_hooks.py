@@ -169,3 +169,11 @@ def register_reminder_kinds():
     from .reminders.builtin import core_kinds
 
     return core_kinds()
+
+
+@hookimpl
+def register_jobs():
+    """The core's daily jobs: member care (the staff inbox and reminder messages, issue 14)."""
+    from .inbox import MEMBER_CARE_JOB  # here: core.inbox needs the whole core loaded
+
+    return [MEMBER_CARE_JOB]

@@ -57,7 +57,7 @@ def run_job(db: Database, registry, job: Job, now: datetime, *, force: bool = Fa
         try:
             with db.write() as session:  # one transaction per merchant: one failure stays local
                 config = published_config(session, merchant_id, registry)
-                if job.plugin and not config.is_enabled(job.plugin):
+                if job.plugin not in ("", "core") and not config.is_enabled(job.plugin):
                     continue
                 results[str(merchant_id)] = job.func(session, config, merchant_id, now) or {}
         except Exception as error:  # noqa: BLE001 - recorded, the other merchants still run
