@@ -64,7 +64,10 @@ def list_tasks(session: Session, viewer: Viewer, on: date, *, status: str = "ope
         raise Invalid("status must be one of " + ", ".join(STATUS_FILTERS),
                       details=[problem("/status", " | ".join(STATUS_FILTERS))])
     conditions = [*_visible(viewer), _status_condition(status, on)]
+    names = _names(session, viewer.merchant_id)
     if store_id is not None:
+        if store_id not in names["stores"]:
+            raise Invalid("no such store", details=[problem("/store", "one of the merchant's stores")])
         if viewer.own_store_id is not None and store_id != viewer.own_store_id:
             raise Forbidden("you may see only your own store's inbox")
         conditions.append(CareTask.store_id == store_id)
@@ -75,7 +78,6 @@ def list_tasks(session: Session, viewer: Viewer, on: date, *, status: str = "ope
         .outerjoin(Card, Card.id == CareTask.card_id)
         .where(*conditions)
         .order_by(CareTask.due_on, CareTask.kind, CareTask.id).limit(limit).offset(offset)).all()
-    names = _names(session, viewer.merchant_id)
     return [task_json(task, name, phone, number, names) for task, name, phone, number in rows], total
 
 

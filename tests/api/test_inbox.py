@@ -161,7 +161,8 @@ def test_a_bad_action_is_a_422_that_changes_nothing(hk, client, shop, body, poin
 
 
 @pytest.mark.parametrize("query", ["?on=2026-12-32", "?on=today", "?status=later", "?store=abc", "?store=0",
-                                   "?limit=0", "?limit=501", "?offset=-1", f"?store={2 ** 70}"])
+                                   "?limit=0", "?limit=501", "?offset=-1", f"?store={2 ** 70}",
+                                   "?store=999999"])
 def test_bad_filters_are_422(client, shop, query):
     response = client.get(f"/api/v1/inbox{query}", headers=shop.headers())
     assert response.status_code == 422, response.json

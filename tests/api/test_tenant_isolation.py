@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tests.api import isolation_inbox as inbox_objects
 from tests.api import isolation_till as till
 from tests.support.factories import basic_document, make_merchant
 
@@ -49,6 +50,7 @@ BODIES = {
     "cancelServicePackageUse": {"reason": "x"},
     "closeShift": {"counted": {"cash": 0}},
     "addShiftNote": {"text": "x", "amount_fen": 100},
+    "workInboxTask": {"action": "done"},
 }
 # A shift another merchant cannot see answers 404 with the shifts' own code (docs/api.md).
 NOT_FOUND_CODES = {"not_found", "shift_not_found"}
@@ -117,7 +119,7 @@ def two_merchants(client, hk):
     a_voucher = client.post("/api/v1/cards/AAAA0001/room-vouchers", json={
         "room_type": "suite", "reason": "campaign"},
         headers={**a.headers(), "Idempotency-Key": "a-voucher"}).json["items"][0]
-    till_objects = till.make_till_objects(client, a)
+    till_objects = {**till.make_till_objects(client, a), **inbox_objects.make_inbox_objects(client, a)}
     b_card = client.post("/api/v1/cards", json={"number": "BBBB0001", "member_id": b_member["id"]},
                          headers=b.headers())
     assert b_card.status_code == 201, b_card.json
@@ -157,7 +159,7 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
              "voucher_code": two_merchants["a_voucher"]["code"],
              "shift_id": two_merchants["a_shift"]["id"], "product_id": two_merchants["a_product"]["id"],
              "use_id": two_merchants["a_use"]["use_id"], "template_id": two_merchants["a_template"]["id"],
-             "code": two_merchants["a_coupon"]["code"]}
+             "code": two_merchants["a_coupon"]["code"], "task_id": two_merchants["a_task"]["id"]}
     b = two_merchants["b"]
     checked = []
     for rule in api_rules(app):
@@ -194,7 +196,7 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
             "getRoomVoucher", "setCardPin", "unblockCardPin", "withdrawStoredValue",
             "getShift", "closeShift", "addShiftNote", "getProduct", "updateCouponTemplate", "getCoupon",
             "voidCoupon", "issueCardCoupons", "listCardCoupons", "listMemberCoupons", "listServicePackages",
-            "sellServicePackage", "useServicePackage", "cancelServicePackageUse"} <= set(checked)
+            "sellServicePackage", "useServicePackage", "cancelServicePackageUse", "workInboxTask"} <= set(checked)
     # Nothing of A's changed.
     a = two_merchants["a"]
     assert client.get(f"/api/v1/members/{a_ids['member_id']}", headers=a.headers()).json["name"] == "甲会员"
@@ -211,6 +213,7 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
     a_vouchers = client.get("/api/v1/cards/AAAA0001/room-vouchers", headers=a.headers()).json["items"]
     assert [(v["code"], v["status"]) for v in a_vouchers] == [(a_ids["voucher_code"], "active")]
     till.assert_a_untouched(client, two_merchants)
+    inbox_objects.assert_a_task_untouched(client, two_merchants)
 
 
 # Routes without object ids: each gets a check that it shows or touches only the caller's data.
@@ -483,6 +486,7 @@ COLLECTION_CHECKS = {  # reads first, then writes
     "listStockMovements": till.check_goods_reads, "listCouponTemplates": till.check_coupon_reads,
     "listServicePackagePlans": till.check_service_packages, "servicePackageDeferred": till.check_service_packages,
     "getCurrentShift": till.check_shift_reads, "listShifts": till.check_shift_reads,
+    "listInboxTasks": inbox_objects.check_inbox_reads,
     "saveGoodsCategories": till.check_save_categories, "saveProducts": till.check_save_products,
     "recordStockMovements": till.check_record_stock, "createCouponTemplate": till.check_create_coupon_template,
     "issueCoupons": till.check_issue_coupons, "openShift": till.check_open_shift,
