@@ -177,3 +177,11 @@ def register_jobs():
     from .inbox import MEMBER_CARE_JOB  # here: core.inbox needs the whole core loaded
 
     return [MEMBER_CARE_JOB]
+
+
+@hookimpl
+def register_message_senders():
+    """The built-in gateways: console, SMTP, a generic SMS HTTP gateway, Tencent Cloud SMS, WeChat templates."""
+    from .messages.builtin_senders import builtin_senders
+
+    return builtin_senders()

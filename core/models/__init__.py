@@ -17,7 +17,8 @@ from .jobs import JobRun
 from .audit import AuditEntry
 from .care import CareDay, CareTask
 from .imports import ImportBatch, ImportKey
-from .messaging import LoginCode, OutboxMessage
+from .messaging import LoginCode, MessageAttempt, OutboxMessage
+from .messages import MessageChannel, MessageOptOut, MessagePolicy, MessageTemplate
 from .rate_limits import RateLimitCounter
 from .rollups import LedgerDay, RollupState, SalesDay
 from .shifts import Shift, ShiftCount, ShiftNote
@@ -48,6 +49,11 @@ __all__ = [
     "LedgerTransaction",
     "Lot",
     "LoginCode",
+    "MessageAttempt",
+    "MessageChannel",
+    "MessageOptOut",
+    "MessagePolicy",
+    "MessageTemplate",
     "LotMovement",
     "Member",
     "Merchant",
