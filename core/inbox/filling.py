@@ -74,8 +74,8 @@ def member_care_job(session: Session, config, merchant_id: int, now: datetime) -
 
 
 def _wants_message(entry: dict) -> bool:
-    """A kind's settings ask for a message to the member (``message``: true, or channels)."""
-    return bool(entry.get("message") or entry.get("channels"))
+    """The kind's entry says to message the member (``message``, core.reminders.catalogue)."""
+    return entry.get("message") is True
 
 
 MEMBER_CARE_JOB = Job("core.member_care", member_care_job, hour=8, minute=30,

@@ -14,6 +14,9 @@ from .types import ReminderKind
 
 ENABLED = {"type": "boolean", "default": True,
            "x-label": {"zh-CN": "启用这种提醒", "en": "Use this reminder"}}
+# Read by the daily member-care job (core.inbox): queue a message to each member reminded.
+MESSAGE = {"type": "boolean", "default": False,
+           "x-label": {"zh-CN": "同时给会员发消息（按消息设置的渠道）", "en": "Also message the member"}}
 
 
 def implemented_kinds(registry) -> list[ReminderKind]:
@@ -35,9 +38,10 @@ def available_kinds(config) -> dict[str, ReminderKind]:
 
 
 def entry_schema(kind: ReminderKind) -> dict:
-    """The schema of the kind's entry in the ``reminders`` section: ``enabled`` plus its settings."""
+    """The schema of the kind's entry in the ``reminders`` section: ``enabled``, ``message`` (the
+    member-care job messages the member) plus its settings."""
     schema = copy.deepcopy(kind.settings_schema)
-    schema["properties"] = {"enabled": ENABLED, **schema.get("properties", {})}
+    schema["properties"] = {"enabled": ENABLED, "message": MESSAGE, **schema.get("properties", {})}
     return schema
 
 

@@ -194,3 +194,25 @@ def test_staff_of_a_store_see_and_work_their_store_only(client, shop):
     assert other.status_code == 404
     assert work(client, shop, task_of(owner, "王二店")["id"], {"action": "done"}, role="cashier2").status_code == 200
     assert task_of(inbox(client, shop), "张阳历")["status"] == "open"
+
+
+def test_the_job_messages_the_members_of_kinds_set_to_message_once(hk, client, shop):
+    from core.messages.channels import save_channel
+    from core.models import OutboxMessage
+
+    def outbox():
+        with hk.db.read() as session:
+            return sorted(session.execute(select(OutboxMessage.recipient, OutboxMessage.kind, OutboxMessage.occasion)
+                                          .where(OutboxMessage.merchant_id == shop.id)).all())
+
+    with hk.db.write() as session:
+        save_channel(session, hk.plugins, shop.id, "sms", sender="console", settings={})
+    quiet = run_job(hk.db, hk.plugins, MEMBER_CARE_JOB, shop.clock.now)  # birthday's default: no message
+    assert quiet["merchants"][str(shop.id)]["messages"] == 0 and outbox() == []
+    document = basic_document(reminders={"birthday": {"message": True}})
+    assert client.put("/api/v1/config/draft", json=document, headers=shop.headers()).status_code == 200
+    assert client.post("/api/v1/config/publish", headers=shop.headers()).status_code == 201
+    for _ in range(2):  # a forced second run (a restart, a manual run) queues nothing more
+        run_job(hk.db, hk.plugins, MEMBER_CARE_JOB, shop.clock.now, force=True)
+    assert outbox() == [(f"1390000000{i}", "birthday", f"birthday:{TODAY}") for i in range(4)]
+    assert count_tasks(hk, shop) == 4
