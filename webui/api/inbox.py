@@ -131,7 +131,8 @@ def work(who: inbox.Viewer, task_id: int, body: dict) -> dict:
 
 
 @operation("/inbox", "GET", operation_id="listInboxTasks", tag="inbox", summary="List the inbox's tasks",
-           query=[("on", {"type": "string", "format": "date"}, "the merchant-local day (today)"),
+           query=[("on", {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]},
+                   "the merchant-local day (empty: today)"),
                   ("status", {"enum": list(inbox.STATUS_FILTERS)},
                    "open (default: open and snoozed tasks due that day or in the 6 days before), "
                    "done (done that day), snoozed (snoozed to a later day), all"),

@@ -19,7 +19,8 @@
     if (event.submitter && event.submitter.name === "action") { body.set("action", event.submitter.value); }
     var buttons = form.querySelectorAll("button");
     buttons.forEach(function (button) { button.disabled = true; });
-    fetch(form.action, { method: "POST", body: body, credentials: "same-origin",
+    // form.getAttribute, not form.action: the buttons are named "action" and shadow it
+    fetch(form.getAttribute("action"), { method: "POST", body: body, credentials: "same-origin",
                          headers: { "Accept": "application/json", "X-Requested-With": "fetch" } })
       .then(function (response) {
         return response.json().then(function (json) { return { ok: response.ok, json: json }; });
