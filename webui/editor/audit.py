@@ -88,6 +88,9 @@ ACTION_LABELS = {
     "import.points": _l("Points imported"),
     "import.course_packages": _l("Course packages imported"),
     "import.goods_catalogue": _l("Goods catalogue imported"),
+    "inbox.done": _l("Member call marked contacted"),
+    "inbox.snooze": _l("Member call moved to a later day"),
+    "inbox.note": _l("Member call noted"),
 }
 
 
