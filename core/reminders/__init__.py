@@ -8,4 +8,5 @@ inbox and the message jobs read it; ``GET /api/v1/reminders`` serves it. docs/pl
 """
 from .catalogue import available_kinds, entry_schema, implemented_kinds, kind_entry, kind_settings  # noqa: F401
 from .engine import enabled_kinds, reminders_for  # noqa: F401
+from .cards import package_settings, voucher_settings  # noqa: F401
 from .types import Reminder, ReminderKind, days_setting, settings_object  # noqa: F401

@@ -29,12 +29,38 @@ def implemented_kinds(registry) -> list[ReminderKind]:
 
 
 def available_kinds(config) -> dict[str, ReminderKind]:
-    """The kinds this configuration gives the merchant (core ones first), by id."""
-    kinds: dict[str, ReminderKind] = {}
+    """The kinds this configuration gives the merchant (core ones first), by id.
+
+    Plugins may share a kind: service_packages and training_courses both remind of
+    ``package_expiry``, hotel_rooms and coupons of ``voucher_expiry``. The merchant sees one
+    kind with one set of settings (the first plugin's title; every plugin's settings) whose
+    scan runs each plugin's in turn.
+    """
+    groups: dict[str, list[ReminderKind]] = {}
     for kind in implemented_kinds(config.registry):
         if kind.plugin == "core" or config.is_enabled(kind.plugin):
-            kinds.setdefault(kind.id, kind)
-    return kinds
+            groups.setdefault(kind.id, []).append(kind)
+    return {kind_id: shared(group) for kind_id, group in groups.items()}
+
+
+def shared(group: list[ReminderKind]) -> ReminderKind:
+    """One kind standing for the plugins that register the same id."""
+    if len(group) == 1:
+        return group[0]
+    first = group[0]
+    schema = copy.deepcopy(first.settings_schema)
+    for other in group[1:]:
+        for name, prop in other.settings_schema.get("properties", {}).items():
+            schema.setdefault("properties", {}).setdefault(name, prop)
+    scans = [kind.scan for kind in group]
+
+    def scan_all(session, config, merchant_id, on, settings, store_id=None):
+        for scan in scans:
+            yield from scan(session=session, config=config, merchant_id=merchant_id, on=on,
+                            settings=settings, store_id=store_id)
+
+    return ReminderKind(id=first.id, title=first.title, settings_schema=schema, scan=scan_all,
+                        description=first.description, plugin="+".join(kind.plugin for kind in group))
 
 
 def entry_schema(kind: ReminderKind) -> dict:

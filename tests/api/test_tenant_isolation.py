@@ -461,12 +461,28 @@ def _imports(client, t):
     assert "stored_value_principal" not in balances
 
 
+def _reminders(client, t):
+    """B's reminders name only B's members; A's store is no store of B's. 90 days after
+    today both merchants' members (joined today, A's bought today) turn dormant."""
+    from datetime import timedelta
+
+    from core.clock import local_date, now_utc
+
+    on = (local_date(now_utc()) + timedelta(days=90)).isoformat()
+    a_ids = {r["member_id"] for r in client.get(f"/api/v1/reminders?on={on}", headers=t["a"].headers()).json["reminders"]}
+    b_ids = {r["member_id"] for r in client.get(f"/api/v1/reminders?on={on}", headers=t["b"].headers()).json["reminders"]}
+    assert t["a_member"]["id"] in a_ids and t["b_member"]["id"] in b_ids
+    assert t["a_member"]["id"] not in b_ids and t["b_member"]["id"] not in a_ids
+    a_store = client.get(f"/api/v1/reminders?on={on}&store={t['a'].store_ids[0]}", headers=t["b"].headers())
+    assert a_store.status_code == 422 and a_store.json["error"]["details"][0]["pointer"] == "/store"
+
+
 COLLECTION_CHECKS = {  # reads first, then writes
     "listReports": _reports,
     "searchMembers": _search, "listTiers": _list_tiers, "getDraft": _draft,
     "getPublishedConfig": _published, "listVersions": _versions, "listPlugins": _plugins,
     "getMe": _me, "openapi": _openapi, "quoteCheckout": _quote, "checkout": _checkout,
-    "listImportKinds": _imports,
+    "listImportKinds": _imports, "listReminders": _reminders,
     "listMallItems": _mall_items, "listWheelPrizes": _wheel_prizes, "listExpiringPoints": _expiring,
     "createMallItem": _create_mall_item, "createWheelPrize": _create_wheel_prize,
     "expirePoints": _expire,

@@ -13,6 +13,7 @@ Revision ID: 0015a
 Revises: 0014b
 """
 from alembic import op
+import sqlalchemy as sa
 
 revision = "0015a"
 down_revision = "0014b"
@@ -30,9 +31,15 @@ def upgrade() -> None:
     op.create_index("ix_members_merchant_joined", "members", ["merchant_id", "created_at"], unique=False)
     op.create_index("ix_checkouts_merchant_day", "checkouts", ["merchant_id", "created_at", "member_id"],
                     unique=False)
+    op.create_index("ix_lots_open_expiry", "lots", ["expires_on", "account_id"], unique=False,
+                    postgresql_where=sa.text("remaining > 0"), sqlite_where=sa.text("remaining > 0"))
+    op.create_index("ix_accounts_card_balance", "accounts", ["merchant_id", "asset", "balance"], unique=False,
+                    postgresql_where=sa.text("owner = 'card'"), sqlite_where=sa.text("owner = 'card'"))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_accounts_card_balance", table_name="accounts")
+    op.drop_index("ix_lots_open_expiry", table_name="lots")
     op.drop_index("ix_checkouts_merchant_day", table_name="checkouts")
     op.drop_index("ix_members_merchant_joined", table_name="members")
     op.drop_index("ix_members_birthday", table_name="members")
