@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import cards, config_versions, demo_packages, demo_reminders, demo_sales, members, pins, tenancy
+from . import cards, config_versions, demo_inbox, demo_packages, demo_reminders, demo_sales, members, pins, tenancy
 from .clock import now_utc
 from .models import Card, Merchant
 from .plugins import PluginRegistry
@@ -151,4 +151,5 @@ def _create(session: Session, registry: PluginRegistry, member_count: int,
     demo_packages.sell_demo_packages(session, config, merchant.id, main_store.id, cashier.id, now)
     demo_reminders.add_reminder_members(session, config, merchant.id, [main_store.id, second.id],
                                         cashier.id, now)
+    demo_inbox.fill_demo_inbox(session, config, merchant.id, cashier.id, now)
     return merchant

@@ -48,9 +48,13 @@ _PHRASES = (
     ("expires_on", lambda v: _("expires %(day)s", day=str(v)[:10])),
     ("days_left", lambda v: _("today") if int(v) == 0 else _("in %(days)s days", days=int(v))),
     ("last_visit_on", lambda v: _("last visit %(day)s", day=str(v)[:10])),
-    ("days_since_visit", lambda v: _("%(days)s days without a visit", days=int(v))),
+    ("days_since", lambda v: _("%(days)s days without a visit", days=int(v))),
+    ("anniversary_on", lambda v: _("anniversary %(day)s", day=str(v)[:10])),
+    ("joined_on", lambda v: _("joined %(day)s", day=str(v)[:10])),
     ("due_on", lambda v: _("due %(day)s", day=str(v)[:10])),
     ("product", lambda v: str(v)[:40]),
+    ("product_group", lambda v: str(v)[:40]),
+    ("reason", lambda v: str(v)[:60]),
 )
 
 
