@@ -216,6 +216,10 @@ def _objects(app, merchant) -> dict:
                   idempotent=True)["coupons"][0]
     shift = post("/api/v1/shifts", {"opening_float_fen": 100})
     product = post("/api/v1/products", {"products": [{"sku": "HOST-1", "name": "刁难商品", "price_fen": 100}]})
+    from core.clock import local_date, now_utc
+    post("/api/v1/members", {"name": "刁难寿星", "phone": "13800000078",
+                             "birthday": f"2000-{local_date(now_utc()):%m-%d}"})  # today: an inbox task
+    task = client.get("/api/v1/inbox", headers=owner).json["tasks"][0]
     from webui.screens import effective_screens
     from core.config_versions import published_config
     with app.extensions["huika"].db.read() as session:
@@ -230,7 +234,7 @@ def _objects(app, merchant) -> dict:
             "locale": "en", "number_": "HOST0001", "filename": "huika.css", "report_id": "tier_distribution",
             "kind": "members", "file_name": "members.csv", "use_id": use["use_id"],
             "template_id": template["id"], "code": coupon["code"],
-            "shift_id": shift["id"], "product_id": product["products"][0]["id"]}
+            "shift_id": shift["id"], "product_id": product["products"][0]["id"], "task_id": task["id"]}
 
 
 # -- requests ------------------------------------------------------------------------------

@@ -216,3 +216,10 @@ def test_the_job_messages_the_members_of_kinds_set_to_message_once(hk, client, s
         run_job(hk.db, hk.plugins, MEMBER_CARE_JOB, shop.clock.now, force=True)
     assert outbox() == [(f"1390000000{i}", "birthday", f"birthday:{TODAY}") for i in range(4)]
     assert count_tasks(hk, shop) == 4
+
+
+def test_openings_at_the_same_moment_fill_the_day_once(app, hk, shop):
+    answers = concurrently(app, [("GET", "/api/v1/inbox", None, shop.headers(role))
+                                 for role in ("owner", "manager", "cashier", "cashier2")])
+    assert [a.status_code for a in answers] == [200] * 4, [a.json for a in answers]
+    assert answers[0].json["total"] == 4 and count_tasks(hk, shop) == 4
