@@ -103,6 +103,7 @@ def test_bad_forms_say_why_in_chinese_and_change_nothing(app, client, shop):
 
 def test_the_editor_lists_calls_per_store_for_owners_and_managers(app, shop):
     owner = signed_in(app, shop, "owner")
+    assert '今日回访 (2)</a>' in owner.get("/dashboard").get_data(as_text=True)
     page = owner.get("/editor/inbox").get_data(as_text=True)
     assert "回访清单" in page and "全部门店" in page and set(task_ids(page)) == {"张阳历", "王二店"}
     second = shop.store_ids[1]
