@@ -27,13 +27,14 @@ def scan_course_packages(session, config, merchant_id, on, settings, store_id=No
         if reason == "running_low" and low == 0:
             continue
         query = with_member(
-            select(*CARD_MEMBER_COLUMNS, Package, Course.name.label("course")).select_from(Package)
+            select(*CARD_MEMBER_COLUMNS, Package.id.label("package_id"), Package.kind, Package.units_left,
+                   Package.valid_to, Course.name.label("course")).select_from(Package)
             .join(Course, Course.id == Package.course_id)
             .where(Package.merchant_id == merchant_id, Package.status == "active", *conditions),
             Package.card_id, store_id).order_by(CARD_MEMBER_COLUMNS[0], Package.id)
         for row in session.execute(query):
-            package = row.Package
-            occasion = f"{KIND}:course_package:{package.id}:" + (
+            package = row  # plain columns: no ORM object per row
+            occasion = f"{KIND}:course_package:{package.package_id}:" + (
                 package.valid_to.isoformat() if reason == "expiring" else f"left:{package.units_left}")
             yield Reminder(member_id=row.member_id, kind=KIND, card_id=row.card_id,
                            store_id=row.registered_store_id, occasion=occasion,
