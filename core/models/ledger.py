@@ -42,7 +42,7 @@ class Account(Base):
         Index("uq_accounts_merchant_purpose_asset", "merchant_id", "purpose", "asset", unique=True,
               postgresql_where=text("owner = 'merchant'"), sqlite_where=text("owner = 'merchant'")),
         # Card balances of one asset in order (low-balance reminders, migration 0015a).
-        Index("ix_accounts_card_balance", "merchant_id", "asset", "balance",
+        Index("ix_accounts_card_balance", "merchant_id", "asset", "balance", "card_id",
               postgresql_where=text("owner = 'card'"), sqlite_where=text("owner = 'card'")),
     )
 

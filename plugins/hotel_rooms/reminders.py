@@ -17,15 +17,16 @@ KIND = "voucher_expiry"
 def scan_room_vouchers(session, config, merchant_id, on, settings, store_id=None):
     until = on + timedelta(days=settings["days"])
     query = with_member(
-        select(*CARD_MEMBER_COLUMNS, RoomVoucher).select_from(RoomVoucher)
+        select(*CARD_MEMBER_COLUMNS, RoomVoucher.id.label("voucher_id"), RoomVoucher.code,
+               RoomVoucher.room_type, RoomVoucher.face_value_fen, RoomVoucher.expires_on).select_from(RoomVoucher)
         .where(RoomVoucher.merchant_id == merchant_id, RoomVoucher.status == "active",
                RoomVoucher.expires_on >= on, RoomVoucher.expires_on <= until),
         RoomVoucher.card_id, store_id).order_by(CARD_MEMBER_COLUMNS[0], RoomVoucher.id)
     for row in session.execute(query):
-        voucher = row.RoomVoucher
+        voucher = row  # plain columns: no ORM object per row
         yield Reminder(member_id=row.member_id, kind=KIND, card_id=row.card_id,
                        store_id=row.registered_store_id,
-                       occasion=f"{KIND}:room_voucher:{voucher.id}:{voucher.expires_on.isoformat()}",
+                       occasion=f"{KIND}:room_voucher:{voucher.voucher_id}:{voucher.expires_on.isoformat()}",
                        facts={**card_facts(row), "voucher": "room_voucher", "code": voucher.code,
                               "room_type": voucher.room_type, "value_fen": voucher.face_value_fen or None,
                               "expires_on": voucher.expires_on.isoformat(),

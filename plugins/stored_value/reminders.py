@@ -24,14 +24,15 @@ def scan_low_balance(session, config, merchant_id, on, settings, store_id=None):
     threshold = settings["threshold_fen"]
     card_accounts = (Account.merchant_id == merchant_id, Account.owner == AccountOwner.CARD.value,
                      Account.asset.in_(ASSETS))
-    candidates = select(Account.card_id).where(*card_accounts, Account.balance > 0,
-                                               Account.balance < threshold)
+    # Candidates from the covering index; their totals grouped on the accounts alone; only the
+    # low ones joined to their card and member.
+    candidates = select(Account.card_id).where(*card_accounts, Account.balance > 0, Account.balance < threshold)
     total = func.sum(Account.balance)
-    query = with_member(
-        select(*CARD_MEMBER_COLUMNS, total.label("balance_fen"))
-        .select_from(Account).where(*card_accounts, Account.card_id.in_(candidates)),
-        Account.card_id, store_id).group_by(*CARD_MEMBER_COLUMNS).having(
-            total > 0, total < threshold).order_by(CARD_MEMBER_COLUMNS[0])
+    low = (select(Account.card_id.label("card_id"), total.label("balance_fen"))
+           .where(*card_accounts, Account.card_id.in_(candidates))
+           .group_by(Account.card_id).having(total > 0, total < threshold).subquery())
+    query = with_member(select(*CARD_MEMBER_COLUMNS, low.c.balance_fen).select_from(low), low.c.card_id,
+                        store_id).order_by(CARD_MEMBER_COLUMNS[0])
     for row in session.execute(query):
         balance = int(row.balance_fen)
         yield Reminder(member_id=row.member_id, kind=KIND, card_id=row.card_id,

@@ -33,7 +33,8 @@ def upgrade() -> None:
                     unique=False)
     op.create_index("ix_lots_open_expiry", "lots", ["expires_on", "account_id"], unique=False,
                     postgresql_where=sa.text("remaining > 0"), sqlite_where=sa.text("remaining > 0"))
-    op.create_index("ix_accounts_card_balance", "accounts", ["merchant_id", "asset", "balance"], unique=False,
+    op.create_index("ix_accounts_card_balance", "accounts", ["merchant_id", "asset", "balance", "card_id"],
+                    unique=False,
                     postgresql_where=sa.text("owner = 'card'"), sqlite_where=sa.text("owner = 'card'"))
 
 
