@@ -124,3 +124,19 @@ def test_the_editor_lists_calls_per_store_for_owners_and_managers(app, shop):
     refused = manager.get(f"/editor/inbox?store={shop.store_ids[0]}")
     assert refused.status_code == 403 and "您只能查看本门店的回访清单。" in refused.get_data(as_text=True)
     assert signed_in(app, shop, "cashier").get("/editor/inbox").status_code == 403
+
+
+def test_facts_read_as_chinese_phrases_with_money_in_yuan(app):
+    from webui.inbox.present import fact_phrases
+
+    with app.test_request_context("/?lang=zh_CN"):
+        assert fact_phrases({"name": "周", "phone": "1", "card_number": "A1", "balance_fen": 1250,
+                             "threshold_fen": 2000}) == ["余额 ¥12.50"]
+        assert fact_phrases({"package": "10次洗车", "sessions_left": 2, "reason": "running_low",
+                             "expires_on": "2027-01-01", "days_left": 26}) == [
+            "10次洗车", "剩余 2 次", "次数快用完", "2027-01-01 到期", "还有 26 天"]
+        assert fact_phrases({"voucher": "room_voucher", "room_type": "suite", "value_fen": 30000,
+                             "reason": "expiring", "days_left": 0}) == ["面值 ¥300.00", "今天"]
+        assert fact_phrases({"birthday": "2004-02-15", "calendar": "lunar", "leap_month": True,
+                             "birthday_on": "2026-12-06", "days_left": "x", "points": True}) == [
+            "农历生日 闰02-15", "生日 2026-12-06"]

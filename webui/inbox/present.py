@@ -37,25 +37,32 @@ def _fen(value) -> str:
 _PHRASES = (
     ("balance_fen", lambda v: _("Balance %(amount)s", amount=_fen(v))),
     ("points", lambda v: _("%(points)s points", points=int(v))),
-    ("expiring_points", lambda v: _("%(points)s points expiring", points=int(v))),
-    ("sessions_left", lambda v: _("%(count)s sessions left", count=int(v))),
     ("package", lambda v: str(v)[:40]),
-    ("plan", lambda v: str(v)[:40]),
-    ("voucher", lambda v: str(v)[:40]),
+    ("coupon", lambda v: str(v)[:40]),
+    ("value_fen", lambda v: _("worth %(amount)s", amount=_fen(v))),
+    ("sessions_left", lambda v: _("%(count)s sessions left", count=int(v))),
     ("birthday_on", lambda v: _("Birthday %(day)s", day=str(v)[:10])),
-    ("age", lambda v: _("turns %(age)s", age=int(v))),
     ("years", lambda v: _("member for %(years)s years", years=int(v))),
-    ("expires_on", lambda v: _("expires %(day)s", day=str(v)[:10])),
-    ("days_left", lambda v: _("today") if int(v) == 0 else _("in %(days)s days", days=int(v))),
+    ("anniversary_on", lambda v: _("anniversary %(day)s", day=str(v)[:10])),
     ("last_visit_on", lambda v: _("last visit %(day)s", day=str(v)[:10])),
     ("days_since", lambda v: _("%(days)s days without a visit", days=int(v))),
-    ("anniversary_on", lambda v: _("anniversary %(day)s", day=str(v)[:10])),
-    ("joined_on", lambda v: _("joined %(day)s", day=str(v)[:10])),
-    ("due_on", lambda v: _("due %(day)s", day=str(v)[:10])),
-    ("product", lambda v: str(v)[:40]),
     ("product_group", lambda v: str(v)[:40]),
-    ("reason", lambda v: str(v)[:60]),
+    ("reason", lambda v: _reason(str(v))),
+    ("expires_on", lambda v: _("expires %(day)s", day=str(v)[:10])),
+    ("due_on", lambda v: _("due %(day)s", day=str(v)[:10])),
+    ("days_left", lambda v: _("today") if int(v) == 0 else _("in %(days)s days", days=int(v))),
 )
+# Codes some kinds put in ``reason``; any other reason is the staff's own text (cosmetics).
+_REASON_CODES = {"expiring": None, "running_low": lambda: _("few sessions left")}
+
+
+def _reason(value: str) -> str:
+    if value in _REASON_CODES:
+        text = _REASON_CODES[value]
+        if text is None:
+            raise ValueError  # said by expires_on already
+        return text()
+    return value[:60]
 
 
 def kind_text(task: dict) -> str:
