@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from . import cards, config_versions, demo_inbox, demo_packages, demo_reminders, demo_sales, members, pins, tenancy
 from .clock import now_utc
+from .messages.demo import demo_messages
 from .models import Card, Merchant
 from .plugins import PluginRegistry
 from .weak_pins import random_pin
@@ -152,4 +153,5 @@ def _create(session: Session, registry: PluginRegistry, member_count: int,
     demo_reminders.add_reminder_members(session, config, merchant.id, [main_store.id, second.id],
                                         cashier.id, now)
     demo_inbox.fill_demo_inbox(session, config, merchant.id, cashier.id, now)
+    demo_messages(session, merchant.id, now)
     return merchant

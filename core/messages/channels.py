@@ -112,3 +112,25 @@ def describe_channel(row: MessageChannel, registry) -> dict:
     return {"channel": row.channel, "sender": row.sender, "enabled": row.enabled,
             "settings": dict(row.settings or {}),
             "secrets_set": {key: bool((row.secrets or {}).get(key)) for key in secret_keys}}
+
+
+ENV_PREFIX = "env:"
+
+
+def resolve_secrets(secrets: dict, environ=None) -> tuple[dict, str | None]:
+    """Secrets as the sender needs them: a value ``env:NAME`` is read from the dispatcher's
+    environment (so an operator can keep a key out of the database, as the installation's own
+    secrets are kept, webui/instance_secrets.py). Returns (values, problem or None)."""
+    import os
+
+    environ = os.environ if environ is None else environ
+    values = {}
+    for key, value in (secrets or {}).items():
+        if isinstance(value, str) and value.startswith(ENV_PREFIX):
+            name = value[len(ENV_PREFIX):]
+            if not environ.get(name):
+                return {}, f"the secret {key} is to come from the environment variable {name}, which is not set"
+            values[key] = environ[name]
+        else:
+            values[key] = value
+    return values, None

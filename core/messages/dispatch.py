@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from ..clock import now_utc
 from ..config_versions import published_config
 from ..models import MessageAttempt, OutboxMessage
-from .channels import channel_row
+from .channels import channel_row, resolve_secrets
 from .policy import (TRANSACTIONAL_KINDS, next_day_start, opted_out_channels, policy_for,
                      quiet_until, sent_today)
 from .senders import Message, MessageSender, SendResult, message_senders
@@ -65,8 +65,9 @@ def dispatch_due(db, registry, now: datetime | None = None, *, limit: int = BATC
             .where(OutboxMessage.status.in_(DUE),
                    or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)).all()
+    senders = message_senders(registry)  # once a pass: each lookup builds hook callers
     for row_id, status, attempts in due:
-        claimed = _claim(db, registry, row_id, status, attempts, now, summary)
+        claimed = _claim(db, registry, senders, row_id, status, attempts, now, summary)
         if claimed is None:
             continue
         message, sender, settings, max_attempts = claimed
@@ -98,7 +99,8 @@ def _attempt(session: Session, row: OutboxMessage, now: datetime, outcome: str, 
                                provider_message_id=provider_id))
 
 
-def _claim(db, registry, row_id: int, status: str, attempts: int, now: datetime, summary: Counter):
+def _claim(db, registry, senders: dict, row_id: int, status: str, attempts: int, now: datetime,
+           summary: Counter):
     """Apply the policy to one due row, then take it (queued|capped -> sending) or not."""
     with db.write() as session:
         row = session.get(OutboxMessage, row_id)
@@ -132,11 +134,15 @@ def _claim(db, registry, row_id: int, status: str, attempts: int, now: datetime,
         channel = channel_row(session, row.merchant_id, row.channel)
         sender = None
         if channel is not None and channel.enabled:
-            enabled = published_config(session, row.merchant_id, registry).enabled_plugins
-            sender = message_senders(registry, set(enabled)).get(channel.sender)
-        if sender is None:
-            reason = (f"no gateway set up for {row.channel}" if channel is None or not channel.enabled
-                      else f"sender {channel.sender!r} is not installed or its plugin is off")
+            sender = senders.get(channel.sender)
+            if sender is not None and sender.plugin != "core" and not published_config(
+                    session, row.merchant_id, registry).is_enabled(sender.plugin):
+                sender = None  # a plugin's gateway only while the merchant enables the plugin
+        secrets, secret_problem = resolve_secrets(channel.secrets) if sender is not None else ({}, None)
+        if sender is None or secret_problem:
+            reason = secret_problem or (
+                f"no gateway set up for {row.channel}" if channel is None or not channel.enabled
+                else f"sender {channel.sender!r} is not installed or its plugin is off")
             if _guarded(session, row_id, status, attempts, status="failed", last_error=reason,
                         next_attempt_at=None):
                 _attempt(session, row, now, "failed", reason)
@@ -148,7 +154,7 @@ def _claim(db, registry, row_id: int, status: str, attempts: int, now: datetime,
         message = Message(id=row.id, merchant_id=row.merchant_id, channel=row.channel,
                           recipient=row.recipient, subject=row.subject or "", body=row.body,
                           kind=row.kind, template=row.template, variables=dict(row.variables or {}))
-        settings = {**(channel.settings or {}), **(channel.secrets or {})}
+        settings = {**(channel.settings or {}), **secrets}
         return message, sender, settings, policy.max_attempts
 
 

@@ -9,11 +9,13 @@ import re
 import pytest
 
 from tests.api import isolation_inbox as inbox_objects
+from tests.api import isolation_messages as messages
 from tests.api import isolation_till as till
 from tests.support.factories import basic_document, make_merchant
 
 # A body that would be valid for the route if the object were the caller's own.
 BODIES = {
+    "setMessageOptOut": messages.OPT_OUT_BODY,
     "updateMember": {"name": "改名"},
     "updateMallItem": {"restock": 1},
     "redeemMallItem": {"item_id": 1, "quantity": 1},
@@ -196,7 +198,8 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
             "getRoomVoucher", "setCardPin", "unblockCardPin", "withdrawStoredValue",
             "getShift", "closeShift", "addShiftNote", "getProduct", "updateCouponTemplate", "getCoupon",
             "voidCoupon", "issueCardCoupons", "listCardCoupons", "listMemberCoupons", "listServicePackages",
-            "sellServicePackage", "useServicePackage", "cancelServicePackageUse", "workInboxTask"} <= set(checked)
+            "sellServicePackage", "useServicePackage", "cancelServicePackageUse", "workInboxTask",
+            "getMessageOptOuts", "setMessageOptOut"} <= set(checked)
     # Nothing of A's changed.
     a = two_merchants["a"]
     assert client.get(f"/api/v1/members/{a_ids['member_id']}", headers=a.headers()).json["name"] == "甲会员"
@@ -508,6 +511,7 @@ COLLECTION_CHECKS = {  # reads first, then writes
     "issueCoupons": till.check_issue_coupons, "openShift": till.check_open_shift,
     "createMember": _create_member, "issueCard": _issue_card, "saveDraft": _save_draft,
     "publishConfig": _publish, "listAuditEntries": _audit,
+    "listMessages": messages.check_message_log,
 }
 
 

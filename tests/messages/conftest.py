@@ -43,3 +43,72 @@ def set_channel(hk, merchant_id: int, channel: str, sender: str, settings: dict 
     with hk.db.write() as session:
         save_channel(session, hk.plugins, merchant_id, channel, sender=sender,
                      settings=settings or {}, secrets=secrets or {}, enabled=enabled)
+
+
+# -- stand-in gateways (tests/support/gateways.py), one per test --------------------------
+
+@pytest.fixture
+def sms_gateway():
+    from tests.support.gateways import SmsGateway
+
+    gateway = SmsGateway().start()
+    yield gateway
+    gateway.stop()
+
+
+@pytest.fixture
+def tencent():
+    from tests.support.gateways import TencentSms
+
+    gateway = TencentSms().start()
+    yield gateway
+    gateway.stop()
+
+
+@pytest.fixture
+def wechat():
+    from core.messages.builtin_senders.wechat import forget_tokens
+    from tests.support.gateways import Wechat
+
+    forget_tokens()
+    gateway = Wechat().start()
+    yield gateway
+    gateway.stop()
+    forget_tokens()
+
+
+@pytest.fixture
+def smtp_server():
+    from tests.support.gateways import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+def use_sms_gateway(hk, merchant_id: int, gateway, url: str | None = None) -> None:
+    set_channel(hk, merchant_id, "sms", "sms_http",
+                {"url": url or gateway.base + "/sms/send", "timeout": 1, "sign_name": "【花间】"},
+                {"headers": {"Authorization": "Bearer gw-token"}})
+
+
+def use_tencent(hk, merchant_id: int, gateway) -> None:
+    set_channel(hk, merchant_id, "sms", "tencent_sms",
+                {"sdk_app_id": gateway.app_id, "sign_name": "花间茶舍", "endpoint": gateway.base,
+                 "template_ids": {"low_balance": "1110", "birthday": "1111"},
+                 "template_params": {"low_balance": "name,balance", "birthday": "name"}, "timeout": 1},
+                {"secret_id": gateway.secret_id, "secret_key": gateway.secret_key})
+
+
+def use_wechat(hk, merchant_id: int, gateway) -> None:
+    set_channel(hk, merchant_id, "wechat", "wechat_template",
+                {"appid": gateway.appid, "api_base": gateway.base, "timeout": 1,
+                 "template_ids": {"low_balance": "TPL-BAL"},
+                 "template_data": {"low_balance": "thing1=name,amount2=balance"}},
+                {"appsecret": gateway.secret})
+
+
+def use_smtp(hk, merchant_id: int, server) -> None:
+    set_channel(hk, merchant_id, "email", "smtp",
+                {"host": "127.0.0.1", "port": server.port, "security": "none", "timeout": 1,
+                 "from_address": "care@huajian.example", "from_name": "花间茶舍"})

@@ -91,6 +91,10 @@ ACTION_LABELS = {
     "inbox.done": _l("Member call marked contacted"),
     "inbox.snooze": _l("Member call moved to a later day"),
     "inbox.note": _l("Member call noted"),
+    "messages.template.save": _l("Message template saved"),
+    "messages.template.delete": _l("Message template removed"),
+    "messages.channel.save": _l("Message channel set up"),
+    "messages.policy.save": _l("Sending rules changed"),
 }
 
 

@@ -41,6 +41,7 @@ class SmtpSender(MessageSender):
         SettingField("from_name", T("发件人名称", "From name")),
         SettingField("username", T("登录用户名（可空）", "Login user (optional)")),
         SettingField("password", T("登录密码", "Password"), secret=True),
+        SettingField("ca_file", T("CA 证书文件（自签名服务器，可空）", "CA file (self-signed server, optional)")),
         SettingField("timeout", T("超时（秒）", "Timeout (seconds)"), type="int", default=15),
     )
 
@@ -66,14 +67,14 @@ class SmtpSender(MessageSender):
             return SendResult("failed", error=f"bad address: {error}"[:300])
         connection = None
         try:
+            context = ssl.create_default_context(cafile=settings.get("ca_file") or None)
             if security == "ssl":
-                connection = smtplib.SMTP_SSL(host, port, timeout=timeout,
-                                              context=ssl.create_default_context())
+                connection = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
             else:
                 connection = smtplib.SMTP(host, port, timeout=timeout)
             connection.ehlo()
             if security == "starttls":
-                connection.starttls(context=ssl.create_default_context())
+                connection.starttls(context=context)
                 connection.ehlo()
             if settings.get("username"):
                 connection.login(settings["username"], settings.get("password") or "")
