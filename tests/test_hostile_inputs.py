@@ -234,7 +234,8 @@ def _objects(app, merchant) -> dict:
             "locale": "en", "number_": "HOST0001", "filename": "huika.css", "report_id": "tier_distribution",
             "kind": "members", "file_name": "members.csv", "use_id": use["use_id"],
             "template_id": template["id"], "code": coupon["code"],
-            "shift_id": shift["id"], "product_id": product["products"][0]["id"], "task_id": task["id"]}
+            "shift_id": shift["id"], "product_id": product["products"][0]["id"], "task_id": task["id"],
+            "kind_id": "birthday"}
 
 
 # -- requests ------------------------------------------------------------------------------
