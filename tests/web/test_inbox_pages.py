@@ -140,3 +140,14 @@ def test_facts_read_as_chinese_phrases_with_money_in_yuan(app):
         assert fact_phrases({"birthday": "2004-02-15", "calendar": "lunar", "leap_month": True,
                              "birthday_on": "2026-12-06", "days_left": "x", "points": True}) == [
             "农历生日 闰02-15", "生日 2026-12-06"]
+
+
+def test_the_owner_ticks_also_message_the_member_on_a_reminder_kind(app, client, shop):
+    owner = signed_in(app, shop, "owner")
+    page = owner.get("/editor/reminders/birthday").get_data(as_text=True)
+    assert "同时给会员发消息" in page and 'name="message"' in page
+    saved = owner.post("/editor/reminders/birthday", data={"csrf_token": csrf(page), "enabled": "y",
+                                                           "message": "y", "days_before": "0"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    draft = client.get("/api/v1/config/draft", headers=shop.headers()).json["document"]
+    assert draft["reminders"]["birthday"] == {"message": True}
