@@ -172,16 +172,16 @@ def register_reminder_kinds():
 
 
 @hookimpl
-def register_jobs():
-    """The core's daily jobs: member care (the staff inbox and reminder messages, issue 14)."""
-    from .inbox import MEMBER_CARE_JOB  # here: core.inbox needs the whole core loaded
-
-    return [MEMBER_CARE_JOB]
-
-
-@hookimpl
 def register_message_senders():
     """The built-in gateways: console, SMTP, a generic SMS HTTP gateway, Tencent Cloud SMS, WeChat templates."""
     from .messages.builtin_senders import builtin_senders
 
     return builtin_senders()
+
+
+@hookimpl
+def register_jobs():
+    """The core's own jobs (the rollup fold; issue 14's dispatcher and member care)."""
+    from .builtin_jobs import builtin_jobs
+
+    return builtin_jobs()

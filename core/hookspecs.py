@@ -82,7 +82,7 @@ def after_card_replaced(session, old_card, new_card, config):
 
 @hookspec
 def register_jobs():
-    """Return a list of core.jobs.Job: daily work run once per merchant that enabled the plugin."""
+    """Return a list of core.jobs.Job: daily or interval work, run once per scheduled time (per merchant that enabled the plugin, or once)."""
 
 
 @hookspec

@@ -144,8 +144,8 @@ class PluginRegistry:
         return self._tagged("register_api_operations")
 
     def jobs(self) -> list:
-        """The core's scheduled jobs (tagged "core", run for every merchant), then every valid
-        plugin's, each tagged with its plugin's id."""
+        """The core's scheduled jobs (tagged "core"), then every valid plugin's, each tagged
+        with its plugin's id."""
         plugin_modules = [info.module for info in self.plugins.values()]
         core = self.pm.subset_hook_caller("register_jobs", remove_plugins=plugin_modules)
         built_in = [job for group in core() for job in group or []]

@@ -17,17 +17,12 @@ from flask_babel import gettext, lazy_gettext as _l
 
 from core.errors import Busy, Conflict, Forbidden, HuikaError, Invalid, NotFound
 
+from .money import yuan_mark
+
 
 def N_(text: str) -> str:
     """Marks a core message for extraction (pybabel's default keywords include N_)."""
     return text
-
-
-def yuan(fen) -> str:
-    """7744 -> "¥77.44", -5 -> "-¥0.05"; money in an error is never shown in fen."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}¥{whole}.{cents:02d}"
 
 
 # code -> (sentence with %(params)s, sentence without them). A missing or odd parameter falls
@@ -84,6 +79,8 @@ BY_CODE = {
     "coupon_min_spend": (None, _l("The goods this coupon applies to do not reach its minimum spend.")),
     "coupon_no_lines": (None, _l("Nothing in the basket can take this coupon.")),
     "coupon_same_campaign": (None, _l("Only one coupon of the same campaign per sale.")),
+    # Birthday benefits (plugins/birthday_benefits)
+    "birthday_benefit_used": (None, _l("This member's birthday benefit was just used by another sale; quote again.")),
     # Count and period cards (plugins/service_packages)
     "choose_package": (None, _l("The card holds cards for several services: choose the service.")),
     "no_package": (None, _l("The card holds no count or period card for this service.")),
@@ -136,7 +133,7 @@ _GIST = (
 
 
 def _shown(params: dict) -> dict:
-    return {key: yuan(value) if key.endswith("_fen") and isinstance(value, int) else value
+    return {key: yuan_mark(value) if key.endswith("_fen") and isinstance(value, int) else value
             for key, value in params.items()}
 
 

@@ -7,7 +7,7 @@ forms that move money carry a server-generated idempotency key, new per rendered
 double submit or a browser retry posts once. Shortcuts and card swipes: docs/cashier.md.
 """
 from .blueprint import STAFF_ROLES, bp  # noqa: F401  (webui.create_app registers bp)
-from .money import local_time, mask_card, plain_yuan, yuan, zhe
+from ..money import local_time, mask_card, plain_yuan, yuan, zhe
 
 
 @bp.context_processor

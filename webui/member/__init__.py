@@ -4,7 +4,7 @@ login, and the member's own points, stored value, packages and history.
 The member's session lives under its own key (``member_portal``), never the staff keys, and
 is scoped to one member of one merchant: every page loads only that member's cards.
 """
-from ..cashier.money import local_time, mask_card, yuan
+from ..money import local_time, mask_card, yuan
 from .blueprint import bp
 
 
