@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 
-from ..cashier.money import yuan
+from ..money import yuan_mark
 from ..i18n import label
 
 
@@ -31,7 +31,7 @@ def fact_phrases(facts: dict) -> list[str]:
 def _fen(value) -> str:
     if not isinstance(value, int):
         raise TypeError
-    return "¥" + yuan(value)
+    return yuan_mark(value)
 
 
 _PHRASES = (
