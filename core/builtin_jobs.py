@@ -22,11 +22,11 @@ def fold_rollups(db, registry, now) -> dict:
 
 def builtin_jobs() -> list[Job]:
     from .inbox import MEMBER_CARE_JOB  # here: core.inbox needs the whole core loaded
-    from .messages.job import dispatch_jobs
+    from .messages.job import dispatch_jobs  # here: core.messages imports most of the core
 
     return [
         Job("core.rollups.fold", fold_rollups, every=ROLLUP_FOLD_EVERY, per_merchant=False,
             description="fold the ledger into the money reports' day totals"),
-        *dispatch_jobs(),
-        MEMBER_CARE_JOB,
+        *dispatch_jobs(),  # messages.dispatch, every 30 s (issue 14, item 4)
+        MEMBER_CARE_JOB,  # the staff inbox and reminder messages, daily (issue 14, item 2)
     ]

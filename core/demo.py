@@ -28,7 +28,7 @@ DEMO_DOCUMENT = {
     "template": "points_shop",
     "plugins": [{"id": "points", "settings": {}}, {"id": "stored_value", "settings": {}},
                 demo_packages.PLUGIN, {"id": "goods", "settings": {}},
-                {"id": "coupons", "settings": {}},
+                {"id": "coupons", "settings": {}}, {"id": "member_events", "settings": {}},
                 {"id": "birthday_benefits", "settings": {"rules": [  # 生日月 9折 (R1)
                     {"window": "month", "discount_permille": 900, "max_discount_fen": 5000,
                      "gift_name": "生日长寿面"}]}}],

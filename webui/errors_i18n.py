@@ -93,6 +93,27 @@ BY_CODE = {
     "package_used": (None, _l("This card has been used and cannot be returned.")),
     "package_not_active": (None, _l("This card has expired or was returned.")),
     "use_cancelled": (None, _l("This use was already cancelled.")),
+    # Member events (plugins/member_events)
+    "event_cancelled": (None, _l("This event is cancelled.")),
+    "event_not_open": (None, _l("This event is not open for sign-up.")),
+    "signup_not_open_yet": (_l("Sign-up opens at %(opens_at)s."), _l("Sign-up has not opened yet.")),
+    "signup_closed": (None, _l("Sign-up for this event has closed.")),
+    "tier_not_eligible": (None, _l("This event is for members of other tiers.")),
+    "event_full": (None, _l("This event is full.")),
+    "already_signed_up": (None, _l("This member has already signed up for this event.")),
+    "not_signed_up": (None, _l("No one signed up for this event has this card, phone or name.")),
+    "registration_cancelled": (None, _l("This sign-up is already cancelled.")),
+    "already_checked_in": (_l("Already checked in at %(at)s."), _l("Already checked in.")),
+    "event_started": (None, _l("The event has started; sign-ups can no longer be cancelled.")),
+    "check_in_not_now": (_l("Check-in is open on the event's day (%(day)s) only."),
+                         _l("Check-in is open on the event's day only.")),
+    "waitlisted": (None, _l("This member is on the waiting list, not registered.")),
+    "several_match": (None, _l("Several members signed up have this name: use the phone or card number.")),
+    "choose_event": (_l("Give the event number: %(events)s"), _l("Give the event number.")),
+    "no_event_open": (None, _l("No event takes sign-ups now.")),
+    "no_event_today": (None, _l("No event is on today.")),
+    "capacity_below_signups": (_l("%(taken)s members already hold a seat: the capacity cannot be lower."),
+                               _l("More members hold a seat than the new capacity.")),
 }
 
 # Core and plugin messages that are constants: translated as they stand.

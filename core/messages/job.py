@@ -1,7 +1,7 @@
 """The ``messages.dispatch`` job: ``dispatch_due`` every 30 seconds, once for the installation.
 
-In the scheduler's form (h-scheduler: ``Job(..., every=..., per_merchant=False)`` with
-``func(db, registry, now)``); core/builtin_jobs.py lists ``dispatch_jobs()``.
+An installation job (``per_merchant=False``: ``func(db, registry, now)``) at an interval;
+core/builtin_jobs.py lists ``dispatch_jobs()``.
 """
 from __future__ import annotations
 

@@ -62,6 +62,11 @@ DEFAULT_TEXTS = {
     ("join_anniversary", "en"): ("Member anniversary", "{name}, thank you for being a {merchant} member."),
     ("purchase_cycle", "zh"): ("补货提醒", "{name}，您的{product}可能快用完了，欢迎到店选购。"),
     ("purchase_cycle", "en"): ("Time to restock", "{name}, your {product} may be running low."),
+    # Member events (plugins/member_events, E1)
+    ("event_signup", "zh"): ("活动报名成功", "{name}，您已成功报名{event}，时间{starts_at}，{merchant}期待您的光临。"),
+    ("event_signup", "en"): ("You are signed up", "{name}, you have a seat at {event} on {starts_at}. See you there!"),
+    ("event_waitlist", "zh"): ("活动候补", "{name}，{event}（{starts_at}）名额已满，您已在候补名单中，有空位时将为您递补并通知您。"),
+    ("event_waitlist", "en"): ("On the waiting list", "{name}, {event} on {starts_at} is full: you are on the waiting list and will hear from us when a seat is free."),
 }
 GENERIC_TEXT = {"zh": ("会员通知", "{name}，{merchant}有新消息给您。"),
                 "en": ("Member notice", "{name}, {merchant} has news for you.")}

@@ -164,15 +164,22 @@ def test_login_codes_go_out_in_quiet_hours_and_expire_unsent(hk, shop, sms_gatew
 
 
 def test_the_dispatch_job_runs_the_dispatcher(hk, shop):
-    import pytest
-
-    from core.jobs import Job
     from core.messages.job import DISPATCH_EVERY, dispatch_jobs, run_dispatch
 
     set_channel(hk, shop.id, "sms", "console")
     queue_many(hk, shop.id, 2)
     assert run_dispatch(hk.db, hk.plugins, DAYTIME) == {"sent": 2}
-    if "every" not in Job.__dataclass_fields__:
-        pytest.skip("interval jobs arrive with h-scheduler")
     [job] = dispatch_jobs()
     assert (job.id, job.every, job.per_merchant) == ("messages.dispatch", DISPATCH_EVERY, False)
+
+
+def test_a_scheduler_tick_sends_the_due_messages(hk, shop):
+    from core.jobs import run_due
+
+    set_channel(hk, shop.id, "sms", "console")
+    ids = queue_many(hk, shop.id, 2)
+    [job] = [j for j in hk.plugins.jobs() if j.id == "messages.dispatch"]
+    assert job.plugin == "core"
+    [run] = run_due(hk.db, hk.plugins, DAYTIME, jobs=[job])
+    assert run["status"] == "done" and run["result"] == {"sent": 2}
+    assert statuses(hk, ids) == ["sent", "sent"]

@@ -13,10 +13,12 @@ from ..money import local_time, mask_card, plain_yuan, yuan, zhe
 @bp.context_processor
 def _helpers():
     from .actions import nav_screens
+    from .events import events_installed
     from .ops import new_key
 
     return {"yuan": yuan, "plain_yuan": plain_yuan, "zhe": zhe, "local_time": local_time,
-            "mask_card": mask_card, "new_key": new_key, "nav_screens": nav_screens}
+            "mask_card": mask_card, "new_key": new_key, "nav_screens": nav_screens,
+            "events_installed": events_installed}
 
 
-from . import actions, checkout, receipts, till, views  # noqa: E402,F401  (register the routes)
+from . import actions, checkout, events, receipts, till, views  # noqa: E402,F401  (register the routes)

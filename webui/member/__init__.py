@@ -14,3 +14,4 @@ def _helpers():
 
 
 from . import views  # noqa: E402,F401  (register the routes)
+from . import events  # noqa: E402,F401  (the member's events, E1)

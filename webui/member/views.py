@@ -317,6 +317,7 @@ def me(merchant_id: int, member_id: int):
 
     return render_template("member/me.html", merchant_id=merchant_id, merchant_name=name,
                            member=profile, cards=cards, statuses=status_titles(),
+                           events_enabled=config.is_enabled("member_events"),
                            message_channels=channel_choices(merchant_id, member_id))
 
 

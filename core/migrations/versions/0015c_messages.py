@@ -6,14 +6,14 @@ kind, occasion, channel). Rows queued before this version were never sent by any
 login codes only logged them): they become ``dead`` so upgrading never sends stale codes.
 
 Revision ID: 0015c
-Revises: 0014b
+Revises: 0015e
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = "0015c"
-down_revision = "0014b"
+down_revision = "0015e"
 branch_labels = None
 depends_on = None
 
