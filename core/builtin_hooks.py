@@ -44,6 +44,10 @@ def validate_config(config, document):
                 f"{field['key']!r} is already a field of plugin "
                 f"{plugin_field_owner[field['key']]!r}")})
 
+    from .reminders.catalogue import section_problems  # here: core.reminders reads the models
+
+    problems += section_problems(config, document)
+
     enabled = {entry["id"] for entry in document.get("plugins", [])}
     for index, entry in enumerate(document.get("plugins", [])):
         info = config.registry.get(entry["id"])
@@ -155,6 +159,14 @@ def register_migrations():
 def register_import_kinds():
     """The core's own import kinds: members and cards (issue 12, item 9)."""
     from .imports.members import core_kinds  # here: core.imports needs the whole core loaded
+
+    return core_kinds()
+
+
+@hookimpl
+def register_reminder_kinds():
+    """The core's reminder kinds (issue 14): birthday, join anniversary, dormant."""
+    from .reminders.builtin import core_kinds
 
     return core_kinds()
 

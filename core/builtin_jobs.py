@@ -22,6 +22,7 @@ def fold_rollups(db, registry, now) -> dict:
 
 def builtin_jobs() -> list[Job]:
     from .campaigns.jobs import campaign_jobs  # here too: it sends through core.messages
+    from .inbox import MEMBER_CARE_JOB  # here: core.inbox needs the whole core loaded
     from .messages.job import dispatch_jobs  # here: core.messages imports most of the core
 
     return [
@@ -29,4 +30,5 @@ def builtin_jobs() -> list[Job]:
             description="fold the ledger into the money reports' day totals"),
         *campaign_jobs(),
         *dispatch_jobs(),  # messages.dispatch, every 30 s (issue 14, item 4)
+        MEMBER_CARE_JOB,  # the staff inbox and reminder messages, daily (issue 14, item 2)
     ]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import cards, config_versions, demo_packages, demo_sales, members, pins, tenancy
+from . import cards, config_versions, demo_inbox, demo_packages, demo_reminders, demo_sales, members, pins, tenancy
 from .demo_campaigns import add_demo_campaigns
 from .clock import now_utc
 from .messages.demo import demo_messages
@@ -154,6 +154,9 @@ def _create(session: Session, registry: PluginRegistry, member_count: int,
     demo_sales.sales_history(session, config, merchant.id, [main_store.id, second.id], cashier.id,
                              now, rng)
     demo_packages.sell_demo_packages(session, config, merchant.id, main_store.id, cashier.id, now)
+    demo_reminders.add_reminder_members(session, config, merchant.id, [main_store.id, second.id],
+                                        cashier.id, now)
+    demo_inbox.fill_demo_inbox(session, config, merchant.id, cashier.id, now)
     demo_messages(session, merchant.id, now)
     add_demo_campaigns(session, config, merchant.id, owner.id, now)  # after the console gateway
     return merchant

@@ -136,6 +136,11 @@ def demo_data(session, config, merchant_id, store_ids, staff_id, now):
 
 
 @hookspec
+def register_reminder_kinds():
+    """Return a list of core.reminders.ReminderKind: members to remind of something on a day (birthday, low balance …)."""
+
+
+@hookspec
 def register_message_senders():
     """Return a list of core.messages.senders.MessageSender: gateways that deliver outbox messages (SMS, email, WeChat …)."""
 

@@ -162,6 +162,15 @@ class PluginRegistry:
             report.plugin = "core"
         return built_in + self._tagged("register_reports")
 
+    def reminder_kinds(self) -> list:
+        """The core's reminder kinds then every valid plugin's, each tagged with its plugin's id."""
+        plugin_modules = [info.module for info in self.plugins.values()]
+        core = self.pm.subset_hook_caller("register_reminder_kinds", remove_plugins=plugin_modules)
+        built_in = [kind for group in core() for kind in group or []]
+        for kind in built_in:
+            kind.plugin = "core"
+        return built_in + self._tagged("register_reminder_kinds")
+
     def _tagged(self, hook_name: str) -> list:
         """Call a ``register_*`` hook plugin by plugin and set ``.plugin`` on what each returns."""
         items = []

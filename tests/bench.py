@@ -18,6 +18,9 @@ On SQLite (WAL, synchronous=FULL) in a temporary folder:
 7. with ``--postgres`` (or ``--postgres-url``): raw psycopg and Huika (in-process and HTTP)
    on PostgreSQL, 8 clients each.
 
+``--reminders 1000000`` runs only the reminder scans (issue 14; tests/bench_support/
+reminder_scan.py): every reminder kind over a merchant with that many members, seconds per kind.
+
 ``--reports`` runs only the report part instead (issue 12, G4; tests/bench_support/
 money_reports.py): 10,000,000 ledger entries written with bulk SQL, the rollups folded, and
 ``sales_daily`` for a month timed (JSON keys ``sales_daily_ms`` …); with ``--postgres`` on
@@ -89,6 +92,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="ledger entries for --reports")
     parser.add_argument("--report-tail", type=int, default=2_000,
                         help="unfolded checkouts in the month for --reports' second timing")
+    parser.add_argument("--reminders", type=int, default=0, metavar="MEMBERS",
+                        help="run only the reminder scans: every kind over a merchant with this "
+                             "many members (issue 14: 1000000; tests/bench_support/reminder_scan.py)")
     args = parser.parse_args(argv)
     if args.quick:
         args.report_rows, args.report_tail = 100_000, 200
@@ -287,11 +293,30 @@ def main(argv=None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _reminders(args, workdir: Path) -> int:
+    """Issue 14: seconds per reminder kind at ``args.reminders`` members (goal < 1 s each)."""
+    from tests.bench_support import reminder_scan
+
+    print("Huika benchmark: reminder scans")
+    for fact in report.machine_facts():
+        print("  " + fact)
+    print(f"  load average (1, 5, 15 min) at start: {report.load_average()}")
+    figures = reminder_scan.measure(workdir / "reminders", args.reminders)
+    for key, value in figures.items():
+        print(f"  {key}: {value}")
+    print(f"  load average at end: {report.load_average()}")
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False, default=str))
+    return 0 if figures["goal"] == "PASS" else 1
+
+
 def _run(args, workdir: Path, started: float) -> int:
     from tests.bench_support import card_debit, httpload, raw, rowset, seed
 
     if args.reports:
         return _reports(args, workdir, started)
+    if args.reminders:
+        return _reminders(args, workdir)
 
     print("Huika benchmark")
     for fact in report.machine_facts():

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from core import demo_reminders
 from core.config_versions import latest_version, published_config
 from core.demo import DEMO_DOCUMENT, DEMO_MERCHANT, DEMO_PASSWORD, load_demo
 from core.members import search_members
@@ -13,12 +14,13 @@ from core.security import check_pin_hash
 from core.weak_pins import is_weak
 from core.tenancy import authenticate
 
-MEMBERS = 12
+RANDOM_MEMBERS = 12
+MEMBERS = RANDOM_MEMBERS + demo_reminders.MEMBERS  # the members to remind come on top (issue 14)
 
 
 def load(hk):
     with hk.db.write() as session:
-        return load_demo(session, hk.plugins, member_count=MEMBERS)
+        return load_demo(session, hk.plugins, member_count=RANDOM_MEMBERS)
 
 
 def test_demo_merchant_is_complete(hk):

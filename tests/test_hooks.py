@@ -212,6 +212,25 @@ def register_import_kinds():
 
 
 @hookimpl
+def register_reminder_kinds():
+    from sqlalchemy import select
+    from core.models import Member
+    from core.reminders import Reminder, ReminderKind, days_setting, settings_object
+
+    def scan(session, config, merchant_id, on, settings, store_id):
+        CALLS.append(("reminders", merchant_id, on.isoformat(), settings["every_days"], store_id))
+        if on.toordinal() % settings["every_days"]:
+            return
+        for member_id, name in session.execute(select(Member.id, Member.name)
+                                               .where(Member.merchant_id == merchant_id)):
+            yield Reminder(member_id, "recorder_call", f"recorder_call:{on.isoformat()}", {"name": name})
+
+    return [ReminderKind("recorder_call", {"zh-CN": "回访", "en": "Call back"},
+                         settings_object({"every_days": days_setting(1, "每隔几天", "Every n days", minimum=1)}),
+                         scan)]
+
+
+@hookimpl
 def checkout_resolve_lines(session, config, merchant_id, store_id, lines):
     return {index: {"sku": "HOUSE-" + item["barcode"], "name": "招牌", "unit_price_fen": 1000,
                     "quantity": item.get("quantity", 1), "product_id": 7,
@@ -707,6 +726,41 @@ def test_hook_demo_data_runs_once_for_the_demo_merchant(recorder_app, monkeypatc
         demo.load_demo(session, hk.plugins, member_count=2)  # exists: no second sample data
     assert [call for call in calls if call[0] == "demo_data"] == [
         ("demo_data", first.merchant_id, 2, True)]
+
+
+def test_hook_register_reminder_kinds_scans_for_enabled_merchants_with_their_settings(recorder_app):
+    from datetime import date
+
+    from core import config_versions
+    from core.reminders import available_kinds, reminders_for
+
+    app, calls = recorder_app
+    hk = app.extensions["huika"]
+    on = make_merchant(hk, "回访店", enabled_document(reminders={"recorder_call": {"every_days": 2}}))
+    off = make_merchant(hk, "不回访店", basic_document())
+    client = app.test_client()
+    for shop in (on, off):
+        client.post("/api/v1/members", json={"name": "周八", "phone": "13655550008"}, headers=shop.headers())
+    even, odd = date(2026, 12, 6), date(2026, 12, 7)
+    assert even.toordinal() % 2 == 0
+    with hk.db.read() as session:
+        config = config_versions.published_config(session, on.id, hk.plugins)
+        assert available_kinds(config)["recorder_call"].plugin == "recorder"
+        found = reminders_for(session, config, on.id, even, kinds=["recorder_call"])
+        assert [(r.kind, r.occasion, r.facts) for r in found] == [
+            ("recorder_call", "recorder_call:2026-12-06", {"name": "周八"})]
+        assert reminders_for(session, config, on.id, odd, kinds=["recorder_call"]) == []
+        assert ("reminders", on.id, "2026-12-07", 2, None) in calls
+        off_config = config_versions.published_config(session, off.id, hk.plugins)
+        assert "recorder_call" not in available_kinds(off_config)
+        assert reminders_for(session, off_config, off.id, even) == [
+            r for r in reminders_for(session, off_config, off.id, even) if r.kind != "recorder_call"]
+    # A setting its schema refuses stops publishing, pointing at it.
+    client.put("/api/v1/config/draft", json=enabled_document(reminders={"recorder_call": {"every_days": 0}}),
+               headers=on.headers())
+    refused = client.post("/api/v1/config/publish", headers=on.headers())
+    assert refused.status_code == 422
+    assert "/reminders/recorder_call/every_days" in {d["pointer"] for d in refused.json["error"]["details"]}
 
 
 def test_hook_register_message_senders_delivers_for_merchants_that_enabled_the_plugin(recorder_app):

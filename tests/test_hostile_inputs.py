@@ -217,6 +217,10 @@ def _objects(app, merchant) -> dict:
     shift = post("/api/v1/shifts", {"opening_float_fen": 100})
     product = post("/api/v1/products", {"products": [{"sku": "HOST-1", "name": "刁难商品", "price_fen": 100}]})
     campaign = post("/api/v1/campaigns", {"name": "刁难活动", "segment": {}, "message": {"text": "{name}"}})
+    from core.clock import local_date, now_utc
+    post("/api/v1/members", {"name": "刁难寿星", "phone": "13800000078",
+                             "birthday": f"2000-{local_date(now_utc()):%m-%d}"})  # today: an inbox task
+    task = client.get("/api/v1/inbox", headers=owner).json["tasks"][0]
     event = post("/api/v1/events", {"title": "刁难沙龙", "starts_at": "2099-01-03T14:00",
                                      "ends_at": "2099-01-03T16:00", "capacity": 5})
     registration = post(f"/api/v1/events/{event['id']}/registrations", {"card_number": "HOST0001"})
@@ -234,8 +238,8 @@ def _objects(app, merchant) -> dict:
             "locale": "en", "number_": "HOST0001", "filename": "huika.css", "report_id": "tier_distribution",
             "kind": "members", "file_name": "members.csv", "use_id": use["use_id"],
             "template_id": template["id"], "code": coupon["code"],
-            "shift_id": shift["id"], "product_id": product["products"][0]["id"],
-            "event_id": event["id"], "registration_id": registration["id"],
+            "shift_id": shift["id"], "product_id": product["products"][0]["id"], "task_id": task["id"],
+            "kind_id": "birthday", "event_id": event["id"], "registration_id": registration["id"],
             "campaign_id": campaign["id"]}
 
 

@@ -90,6 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .home import bp as home_bp
     from .member import bp as member_bp
     from .shifts import bp as shifts_bp
+    from .inbox import bp as inbox_bp
 
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
     app.register_blueprint(api_bp)
@@ -100,6 +101,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(member_bp)
     app.register_blueprint(editor_bp)
     app.register_blueprint(shifts_bp)
+    app.register_blueprint(inbox_bp)
 
     @app.context_processor
     def inject_staff():

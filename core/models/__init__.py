@@ -16,6 +16,7 @@ from .config import ConfigDraft, ConfigVersion
 from .jobs import JobRun
 from .audit import AuditEntry
 from .campaigns import Campaign, CampaignRecipient
+from .care import CareDay, CareTask
 from .imports import ImportBatch, ImportKey
 from .messaging import LoginCode, MessageAttempt, OutboxMessage
 from .messages import MessageChannel, MessageOptOut, MessagePolicy, MessageTemplate
@@ -38,6 +39,8 @@ __all__ = [
     "CheckoutReturn",
     "CardSpendDay",
     "CardStatus",
+    "CareDay",
+    "CareTask",
     "ConfigDraft",
     "ConfigVersion",
     "Entry",

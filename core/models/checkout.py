@@ -16,6 +16,8 @@ class Checkout(Base):
         # (migration 0011).
         Index("ix_checkouts_member_activity", "merchant_id", "member_id", "created_at",
               "due_total_fen", "store_id"),
+        # Who visited on a day (dormant reminders, issue 14, migration 0015a).
+        Index("ix_checkouts_merchant_day", "merchant_id", "created_at", "member_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

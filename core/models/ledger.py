@@ -41,6 +41,9 @@ class Account(Base):
         # on PostgreSQL makes two "sales" accounts and splits the money between them).
         Index("uq_accounts_merchant_purpose_asset", "merchant_id", "purpose", "asset", unique=True,
               postgresql_where=text("owner = 'merchant'"), sqlite_where=text("owner = 'merchant'")),
+        # Card balances of one asset in order (low-balance reminders, migration 0015a).
+        Index("ix_accounts_card_balance", "merchant_id", "asset", "balance", "card_id",
+              postgresql_where=text("owner = 'card'"), sqlite_where=text("owner = 'card'")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -99,6 +102,9 @@ class Lot(Base):
     __table_args__ = (
         CheckConstraint("remaining >= 0 AND remaining <= amount", name="remaining_range"),
         Index("ix_lots_account_open", "account_id", "remaining"),
+        # Open lots by expiry date (reminders of points and packages expiring, migration 0015a).
+        Index("ix_lots_open_expiry", "expires_on", "account_id", postgresql_where=text("remaining > 0"),
+              sqlite_where=text("remaining > 0")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

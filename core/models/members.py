@@ -57,6 +57,7 @@ NAME_TYPE = String(60).with_variant(String(60, collation="C"), "postgresql")
 # write path, import or restore can let it drift from the phone: the cashier's "手机尾号?".
 # VIRTUAL on SQLite (all ALTER TABLE can add), STORED on PostgreSQL (migration 0010).
 PHONE_LAST4_SQL = "substr(phone, length(phone) - 3)"
+BIRTHDAY_MD_SQL = "substr(birthday, 6, 5)"
 
 
 class Member(Base):
@@ -65,6 +66,10 @@ class Member(Base):
         UniqueConstraint("merchant_id", "phone"),
         Index("ix_members_merchant_name", "merchant_id", "name", "id"),
         Index("ix_members_merchant_phone_last4", "merchant_id", "phone_last4", "id"),
+        # Reminder scans (issue 14, migration 0015a): birthdays by month-day, anniversaries by
+        # join time.
+        Index("ix_members_birthday", "merchant_id", "birthday_md", "id"),
+        Index("ix_members_merchant_joined", "merchant_id", "created_at"),
         CheckConstraint("gender IN ('male', 'female', 'unspecified')", name="gender"),
         CheckConstraint("birthday_calendar IN ('solar', 'lunar')", name="birthday_calendar"),
     )
@@ -80,6 +85,9 @@ class Member(Base):
     birthday: Mapped[str | None] = mapped_column(String(10))
     birthday_calendar: Mapped[str] = mapped_column(String(8), default="solar")
     birthday_leap_month: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "MM-DD" of the stored birthday, kept by the database (a generated column, as phone_last4),
+    # so a birthday scan asks the index for the few month-days falling on a day (R1).
+    birthday_md: Mapped[str | None] = mapped_column(String(5), Computed(BIRTHDAY_MD_SQL))
     address: Mapped[str] = mapped_column(String(200), default="")
     occupation: Mapped[str] = mapped_column(String(60), default="")
     income_band: Mapped[str] = mapped_column(String(20), default="")

@@ -120,3 +120,11 @@ def register_reports():
     from .reports import reports
 
     return reports()
+
+
+@hookimpl
+def register_reminder_kinds():
+    """``purchase_cycle``: planned running-out follow-ups (issue 14), in reminders_kind.py."""
+    from .reminders_kind import purchase_cycle_kind
+
+    return [purchase_cycle_kind()]

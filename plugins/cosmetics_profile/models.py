@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base
@@ -75,6 +75,8 @@ class FollowUp(Base):
         CheckConstraint("channel IN ('in_store', 'phone', 'sms', 'mail', 'online', 'event')",
                         name="channel"),
         CheckConstraint("status <> 'planned' OR due_on IS NOT NULL", name="planned_has_due_date"),
+        # Running-out follow-ups due by a day (purchase_cycle reminders, issue 14, migration k0002).
+        Index("ix_cosmetics_follow_ups_due", "merchant_id", "kind", "status", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

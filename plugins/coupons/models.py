@@ -68,6 +68,8 @@ class Coupon(Base):
         CheckConstraint("status IN ('issued', 'redeemed', 'voided', 'expired')", name="status"),
         CheckConstraint("reason IN ('staff', 'member_created', 'checkout', 'benefit')", name="reason"),
         Index("ix_coupons_member_status", "merchant_id", "member_id", "status"),
+        # Reminders of coupons about to expire (issue 14, migration c0002).
+        Index("ix_coupons_expiry", "merchant_id", "status", "valid_until"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

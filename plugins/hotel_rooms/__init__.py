@@ -199,3 +199,11 @@ def register_reports():
     from .reports import reports
 
     return reports()
+
+
+@hookimpl
+def register_reminder_kinds():
+    """``voucher_expiry``: room vouchers about to expire (issue 14), in reminders.py."""
+    from .reminders import voucher_expiry_kind
+
+    return [voucher_expiry_kind()]

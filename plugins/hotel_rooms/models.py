@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base
@@ -36,6 +36,8 @@ class RoomVoucher(Base):
         CheckConstraint("(kind = 'room' AND room_type IS NOT NULL AND face_value_fen = 0) OR "
                         "(kind = 'e_voucher' AND room_type IS NULL AND face_value_fen >= 1)",
                         name="kind_fields"),
+        # Reminders of vouchers about to expire (issue 14, migration h0002).
+        Index("ix_hotel_room_vouchers_expiry", "merchant_id", "status", "expires_on"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -123,3 +123,11 @@ def register_reports():
     from .reports import reports
 
     return reports()
+
+
+@hookimpl
+def register_reminder_kinds():
+    """``points_expiry``: points about to expire (issue 14), in reminders.py."""
+    from .reminders import points_expiry_kind
+
+    return [points_expiry_kind()]

@@ -100,3 +100,9 @@ def register_reports():
     return catalogue_reports()
 
 
+@hookimpl
+def register_reminder_kinds():
+    """``package_expiry``: count and period cards ending or running low (issue 14), in reminders.py."""
+    from .reminders import package_expiry_kind
+
+    return [package_expiry_kind()]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base
@@ -31,6 +31,9 @@ class ServicePackage(Base):
         CheckConstraint("sessions_left >= 0 AND sessions_left <= sessions_total", name="sessions_in_range"),
         CheckConstraint("recognised_fen >= 0 AND recognised_fen <= paid_fen", name="recognised_in_range"),
         CheckConstraint("valid_to >= valid_from", name="valid_range"),
+        # Reminders of packages ending or running low (issue 14, migration s0002).
+        Index("ix_service_packages_expiry", "merchant_id", "status", "valid_to"),
+        Index("ix_service_packages_sessions", "merchant_id", "status", "sessions_left"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -74,3 +74,11 @@ def register_reports():
     from .reports import reports
 
     return reports()
+
+
+@hookimpl
+def register_reminder_kinds():
+    """``low_balance``: stored value running low (issue 14), in reminders.py."""
+    from .reminders import low_balance_kind
+
+    return [low_balance_kind()]

@@ -111,3 +111,11 @@ def register_reports():
     from .reports import catalogue_reports
 
     return catalogue_reports()
+
+
+@hookimpl
+def register_reminder_kinds():
+    """``package_expiry``: course packages ending or running low (issue 14), in reminders.py."""
+    from .reminders import package_expiry_kind
+
+    return [package_expiry_kind()]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base
@@ -76,6 +76,9 @@ class Package(Base):
         CheckConstraint("units_left >= 0 AND units_left <= units_total", name="units_in_range"),
         CheckConstraint("recognised_fen >= 0 AND recognised_fen <= paid_fen", name="recognised_in_range"),
         CheckConstraint("valid_to >= valid_from", name="valid_range"),
+        # Reminders of packages ending or running low (issue 14, migration t0003).
+        Index("ix_training_packages_expiry", "merchant_id", "status", "valid_to"),
+        Index("ix_training_packages_units", "merchant_id", "status", "units_left"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

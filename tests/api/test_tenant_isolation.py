@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.api import isolation_campaigns as campaigns
+from tests.api import isolation_inbox as inbox_objects
 from tests.api import isolation_events as events
 from tests.api import isolation_messages as messages
 from tests.api import isolation_till as till
@@ -54,6 +55,7 @@ BODIES = {
     "closeShift": {"counted": {"cash": 0}},
     "addShiftNote": {"text": "x", "amount_fen": 100},
     "updateCampaign": campaigns.UPDATE_BODY,
+    "workInboxTask": {"action": "done"},
 }
 # A shift another merchant cannot see answers 404 with the shifts' own code (docs/api.md).
 NOT_FOUND_CODES = {"not_found", "shift_not_found"}
@@ -122,7 +124,7 @@ def two_merchants(client, hk):
     a_voucher = client.post("/api/v1/cards/AAAA0001/room-vouchers", json={
         "room_type": "suite", "reason": "campaign"},
         headers={**a.headers(), "Idempotency-Key": "a-voucher"}).json["items"][0]
-    till_objects = till.make_till_objects(client, a)
+    till_objects = {**till.make_till_objects(client, a), **inbox_objects.make_inbox_objects(client, a)}
     till_objects["a_campaign"] = campaigns.make_campaign(client, a)
     b_card = client.post("/api/v1/cards", json={"number": "BBBB0001", "member_id": b_member["id"]},
                          headers=b.headers())
@@ -164,7 +166,7 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
              "shift_id": two_merchants["a_shift"]["id"], "product_id": two_merchants["a_product"]["id"],
              "use_id": two_merchants["a_use"]["use_id"], "template_id": two_merchants["a_template"]["id"],
              "code": two_merchants["a_coupon"]["code"], "event_id": two_merchants["a_event"]["id"],
-             "registration_id": two_merchants["a_registration"]["id"],
+             "registration_id": two_merchants["a_registration"]["id"], "task_id": two_merchants["a_task"]["id"],
              "campaign_id": two_merchants["a_campaign"]["id"]}
     b = two_merchants["b"]
     checked = []
@@ -204,7 +206,7 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
             "getRoomVoucher", "setCardPin", "unblockCardPin", "withdrawStoredValue",
             "getShift", "closeShift", "addShiftNote", "getProduct", "updateCouponTemplate", "getCoupon",
             "voidCoupon", "issueCardCoupons", "listCardCoupons", "listMemberCoupons", "listServicePackages",
-            "sellServicePackage", "useServicePackage", "cancelServicePackageUse",
+            "sellServicePackage", "useServicePackage", "cancelServicePackageUse", "workInboxTask",
             "getMessageOptOuts", "setMessageOptOut", "getEvent", "updateEvent",
             "cancelEvent", "listEventRegistrations", "registerForEvent", "registerCardForEvent",
             "cancelEventRegistration", "checkInAtEvent", "getCampaign", "updateCampaign",
@@ -226,6 +228,7 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
     assert [(v["code"], v["status"]) for v in a_vouchers] == [(a_ids["voucher_code"], "active")]
     till.assert_a_untouched(client, two_merchants)
     campaigns.assert_a_untouched(client, two_merchants)
+    inbox_objects.assert_a_task_untouched(client, two_merchants)
     events.assert_a_untouched(client, two_merchants)
 
 
@@ -474,12 +477,28 @@ def _imports(client, t):
     assert "stored_value_principal" not in balances
 
 
+def _reminders(client, t):
+    """B's reminders name only B's members; A's store is no store of B's. 90 days after
+    today both merchants' members (joined today, A's bought today) turn dormant."""
+    from datetime import timedelta
+
+    from core.clock import local_date, now_utc
+
+    on = (local_date(now_utc()) + timedelta(days=90)).isoformat()
+    a_ids = {r["member_id"] for r in client.get(f"/api/v1/reminders?on={on}", headers=t["a"].headers()).json["reminders"]}
+    b_ids = {r["member_id"] for r in client.get(f"/api/v1/reminders?on={on}", headers=t["b"].headers()).json["reminders"]}
+    assert t["a_member"]["id"] in a_ids and t["b_member"]["id"] in b_ids
+    assert t["a_member"]["id"] not in b_ids and t["b_member"]["id"] not in a_ids
+    a_store = client.get(f"/api/v1/reminders?on={on}&store={t['a'].store_ids[0]}", headers=t["b"].headers())
+    assert a_store.status_code == 422 and a_store.json["error"]["details"][0]["pointer"] == "/store"
+
+
 COLLECTION_CHECKS = {  # reads first, then writes
     "listReports": _reports,
     "searchMembers": _search, "listTiers": _list_tiers, "getDraft": _draft,
     "getPublishedConfig": _published, "listVersions": _versions, "listPlugins": _plugins,
     "getMe": _me, "openapi": _openapi, "quoteCheckout": _quote, "checkout": _checkout,
-    "listImportKinds": _imports,
+    "listImportKinds": _imports, "listReminders": _reminders,
     "listMallItems": _mall_items, "listWheelPrizes": _wheel_prizes, "listExpiringPoints": _expiring,
     "createMallItem": _create_mall_item, "createWheelPrize": _create_wheel_prize,
     "expirePoints": _expire,
@@ -499,6 +518,7 @@ COLLECTION_CHECKS = {  # reads first, then writes
     "listStockMovements": till.check_goods_reads, "listCouponTemplates": till.check_coupon_reads,
     "listServicePackagePlans": till.check_service_packages, "servicePackageDeferred": till.check_service_packages,
     "getCurrentShift": till.check_shift_reads, "listShifts": till.check_shift_reads,
+    "listInboxTasks": inbox_objects.check_inbox_reads,
     "saveGoodsCategories": till.check_save_categories, "saveProducts": till.check_save_products,
     "recordStockMovements": till.check_record_stock, "createCouponTemplate": till.check_create_coupon_template,
     "issueCoupons": till.check_issue_coupons, "openShift": till.check_open_shift,

@@ -43,6 +43,7 @@ from .pins import can_manage_pins, pin_view
 from .projection import card_projection_texts
 from .ops import (
     KEY_PATTERN,
+    asset_info,
     balance_rows,
     error_messages,
     features,
@@ -153,7 +154,8 @@ def _member_page(member_id: int, *, error: dict | None = None, status: int = 200
                 "has_pin": card.pin_hash is not None,
                 "pin": pin_view(card),
                 "balances": balance_rows(card_balances(session, card.id)),
-                "lots": [lot for lot in open_lots(session, card.id) if lot["expires_on"]],
+                "lots": [{**lot, "asset_title": label(asset_info(lot["asset"]).get("title")) or lot["asset"]}
+                         for lot in open_lots(session, card.id) if lot["expires_on"]],
                 "projection": card_projection_texts(session, card, config, clock.now_utc())
                 if card.status == "active" else [],
             })
