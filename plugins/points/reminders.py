@@ -6,7 +6,7 @@ window; from the open lots expiring in the window (the core's partial index
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -21,22 +21,23 @@ KIND = "points_expiry"
 
 def scan_points_expiry(session, config, merchant_id, on, settings, store_id=None):
     until = on + timedelta(days=settings["days"])
-    query = with_member(
-        select(*CARD_MEMBER_COLUMNS, func.min(Lot.expires_on).label("first"),
-               func.sum(Lot.remaining).label("points"))
-        .select_from(Lot).join(Account, Account.id == Lot.account_id)
-        .where(Lot.remaining > 0, Lot.expires_on >= on, Lot.expires_on <= until,
-               Account.merchant_id == merchant_id, Account.owner == AccountOwner.CARD.value,
-               Account.asset == ASSET),
-        Account.card_id, store_id).group_by(*CARD_MEMBER_COLUMNS).order_by(CARD_MEMBER_COLUMNS[0])
+    # Per card on the lots and accounts alone, then only those cards joined to their members.
+    expiring = (select(Account.card_id.label("card_id"), func.min(Lot.expires_on).label("first"),
+                       func.sum(Lot.remaining).label("points"))
+                .select_from(Lot).join(Account, Account.id == Lot.account_id)
+                .where(Lot.remaining > 0, Lot.expires_on >= on, Lot.expires_on <= until,
+                       Account.merchant_id == merchant_id, Account.owner == AccountOwner.CARD.value,
+                       Account.asset == ASSET)
+                .group_by(Account.card_id).having(func.sum(Lot.remaining) >= settings["min_points"]).subquery())
+    query = with_member(select(*CARD_MEMBER_COLUMNS, expiring.c.first, expiring.c.points).select_from(expiring),
+                        expiring.c.card_id, store_id).order_by(CARD_MEMBER_COLUMNS[0])
     for row in session.execute(query):
-        if int(row.points) < settings["min_points"]:
-            continue
+        first = row.first if isinstance(row.first, date) else date.fromisoformat(row.first)
         yield Reminder(member_id=row.member_id, kind=KIND, card_id=row.card_id,
                        store_id=row.registered_store_id,
-                       occasion=f"{KIND}:card:{row.card_id}:{row.first.isoformat()}",
+                       occasion=f"{KIND}:card:{row.card_id}:{first.isoformat()}",
                        facts={**card_facts(row), "points": int(row.points),
-                              "expires_on": row.first.isoformat(), "days_left": (row.first - on).days})
+                              "expires_on": first.isoformat(), "days_left": (first - on).days})
 
 
 def points_expiry_kind() -> ReminderKind:

@@ -79,7 +79,7 @@ def _kinds(raw: str | None, known: set[str], problems: list) -> list[str] | None
 
 def _day(raw: str | None, problems: list):
     today = local_date(now_utc())
-    if raw is None or raw == "":
+    if raw is None:
         return today
     try:
         day = parse_date(raw)
@@ -92,7 +92,7 @@ def _day(raw: str | None, problems: list):
 
 
 def _store(session, who, raw: str | None, problems: list) -> int | None:
-    if raw is None or raw == "":
+    if raw is None:
         return None
     if not _INTEGER.fullmatch(raw) or int(raw) < 1:
         problems.append(problem("/store", "a store id, a positive integer"))
