@@ -157,3 +157,19 @@ def register_import_kinds():
     from .imports.members import core_kinds  # here: core.imports needs the whole core loaded
 
     return core_kinds()
+
+
+@hookimpl
+def register_message_senders():
+    """The built-in gateways: console, SMTP, a generic SMS HTTP gateway, Tencent Cloud SMS, WeChat templates."""
+    from .messages.builtin_senders import builtin_senders
+
+    return builtin_senders()
+
+
+@hookimpl
+def register_jobs():
+    """The core's own jobs (the rollup fold; issue 14's dispatcher and member care)."""
+    from .builtin_jobs import builtin_jobs
+
+    return builtin_jobs()

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from .db import SHARED
 from .errors import Conflict, Invalid, NotFound
 from .merchant_config import MerchantConfig, empty_document, validate_config
-from .models import ConfigDraft, ConfigVersion, Tier
+from .models import ConfigDraft, ConfigVersion, Merchant, Tier
 from .plugins import PluginRegistry
 from .schemas import validate_document
 
@@ -29,7 +29,12 @@ def latest_version(session: Session, merchant_id: int) -> ConfigVersion | None:
 
 
 _versions = ConfigVersion.__table__
-_LATEST_STAMP = (select(_versions.c.version, _versions.c.id, _versions.c.published_at)
+# The merchant's rules stamp rides along in the same statement: a plugin's rule rows changed
+# means a new MerchantConfig, so facts plugins cache with it (MerchantConfig.memo) are fresh.
+_RULES_STAMP = (select(Merchant.__table__.c.rules_stamp)
+                .where(Merchant.__table__.c.id == bindparam("merchant")).scalar_subquery())
+_LATEST_STAMP = (select(_versions.c.version, _versions.c.id, _versions.c.published_at,
+                        _RULES_STAMP.label("rules_stamp"))
                  .where(_versions.c.merchant_id == bindparam("merchant"))
                  .order_by(_versions.c.version.desc()).limit(1))
 
@@ -40,7 +45,8 @@ def published_config(session: Session, merchant_id: int, registry: PluginRegistr
     A published version never changes: its MerchantConfig (with its worked-out settings and
     hook callers) is kept per Database and merchant, and only the latest version's stamp is
     read per call. The stamp includes the row id and time, so a version number reused after
-    a rolled-back publish is not mistaken for the cached one.
+    a rolled-back publish is not mistaken for the cached one, and the merchant's rules stamp,
+    so plugin facts memoised on the configuration follow their rule rows.
     """
     stamp = session.connection().execute(_LATEST_STAMP, {"merchant": merchant_id}).first()
     if stamp is None:

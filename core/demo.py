@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from . import cards, config_versions, demo_packages, demo_sales, members, pins, tenancy
 from .clock import now_utc
+from .messages.demo import demo_messages
 from .models import Card, Merchant
 from .plugins import PluginRegistry
 from .weak_pins import random_pin
@@ -27,7 +28,10 @@ DEMO_DOCUMENT = {
     "template": "points_shop",
     "plugins": [{"id": "points", "settings": {}}, {"id": "stored_value", "settings": {}},
                 demo_packages.PLUGIN, {"id": "goods", "settings": {}},
-                {"id": "coupons", "settings": {}}],
+                {"id": "coupons", "settings": {}}, {"id": "member_events", "settings": {}},
+                {"id": "birthday_benefits", "settings": {"rules": [  # 生日月 9折 (R1)
+                    {"window": "month", "discount_permille": 900, "max_discount_fen": 5000,
+                     "gift_name": "生日长寿面"}]}}],
     "fields": [
         {"key": "wechat_id", "type": "text", "max_length": 40,
          "label": {"zh-CN": "微信号", "en": "WeChat ID"}},
@@ -149,4 +153,5 @@ def _create(session: Session, registry: PluginRegistry, member_count: int,
     demo_sales.sales_history(session, config, merchant.id, [main_store.id, second.id], cashier.id,
                              now, rng)
     demo_packages.sell_demo_packages(session, config, merchant.id, main_store.id, cashier.id, now)
+    demo_messages(session, merchant.id, now)
     return merchant

@@ -82,7 +82,7 @@ def after_card_replaced(session, old_card, new_card, config):
 
 @hookspec
 def register_jobs():
-    """Return a list of core.jobs.Job: daily work run once per merchant that enabled the plugin."""
+    """Return a list of core.jobs.Job: daily or interval work, run once per scheduled time (per merchant that enabled the plugin, or once)."""
 
 
 @hookspec
@@ -133,3 +133,8 @@ def checkout_resolve_lines(session, config, merchant_id, store_id, lines):
 @hookspec
 def demo_data(session, config, merchant_id, store_ids, staff_id, now):
     """Add this plugin's sample data to the demo merchant (``huika demo``) in the transaction that creates it."""
+
+
+@hookspec
+def register_message_senders():
+    """Return a list of core.messages.senders.MessageSender: gateways that deliver outbox messages (SMS, email, WeChat …)."""

@@ -120,6 +120,14 @@ class MerchantConfig:
         return self._once("_hook_cache", name,
                           lambda: self.registry.hook(name, self.enabled_plugins))
 
+    def memo(self, key: str, work):
+        """``work()`` once per published version and rules stamp (see core.tenancy.rules_changed).
+
+        For facts a plugin derives from its own rule rows on a hot path; the plugin must call
+        ``rules_changed`` whenever it writes those rows. Treat the result as read-only.
+        """
+        return self._once("_memo_cache", key, work)
+
     def _once(self, cache: str, key: str, work):
         """``work()`` once per key for a published version, which never changes; on every
         call for a draft, which may."""

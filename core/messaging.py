@@ -3,7 +3,8 @@
 A ``MessageSender`` is anything with ``send(session, merchant_id, phone, text)``. The
 built-in ``OutboxSender`` writes the message to the ``outbox`` table (in the caller's
 transaction, so a message exists exactly when the action that sent it happened) and logs
-that it did; a real SMS gateway is another sender, or a worker that drains the outbox.
+that it did; core.messages.dispatch delivers it through the merchant's SMS gateway (a login
+code is transactional: no quiet hours, cap or opt-out hold it back).
 
 Login codes (member self-service, M4) are guessable if nothing stops a guesser
 (SyliusGiftCardPlugin#297), so:
@@ -61,7 +62,8 @@ class OutboxSender:
 
     def send(self, session: Session, merchant_id: int, phone: str, text: str) -> None:
         message = OutboxMessage(merchant_id=merchant_id, channel=self.channel, recipient=phone,
-                                body=text, status="queued")
+                                body=text, status="queued", kind=LOGIN, attempts=0,
+                                next_attempt_at=now_utc())
         session.add(message)
         session.flush()
         log.info("%s to %s queued in the outbox (message %s, merchant %s)", self.channel,

@@ -144,8 +144,14 @@ class PluginRegistry:
         return self._tagged("register_api_operations")
 
     def jobs(self) -> list:
-        """Every valid plugin's scheduled jobs, each tagged with its plugin's id."""
-        return self._tagged("register_jobs")
+        """The core's scheduled jobs (tagged "core"), then every valid plugin's, each tagged
+        with its plugin's id."""
+        plugin_modules = [info.module for info in self.plugins.values()]
+        core = self.pm.subset_hook_caller("register_jobs", remove_plugins=plugin_modules)
+        built_in = [job for group in core() for job in group or []]
+        for job in built_in:
+            job.plugin = "core"
+        return built_in + self._tagged("register_jobs")
 
     def reports(self) -> list:
         """Every valid plugin's reports, tagged with its plugin's id, after the core's own."""

@@ -6,7 +6,7 @@ import secrets
 import unicodedata
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,13 @@ def create_merchant(session: Session, name: str) -> Merchant:
 
 
 MERCHANT_CODE_PATTERN = re.compile(r"^[1-9][0-9]{5}\Z")
+
+
+def rules_changed(session: Session, merchant_id: int) -> None:
+    """A plugin's rule rows of this merchant changed: facts memoised on its configuration expire."""
+    session.execute(update(Merchant).where(Merchant.id == merchant_id)
+                    .values(rules_stamp=Merchant.rules_stamp + 1)
+                    .execution_options(synchronize_session=False))
 
 
 def new_merchant_code(session: Session) -> str:

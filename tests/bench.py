@@ -40,6 +40,7 @@ import time
 from pathlib import Path
 
 from tests.bench_support import report
+from webui.serving import DEFAULT_THREADS
 from tests.bench_support.basket import LINES, checkout_body, due_fen
 
 
@@ -55,6 +56,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--lookup-seconds", type=float, default=10.0, help="each lookup run")
     parser.add_argument("--threads", type=int, default=8, help="HTTP and PostgreSQL clients")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--server-threads", type=int, default=1,
+                        help="threads per gunicorn worker (default %(default)s: sync workers, a fresh "
+                             "connection per request, as the figures before; N > 1: gthread "
+                             "workers as `huika serve` runs them (%d threads), clients keeping "
+                             "their connection alive like a till's browser)"
+                             .replace("%d", str(DEFAULT_THREADS)))
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument("--skip-lookup", action="store_true", help="skip (d), the 1M-member seed")
@@ -154,6 +161,7 @@ def http_checkouts(seeded, workdir: Path, site: Path, args):
     from tests.bench_support import http_checkout
 
     return http_checkout.run(seeded, workdir, site, threads=args.threads, workers=args.workers,
+                             server_threads=args.server_threads,
                              seconds=args.http_seconds, paced_rate=args.paced_rate,
                              paced_seconds=args.paced_seconds,
                              warmup_seconds=1.0 if args.quick else 2.0)
@@ -211,7 +219,9 @@ def lookups(seeded, workdir: Path, site: Path, args) -> dict:
     headers = {"Authorization": f"Bearer {seeded.token}"}
     prefix_counts = Counter(seeded.name(index)[:2] for index in range(seeded.members))
     results = {}
-    with httpload.Gunicorn(seeded.url, workdir, workers=args.workers, pythonpath=[site]) as server:
+    keep_alive = args.server_threads > 1
+    with httpload.Gunicorn(seeded.url, workdir, workers=args.workers, threads=args.server_threads,
+                           pythonpath=[site]) as server:
         for kind in LOOKUP_KINDS:
             generators = [random.Random(200 + t) for t in range(args.threads)]
             wrong: list = []
@@ -233,11 +243,13 @@ def lookups(seeded, workdir: Path, site: Path, args) -> dict:
                 if problem and len(wrong) < 5:
                     wrong.append(f"{kind}={value}: {problem}")
 
-            httpload.load(server.port, make, threads=args.threads, seconds=1.0, on_response=seen)
+            httpload.load(server.port, make, threads=args.threads, seconds=1.0, on_response=seen,
+                          keep_alive=keep_alive)
             checked[1] = LOOKUP_CHECK_EVERY
             cpu = server.cpu_seconds()
             timings = httpload.load(server.port, make, threads=args.threads,
-                                    seconds=args.lookup_seconds, on_response=seen)
+                                    seconds=args.lookup_seconds, on_response=seen,
+                                    keep_alive=keep_alive)
             timings.cpu = server.cpu_seconds() - cpu
             timings.wrong, timings.checked = wrong, checked[0]
             results[kind] = timings

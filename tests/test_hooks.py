@@ -238,6 +238,22 @@ def member_projection(session, card, config, now, pace):
     weekly = pace.weekly_fen if pace else None
     return [{"kind": "stamps", "plugin": "recorder", "card": card.number, "weekly_fen": weekly,
              "spend_fen": 0, "year": now.year}]
+
+@hookimpl
+def register_message_senders():
+    from core.messages.senders import MessageSender, SendResult, SettingField
+
+    class PagerSender(MessageSender):
+        id = "recorder_pager"
+        channel = "sms"
+        title = {"zh-CN": "寻呼机", "en": "Pager"}
+        fields = (SettingField("prefix", {"zh-CN": "前缀", "en": "Prefix"}, required=True),)
+
+        def send(self, message, settings):
+            CALLS.append(("send", message.recipient, settings["prefix"] + message.body))
+            return SendResult("sent", provider_message_id="pager-1")
+
+    return [PagerSender()]
 """
 
 
@@ -691,3 +707,30 @@ def test_hook_demo_data_runs_once_for_the_demo_merchant(recorder_app, monkeypatc
         demo.load_demo(session, hk.plugins, member_count=2)  # exists: no second sample data
     assert [call for call in calls if call[0] == "demo_data"] == [
         ("demo_data", first.merchant_id, 2, True)]
+
+
+def test_hook_register_message_senders_delivers_for_merchants_that_enabled_the_plugin(recorder_app):
+    from datetime import datetime, timezone
+
+    from core.errors import Invalid
+    from core.messages import enqueue
+    from core.messages.channels import save_channel
+    from core.messages.dispatch import dispatch_due
+
+    app, calls = recorder_app
+    hk = app.extensions["huika"]
+    on = make_merchant(hk, "寻呼店", enabled_document())
+    off = make_merchant(hk, "无寻呼店", basic_document())
+    client = app.test_client()
+    member = client.post("/api/v1/members", json={"name": "辛", "phone": "13800000078"},
+                         headers=on.headers()).json["id"]
+    with hk.db.write() as session:
+        save_channel(session, hk.plugins, on.id, "sms", sender="recorder_pager", settings={"prefix": "P:"})
+        enqueue(session, on.id, member_id=member, kind="birthday", variables={})
+    with pytest.raises(Invalid):  # not enabled: the plugin's sender is not offered
+        with hk.db.write() as session:
+            save_channel(session, hk.plugins, off.id, "sms", sender="recorder_pager", settings={"prefix": "P:"})
+    noon = datetime(2026, 12, 7, 4, 0, tzinfo=timezone.utc)  # 12:00 in Shanghai
+    assert dispatch_due(hk.db, hk.plugins, noon) == {"sent": 1}
+    [sent] = [call for call in calls if call[0] == "send"]
+    assert sent[1] == "13800000078" and sent[2].startswith("P:辛")

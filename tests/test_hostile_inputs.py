@@ -37,7 +37,7 @@ PLUGINS = [{"id": "points", "settings": {"wheel_enabled": True}}, {"id": "stored
                {"key": "wash_20", "name": "20次洗车", "service": "洗车", "kind": "count", "sessions": 20,
                 "validity_days": 365, "price_fen": 50000}]}},
            {"id": "coupons", "settings": {}},
-           {"id": "goods", "settings": {}}]
+           {"id": "goods", "settings": {}}, {"id": "member_events", "settings": {}}]
 
 BAD_INTS = [str(HUGE), str(GOOGOL), "-1", "1.5", "abc"]
 BAD_TEXTS = ["%00", "%ED%A0%80", "x" * 2000]
@@ -217,6 +217,9 @@ def _objects(app, merchant) -> dict:
                   idempotent=True)["coupons"][0]
     shift = post("/api/v1/shifts", {"opening_float_fen": 100})
     product = post("/api/v1/products", {"products": [{"sku": "HOST-1", "name": "刁难商品", "price_fen": 100}]})
+    event = post("/api/v1/events", {"title": "刁难沙龙", "starts_at": "2099-01-03T14:00",
+                                     "ends_at": "2099-01-03T16:00", "capacity": 5})
+    registration = post(f"/api/v1/events/{event['id']}/registrations", {"card_number": "HOST0001"})
     from webui.screens import effective_screens
     from core.config_versions import published_config
     with app.extensions["huika"].db.read() as session:
@@ -231,7 +234,8 @@ def _objects(app, merchant) -> dict:
             "locale": "en", "number_": "HOST0001", "filename": "huika.css", "report_id": "tier_distribution",
             "kind": "members", "file_name": "members.csv", "use_id": use["use_id"],
             "template_id": template["id"], "code": coupon["code"],
-            "shift_id": shift["id"], "product_id": product["products"][0]["id"]}
+            "shift_id": shift["id"], "product_id": product["products"][0]["id"],
+            "event_id": event["id"], "registration_id": registration["id"]}
 
 
 # -- requests ------------------------------------------------------------------------------

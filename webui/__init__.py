@@ -8,6 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.db import Database, default_sqlite_url
+from core.jobs import DEFAULT_CATCH_UP_DAYS
 from core.plugins import build_registry
 
 from flask_wtf import CSRFProtect
@@ -52,6 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         HUIKA_MAX_IMPORT_BYTES=_env_int("HUIKA_MAX_IMPORT_BYTES", DEFAULT_MAX_IMPORT_BYTES),
         HUIKA_MAX_JSON_DEPTH=_env_int("HUIKA_MAX_JSON_DEPTH", guards.DEFAULT_MAX_JSON_DEPTH),
         HUIKA_BUSY_RETRY_SECONDS=_env_int("HUIKA_BUSY_RETRY_SECONDS", busy.DEFAULT_RETRY_SECONDS),
+        HUIKA_JOB_CATCH_UP_DAYS=_env_int("HUIKA_JOB_CATCH_UP_DAYS", DEFAULT_CATCH_UP_DAYS),
+        HUIKA_SCHEDULER_LOCK_RETRY_SECONDS=_env_int("HUIKA_SCHEDULER_LOCK_RETRY_SECONDS", 5),
     )
     if test_config is not None:
         app.config.from_mapping(test_config)

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from core import audit
+from core.clock import now_utc
 from core import demo as demo_data
 from core import migrate, tenancy
 from core.errors import HuikaError
@@ -86,17 +87,28 @@ def demo(ctx: click.Context) -> None:
               help="file for the access log, '-' for standard output, '' for none")
 @click.option("--pid-file", default=None, help="write the master's process id here (for kill -HUP)")
 @click.option("--debug/--no-debug", default=False, help="Flask's development server with the debugger")
+@click.option("--scheduler/--no-scheduler", default=True, show_default=True,
+              help="run the job scheduler too (one per installation leads, under a lock); "
+                   "HUIKA_SCHEDULER=off also turns it off")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, timeout: int,
-          access_log: str, pid_file: str | None, debug: bool) -> None:
+          access_log: str, pid_file: str | None, debug: bool, scheduler: bool) -> None:
+    from . import scheduling
+
     hk = _huika(ctx)  # builds the app once here: a bad configuration fails before any worker
     migrate.upgrade(hk.db.engine, registry=hk.plugins)
     click.echo(f"Huika on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/openapi.json)")
+    scheduler = scheduler and scheduling.wanted()
     if debug:
         from .security_headers import UnversionedRequestHandler
 
-        ctx.obj["app"].run(host=host, port=port, debug=True, threaded=True, use_reloader=False,
-                           request_handler=UnversionedRequestHandler)
+        embedded = scheduling.scheduler_for(ctx.obj["app"]).start() if scheduler else None
+        try:
+            ctx.obj["app"].run(host=host, port=port, debug=True, threaded=True, use_reloader=False,
+                               request_handler=UnversionedRequestHandler)
+        finally:
+            if embedded is not None:
+                embedded.stop(scheduling.STOP_GRACE_SECONDS)
         return
     from . import create_app
     from .serving import HuikaServer, ServeOptions
@@ -104,7 +116,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     hk.db.dispose()  # the workers open their own connections; none may cross the fork
     HuikaServer(create_app, ServeOptions(host=host, port=port, workers=workers, threads=threads,
                                          timeout=timeout, access_log=access_log,
-                                         pid_file=pid_file)).run()
+                                         pid_file=pid_file, scheduler=scheduler)).run()
 
 
 def _live_url(hk) -> str:
@@ -304,40 +316,98 @@ def _print_import(report: dict) -> None:
                    "  LEDGER DOES NOT BALANCE: " + "; ".join(reconciliation["problems"]))
 
 
-@cli.group(help="Scheduled jobs (expiry, reminders, classifications).")
+@cli.group(help="Scheduled jobs: expiry, reminders, messages, rollups (docs/operations.md, "
+                "Scheduled jobs).")
 def jobs() -> None:
     pass
 
 
-@jobs.command(name="list", help="List the jobs of the installed plugins.")
-@click.pass_context
-def jobs_list(ctx: click.Context) -> None:
-    for job in _huika(ctx).plugins.jobs():
-        click.echo(f"{job.id:<36} daily {job.hour:02d}:{job.minute:02d} (Asia/Shanghai)  {job.description}")
-
-
-@jobs.command(name="run", help="Run one job now (once per local day unless --force).")
-@click.argument("job_id")
-@click.option("--at", "at", default=None, help="ISO datetime to run as (default: now)")
-@click.option("--force", is_flag=True, help="run again even if it already ran for that day")
-@click.pass_context
-def jobs_run(ctx: click.Context, job_id: str, at: str | None, force: bool) -> None:
-    from datetime import datetime
-
-    from core.clock import MERCHANT_TZ, now_utc
-    from core.jobs import run_job
-
-    hk = _huika(ctx)
+def _find_job(hk, job_id: str):
     job = next((j for j in hk.plugins.jobs() if j.id == job_id), None)
     if job is None:
         click.echo(f"error: no job {job_id!r} (see `huika jobs list`)", err=True)
         sys.exit(2)
-    now = now_utc()
-    if at:
-        moment = datetime.fromisoformat(at)
-        now = moment if moment.tzinfo else moment.replace(tzinfo=MERCHANT_TZ)
-    click.echo(json.dumps(run_job(hk.db, hk.plugins, job, now, force=force), ensure_ascii=False,
-                          default=str))
+    return job
+
+
+@jobs.command(name="list", help="List the jobs of the core and the installed plugins.")
+@click.pass_context
+def jobs_list(ctx: click.Context) -> None:
+    for job in _huika(ctx).plugins.jobs():
+        schedule = job.schedule_text() + ("" if job.is_interval else " (Asia/Shanghai)")
+        click.echo(f"{job.id:<40} {schedule:<26} {job.plugin:<18} {job.description}")
+
+
+@jobs.command(name="status", help="Each job's latest run, failures, next run, and who holds the "
+                                  "scheduler lock.")
+@click.option("--json", "as_json", is_flag=True, help="one JSON document")
+@click.pass_context
+def jobs_status(ctx: click.Context, as_json: bool) -> None:
+    from core.jobs_status import jobs_status as status_of
+    from core.scheduling import lock_for
+
+    hk = _huika(ctx)
+    report = status_of(hk.db, hk.plugins.jobs(), now_utc())
+    report["scheduler_lock"] = lock_for(hk.db).holder()
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1, default=str))
+        return
+    click.echo(f"scheduler lock: held by {report['scheduler_lock']}")
+    for row in report["jobs"]:
+        last = row["last"]
+        state = "never ran" if last is None else (
+            f"{last['period']} {last['status']}" + (f" (attempt {last['attempts']})" if last["attempts"] > 1 else ""))
+        click.echo(f"{row['job']:<40} {row['schedule']:<14} last: {state:<34} next: {row['next']}")
+        for failed in row["failed"]:
+            retry = f", retry at {failed['retry_at']}" if failed["retry_at"] else ", no more retries"
+            click.echo(f"    FAILED {failed['period']} after {failed['attempts']} attempt(s){retry}: "
+                       f"{failed['error']}")
+
+
+@jobs.command(name="run", help="Run one job now, once per scheduled time: today's run of a daily job "
+                               "(or --for a past day's, with that day's time), an interval job's "
+                               "current slot. --force runs a finished one again.")
+@click.argument("job_id")
+@click.option("--for", "for_day", default=None, metavar="YYYY-MM-DD",
+              help="a daily job's run of that merchant-local day, as the scheduler would run it")
+@click.option("--at", "at", default=None, help="ISO datetime to run as (default: now; for tests and repairs)")
+@click.option("--force", is_flag=True, help="run again even if that run already finished")
+@click.pass_context
+def jobs_run(ctx: click.Context, job_id: str, for_day: str | None, at: str | None, force: bool) -> None:
+    from datetime import datetime
+
+    from core.clock import MERCHANT_TZ, parse_date
+    from core.jobs import run_job, run_slot
+
+    hk = _huika(ctx)
+    job = _find_job(hk, job_id)
+    if for_day is not None:
+        if at is not None or job.is_interval:
+            click.echo("error: --for names a daily job's day; not with --at or an interval job", err=True)
+            sys.exit(2)
+        try:
+            slot = job.slot_on(parse_date(for_day))
+        except ValueError as error:
+            click.echo(f"error: --for: {error}", err=True)
+            sys.exit(2)
+        if slot > now_utc():
+            click.echo(f"error: {job.id} for {for_day} is due at {slot.astimezone(MERCHANT_TZ):%Y-%m-%d %H:%M} "
+                       "(Asia/Shanghai), not yet", err=True)
+            sys.exit(2)
+        result = run_slot(hk.db, hk.plugins, job, slot, force=force)
+    else:
+        now = now_utc()
+        if at:
+            try:
+                moment = datetime.fromisoformat(at)
+            except ValueError:
+                click.echo(f"error: --at: not an ISO datetime: {at!r}", err=True)
+                sys.exit(2)
+            now = moment if moment.tzinfo else moment.replace(tzinfo=MERCHANT_TZ)
+        result = run_job(hk.db, hk.plugins, job, now, force=force)
+    click.echo(json.dumps(result, ensure_ascii=False, default=str))
+    if result.get("status") == "failed":
+        sys.exit(1)
 
 
 @cli.group(help="The rollup tables the money reports read (docs/operations.md, Rollups).")
@@ -365,34 +435,31 @@ def rollups_status(ctx: click.Context) -> None:
     click.echo(json.dumps(rollup_tables.status(_huika(ctx).db), ensure_ascii=False, default=str))
 
 
-ROLLUP_FOLD_SECONDS = 60  # reports add the unfolded tail, so this only bounds its size
-
-
-@cli.command(help="Run the job scheduler (one per installation, not one per web worker).")
+@cli.command(help="Run the job scheduler on its own (`huika serve` runs one too unless "
+                  "--no-scheduler). One per installation leads, under a lock; others stand by.")
 @click.pass_context
 def scheduler(ctx: click.Context) -> None:
-    from apscheduler.schedulers.blocking import BlockingScheduler
-    from apscheduler.triggers.cron import CronTrigger
+    import os
+    import signal
 
-    from core.clock import MERCHANT_TZ, now_utc
-    from core.jobs import run_job
+    from .scheduling import scheduler_for
 
-    hk = _huika(ctx)
-    blocking = BlockingScheduler(timezone=MERCHANT_TZ)
-    for job in hk.plugins.jobs():
-        blocking.add_job(lambda job=job: click.echo(json.dumps(
-                             run_job(hk.db, hk.plugins, job, now_utc()), ensure_ascii=False, default=str)),
-                         CronTrigger(hour=job.hour, minute=job.minute, timezone=MERCHANT_TZ),
-                         id=job.id, coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
-        click.echo(f"scheduled {job.id} daily at {job.hour:02d}:{job.minute:02d}")
-    from apscheduler.triggers.interval import IntervalTrigger
+    _huika(ctx)
+    running = scheduler_for(ctx.obj["app"], say=lambda line: click.echo(line, nl=True),
+                            name=f"scheduler (pid {os.getpid()})")
+    reload_wanted = []
 
-    from core import rollups as rollup_tables
+    def stop(signum, _frame):
+        reload_wanted.append(signum == signal.SIGHUP)
+        running.stop()
 
-    blocking.add_job(lambda: rollup_tables.fold(hk.db), IntervalTrigger(seconds=ROLLUP_FOLD_SECONDS),
-                     id="core.rollups.fold", coalesce=True, max_instances=1)
-    click.echo(f"scheduled core.rollups.fold every {ROLLUP_FOLD_SECONDS} s")
-    blocking.start()
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, stop)
+    for job in running.lanes["interval"] + running.lanes["daily"]:
+        click.echo(f"job {job.id}: {job.schedule_text()}")
+    running.run()
+    if reload_wanted and reload_wanted[0]:  # SIGHUP: start again with the code and plugins on disk
+        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
 
 
 @cli.command(help="Forget every throttling counter now, e.g. when someone's wrong passwords keep "

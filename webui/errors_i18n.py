@@ -17,17 +17,12 @@ from flask_babel import gettext, lazy_gettext as _l
 
 from core.errors import Busy, Conflict, Forbidden, HuikaError, Invalid, NotFound
 
+from .money import yuan_mark
+
 
 def N_(text: str) -> str:
     """Marks a core message for extraction (pybabel's default keywords include N_)."""
     return text
-
-
-def yuan(fen) -> str:
-    """7744 -> "¥77.44", -5 -> "-¥0.05"; money in an error is never shown in fen."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}¥{whole}.{cents:02d}"
 
 
 # code -> (sentence with %(params)s, sentence without them). A missing or odd parameter falls
@@ -84,6 +79,8 @@ BY_CODE = {
     "coupon_min_spend": (None, _l("The goods this coupon applies to do not reach its minimum spend.")),
     "coupon_no_lines": (None, _l("Nothing in the basket can take this coupon.")),
     "coupon_same_campaign": (None, _l("Only one coupon of the same campaign per sale.")),
+    # Birthday benefits (plugins/birthday_benefits)
+    "birthday_benefit_used": (None, _l("This member's birthday benefit was just used by another sale; quote again.")),
     # Count and period cards (plugins/service_packages)
     "choose_package": (None, _l("The card holds cards for several services: choose the service.")),
     "no_package": (None, _l("The card holds no count or period card for this service.")),
@@ -96,6 +93,27 @@ BY_CODE = {
     "package_used": (None, _l("This card has been used and cannot be returned.")),
     "package_not_active": (None, _l("This card has expired or was returned.")),
     "use_cancelled": (None, _l("This use was already cancelled.")),
+    # Member events (plugins/member_events)
+    "event_cancelled": (None, _l("This event is cancelled.")),
+    "event_not_open": (None, _l("This event is not open for sign-up.")),
+    "signup_not_open_yet": (_l("Sign-up opens at %(opens_at)s."), _l("Sign-up has not opened yet.")),
+    "signup_closed": (None, _l("Sign-up for this event has closed.")),
+    "tier_not_eligible": (None, _l("This event is for members of other tiers.")),
+    "event_full": (None, _l("This event is full.")),
+    "already_signed_up": (None, _l("This member has already signed up for this event.")),
+    "not_signed_up": (None, _l("No one signed up for this event has this card, phone or name.")),
+    "registration_cancelled": (None, _l("This sign-up is already cancelled.")),
+    "already_checked_in": (_l("Already checked in at %(at)s."), _l("Already checked in.")),
+    "event_started": (None, _l("The event has started; sign-ups can no longer be cancelled.")),
+    "check_in_not_now": (_l("Check-in is open on the event's day (%(day)s) only."),
+                         _l("Check-in is open on the event's day only.")),
+    "waitlisted": (None, _l("This member is on the waiting list, not registered.")),
+    "several_match": (None, _l("Several members signed up have this name: use the phone or card number.")),
+    "choose_event": (_l("Give the event number: %(events)s"), _l("Give the event number.")),
+    "no_event_open": (None, _l("No event takes sign-ups now.")),
+    "no_event_today": (None, _l("No event is on today.")),
+    "capacity_below_signups": (_l("%(taken)s members already hold a seat: the capacity cannot be lower."),
+                               _l("More members hold a seat than the new capacity.")),
 }
 
 # Core and plugin messages that are constants: translated as they stand.
@@ -136,7 +154,7 @@ _GIST = (
 
 
 def _shown(params: dict) -> dict:
-    return {key: yuan(value) if key.endswith("_fen") and isinstance(value, int) else value
+    return {key: yuan_mark(value) if key.endswith("_fen") and isinstance(value, int) else value
             for key, value in params.items()}
 
 

@@ -3,7 +3,8 @@
 Each worker builds its own app (no ``preload``): database engines and connections must never
 cross a ``fork``. The master only checks the configuration (an insecure one fails before any
 worker starts) and migrates the database. ``kill -HUP <master>`` reloads gracefully: new
-workers with fresh code start before the old ones finish their requests.
+workers with fresh code start before the old ones finish their requests. Each worker also
+runs a scheduler thread; one of them holds the scheduler lock (webui/scheduling.py).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from gunicorn.app.base import BaseApplication
 
-from .gunicorn_config import post_worker_init
+from .gunicorn_config import freeze_after_load, post_worker_init, worker_exit
 
 DEFAULT_THREADS = 4
 # gunicorn's workers touch a heartbeat file here all the time: on a disk-backed /tmp
@@ -34,6 +35,7 @@ class ServeOptions:
     timeout: int = 60
     access_log: str = "-"  # a path, or "-" for standard output; "" turns it off
     pid_file: str | None = None
+    scheduler: bool = True  # every worker runs a scheduler thread; one gets the lock
 
 
 def gunicorn_settings(options: ServeOptions) -> dict:
@@ -51,7 +53,9 @@ def gunicorn_settings(options: ServeOptions) -> dict:
         # Limits on the request line and headers, before the app sees anything.
         "limit_request_line": 8190,
         "limit_request_fields": 100,
-        "post_worker_init": post_worker_init,  # gc.freeze() once the app is built
+        # gc.freeze() once the app is built, then the worker's scheduler thread
+        "post_worker_init": post_worker_init if options.scheduler else freeze_after_load,
+        "worker_exit": worker_exit,  # stops the scheduler thread, gives the lock back
     }
     if os.path.isdir(HEARTBEAT_FOLDER) and os.access(HEARTBEAT_FOLDER, os.W_OK):
         settings["worker_tmp_dir"] = HEARTBEAT_FOLDER

@@ -16,7 +16,8 @@ from .config import ConfigDraft, ConfigVersion
 from .jobs import JobRun
 from .audit import AuditEntry
 from .imports import ImportBatch, ImportKey
-from .messaging import LoginCode, OutboxMessage
+from .messaging import LoginCode, MessageAttempt, OutboxMessage
+from .messages import MessageChannel, MessageOptOut, MessagePolicy, MessageTemplate
 from .rate_limits import RateLimitCounter
 from .rollups import LedgerDay, RollupState, SalesDay
 from .shifts import Shift, ShiftCount, ShiftNote
@@ -45,6 +46,11 @@ __all__ = [
     "LedgerTransaction",
     "Lot",
     "LoginCode",
+    "MessageAttempt",
+    "MessageChannel",
+    "MessageOptOut",
+    "MessagePolicy",
+    "MessageTemplate",
     "LotMovement",
     "Member",
     "Merchant",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, BigId, UtcDateTime, utcnow
@@ -29,6 +29,9 @@ class Merchant(Base):
     # name. Filled for every merchant (core.tenancy, migration 0014a); NULL only in a schema
     # older than that migration.
     code: Mapped[str | None] = mapped_column(String(12))
+    # Bumped when a plugin's rule rows change (core.tenancy.rules_changed); read with the
+    # published configuration's stamp so plugins can cache facts derived from those rows.
+    rules_stamp: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     stores: Mapped[list["Store"]] = relationship(back_populates="merchant", order_by="Store.id")

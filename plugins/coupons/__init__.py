@@ -42,7 +42,8 @@ def checkout_price_lines(checkout):
 def after_checkout(session, checkout, record, config):
     """Mark the coupons used (once, guarded), then issue the coupons this checkout earns."""
     redeem_applied(session, checkout, record)
-    if checkout.card is not None:
+    threshold = issuing.checkout_threshold(session, config, checkout.merchant_id)
+    if checkout.card is not None and threshold is not None and record.due_total_fen >= threshold:
         issuing.by_rule(session, checkout.merchant_id,
                         rule=CouponTemplate.issue_on_checkout_fen <= record.due_total_fen,
                         member_id=checkout.member.id if checkout.member else None,

@@ -172,6 +172,18 @@ def by_rule(session: Session, merchant_id: int, *, rule, member_id: int | None, 
     return issued
 
 
+def checkout_threshold(session: Session, config, merchant_id: int) -> int | None:
+    """The lowest spend that earns a coupon by rule, or None: most checkouts then skip the query.
+
+    Kept with the published configuration (``config.memo``); saving a template calls
+    ``core.tenancy.rules_changed``, which gives the next checkout a fresh configuration.
+    """
+    return config.memo("coupons.checkout_threshold", lambda: session.scalar(
+        select(func.min(CouponTemplate.issue_on_checkout_fen)).where(
+            CouponTemplate.merchant_id == merchant_id, CouponTemplate.active.is_(True),
+            CouponTemplate.issue_on_checkout_fen.is_not(None))))
+
+
 def move_to_card(session: Session, old_card_id: int, new_card_id: int) -> None:
     """C5: a replaced card's coupons follow it to the new card."""
     session.execute(update(Coupon).where(Coupon.card_id == old_card_id)

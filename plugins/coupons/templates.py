@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import parse_date
 from core.errors import Conflict, Invalid, NotFound, problem
+from core.tenancy import rules_changed
 
 from .common import KIND_NAMES, zhe
 from .models import CouponTemplate
@@ -158,3 +159,4 @@ def _save(session: Session, template: CouponTemplate) -> None:
     except IntegrityError:
         raise Conflict(f"a coupon template named {template.name!r} already exists",
                        code="duplicate_template") from None
+    rules_changed(session, template.merchant_id)  # checkout_threshold may have moved

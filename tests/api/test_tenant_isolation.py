@@ -8,11 +8,14 @@ import re
 
 import pytest
 
+from tests.api import isolation_events as events
+from tests.api import isolation_messages as messages
 from tests.api import isolation_till as till
 from tests.support.factories import basic_document, make_merchant
 
 # A body that would be valid for the route if the object were the caller's own.
 BODIES = {
+    "setMessageOptOut": messages.OPT_OUT_BODY,
     "updateMember": {"name": "改名"},
     "updateMallItem": {"restock": 1},
     "redeemMallItem": {"item_id": 1, "quantity": 1},
@@ -59,7 +62,7 @@ PIN_ROUTES = {"withdrawStoredValue", "refundStoredValue"}
 PLUGINS = [{"id": "points", "settings": {"wheel_enabled": True}}, {"id": "stored_value", "settings": {}},
            {"id": "training_courses", "settings": {}}, {"id": "cosmetics_profile", "settings": {}},
            {"id": "hotel_rooms", "settings": {}}, {"id": "coupons", "settings": {}},
-           {"id": "goods", "settings": {}}]
+           {"id": "goods", "settings": {}}, {"id": "member_events", "settings": {}}]
 
 
 def service_plans(key: str, name: str) -> dict:
@@ -121,7 +124,7 @@ def two_merchants(client, hk):
     b_card = client.post("/api/v1/cards", json={"number": "BBBB0001", "member_id": b_member["id"]},
                          headers=b.headers())
     assert b_card.status_code == 201, b_card.json
-    return {**till_objects, "a_voucher": a_voucher,
+    return {**till_objects, **events.make_event_objects(client, a), "a_voucher": a_voucher,
             "a_follow_up": a_follow_up, "a_course": a_course, "a_plan": a_plan, "a_package": a_package,
             "a": a, "b": b, "a_member": a_member, "a_card": a_card, "a_stock": a_stock,
             "b_member": b_member, "a_checkout": a_checkout, "a_item": a_item, "a_prize": a_prize,
@@ -157,7 +160,8 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
              "voucher_code": two_merchants["a_voucher"]["code"],
              "shift_id": two_merchants["a_shift"]["id"], "product_id": two_merchants["a_product"]["id"],
              "use_id": two_merchants["a_use"]["use_id"], "template_id": two_merchants["a_template"]["id"],
-             "code": two_merchants["a_coupon"]["code"]}
+             "code": two_merchants["a_coupon"]["code"], "event_id": two_merchants["a_event"]["id"],
+             "registration_id": two_merchants["a_registration"]["id"]}
     b = two_merchants["b"]
     checked = []
     for rule in api_rules(app):
@@ -173,6 +177,8 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
                 body = {"plan_id": two_merchants["a_plan"]["id"], "payment": {"method": "cash"}}
             if endpoint == "issueCardCoupons":
                 body = {"template_id": two_merchants["a_template"]["id"]}
+            if endpoint in events.EVENT_BODIES:
+                body = events.body_for(endpoint, two_merchants)
             headers = {**b.headers("owner"), "Idempotency-Key": f"iso-{endpoint}"}
             response = client.open(url, method=method, json=body, headers=headers)
             if endpoint in PIN_ROUTES:  # given a PIN, an unknown card answers like a wrong PIN (C6),
@@ -194,7 +200,10 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
             "getRoomVoucher", "setCardPin", "unblockCardPin", "withdrawStoredValue",
             "getShift", "closeShift", "addShiftNote", "getProduct", "updateCouponTemplate", "getCoupon",
             "voidCoupon", "issueCardCoupons", "listCardCoupons", "listMemberCoupons", "listServicePackages",
-            "sellServicePackage", "useServicePackage", "cancelServicePackageUse"} <= set(checked)
+            "sellServicePackage", "useServicePackage", "cancelServicePackageUse",
+            "getMessageOptOuts", "setMessageOptOut", "getEvent", "updateEvent",
+            "cancelEvent", "listEventRegistrations", "registerForEvent", "registerCardForEvent",
+            "cancelEventRegistration", "checkInAtEvent"} <= set(checked)
     # Nothing of A's changed.
     a = two_merchants["a"]
     assert client.get(f"/api/v1/members/{a_ids['member_id']}", headers=a.headers()).json["name"] == "甲会员"
@@ -211,6 +220,7 @@ def test_every_route_with_an_object_id_answers_404_for_another_merchant(app, cli
     a_vouchers = client.get("/api/v1/cards/AAAA0001/room-vouchers", headers=a.headers()).json["items"]
     assert [(v["code"], v["status"]) for v in a_vouchers] == [(a_ids["voucher_code"], "active")]
     till.assert_a_untouched(client, two_merchants)
+    events.assert_a_untouched(client, two_merchants)
 
 
 # Routes without object ids: each gets a check that it shows or touches only the caller's data.
@@ -276,7 +286,7 @@ def _plugins(client, t):
     items = client.get("/api/v1/plugins", headers=t["b"].headers()).json["items"]
     assert {item["id"] for item in items if item["enabled"]} == {"points", "stored_value", "training_courses",
                                                                     "cosmetics_profile", "hotel_rooms", "coupons", "goods",
-                                                                    "service_packages"}
+                                                                    "service_packages", "member_events"}
 
 
 def _me(client, t):
@@ -486,8 +496,11 @@ COLLECTION_CHECKS = {  # reads first, then writes
     "saveGoodsCategories": till.check_save_categories, "saveProducts": till.check_save_products,
     "recordStockMovements": till.check_record_stock, "createCouponTemplate": till.check_create_coupon_template,
     "issueCoupons": till.check_issue_coupons, "openShift": till.check_open_shift,
+    "listEvents": events.check_event_reads, "createEvent": events.check_create_event,
+    "checkInToday": events.check_check_in_today,
     "createMember": _create_member, "issueCard": _issue_card, "saveDraft": _save_draft,
     "publishConfig": _publish, "listAuditEntries": _audit,
+    "listMessages": messages.check_message_log,
 }
 
 

@@ -11,6 +11,7 @@ from .basket import checkout_body, due_fen
 
 
 def run(seeded, workdir: Path, site: Path, *, threads: int, workers: int, seconds: float,
+        server_threads: int = 1,
         paced_rate: float = 0.0, paced_seconds: float = 0.0, warmup_seconds: float = 2.0,
         db_cpu=None):
     """A warm-up, then ``threads`` clients back to back for ``seconds`` (closed loop), then
@@ -33,19 +34,21 @@ def run(seeded, workdir: Path, site: Path, *, threads: int, workers: int, second
         elif status >= 500 and len(server_errors) < 3:
             server_errors.append(raw[:300])
 
-    with httpload.Gunicorn(seeded.url, workdir, workers=workers, pythonpath=[site]) as server:
+    keep_alive = server_threads > 1  # gthread workers keep connections alive, sync ones do not
+    with httpload.Gunicorn(seeded.url, workdir, workers=workers, threads=server_threads,
+                           pythonpath=[site]) as server:
         warm = httpload.load(server.port, make, threads=threads,
-                             seconds=min(warmup_seconds, seconds))
+                             seconds=min(warmup_seconds, seconds), keep_alive=keep_alive)
         cpu, began_db = server.cpu_seconds(), db_cpu() if db_cpu else None
         timings = httpload.load(server.port, make, threads=threads, seconds=seconds,
-                                on_response=seen)
+                                on_response=seen, keep_alive=keep_alive)
         timings.cpu = server.cpu_seconds() - cpu
         timings.db_cpu = db_cpu() - began_db if db_cpu else None
         paced = None
         if paced_rate:
             cpu = server.cpu_seconds()
             paced = httpload.load(server.port, make, threads=threads, seconds=paced_seconds,
-                                  rate=paced_rate, on_response=seen)
+                                  rate=paced_rate, on_response=seen, keep_alive=keep_alive)
             paced.cpu = server.cpu_seconds() - cpu
     timings.warmup_ok = warm.ok + (paced.ok if paced else 0)
     timings.paced = paced

@@ -42,9 +42,14 @@ class Gunicorn(GunicornServer):
 
 
 def request(port: int, method: str, path: str, body: dict | None, headers: dict,
-            timeout: float = 30.0) -> tuple[int, bytes]:
-    """One request on a fresh connection (gunicorn's sync workers close after each one)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+            timeout: float = 30.0, connection: http.client.HTTPConnection | None = None
+            ) -> tuple[int, bytes]:
+    """One request, on ``connection`` if given (kept open while the server keeps it alive, as
+    a till's browser does), else on a fresh connection (gunicorn's sync workers close after
+    each one)."""
+    fresh = connection is None
+    if fresh:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         payload = None
         if body is not None:
@@ -52,14 +57,18 @@ def request(port: int, method: str, path: str, body: dict | None, headers: dict,
             headers = {"Content-Type": "application/json", **headers}
         connection.request(method, path, body=payload, headers=headers)
         response = connection.getresponse()
-        return response.status, response.read()
+        return response.status, response.read()  # a "Connection: close" answer closes it
+    except (OSError, http.client.HTTPException):
+        connection.close()  # the next request on it opens a new one
+        raise
     finally:
-        connection.close()
+        if fresh:
+            connection.close()
 
 
 def load(port: int, make: RequestMaker, *, threads: int, seconds: float,
          on_response: Callable[[int, bytes], None] | None = None,
-         rate: float | None = None) -> Timings:
+         rate: float | None = None, keep_alive: bool = False) -> Timings:
     """``threads`` clients each sending requests back to back for ``seconds`` (closed loop),
     or, with ``rate``, together sending ``rate`` requests/s on a fixed schedule (open loop;
     a request's latency then counts from its scheduled time, so a late start is not hidden)."""
@@ -68,6 +77,7 @@ def load(port: int, make: RequestMaker, *, threads: int, seconds: float,
     clock: list[float] = []  # [start, deadline]
 
     def client(thread: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30.0) if keep_alive else None
         start.wait()
         started, deadline = clock
         index = 0
@@ -86,8 +96,8 @@ def load(port: int, make: RequestMaker, *, threads: int, seconds: float,
             index += 1
             began = scheduled if scheduled is not None else time.perf_counter()
             try:
-                status, raw = request(port, method, path, body, headers)
-            except OSError as error:
+                status, raw = request(port, method, path, body, headers, connection=connection)
+            except (OSError, http.client.HTTPException) as error:
                 timings.error(error)
                 continue
             timings.add(time.perf_counter() - began, status)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from core.models import Card, Checkout, Member
 from tests.support.factories import basic_document, make_merchant
-from webui.cashier.money import BadAmount, parse_yuan, parse_zhe, yuan, zhe
+from webui.money import BadAmount, parse_yuan, parse_zhe, yuan, zhe
 
 PIN = "246810"
 

@@ -14,7 +14,7 @@ from tests.web.test_editor import SHOP, login, publish, save
 
 RULE_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]\d(?![A-Za-z0-9])")
 ALL_PLUGINS = ("points", "stored_value", "cosmetics_profile", "hotel_rooms", "training_courses",
-               "goods", "coupons", "service_packages")
+               "goods", "coupons", "service_packages", "birthday_benefits")
 
 
 class _Reader(HTMLParser):

@@ -26,7 +26,7 @@ def test_each_worded_code_is_raised_somewhere(code):
     assert code in RAISED, f"{code} has a sentence but nothing raises it"
 
 
-@pytest.mark.parametrize("code", ["coupon_redeemed", "package_used_up", "coupon_min_spend"])
+@pytest.mark.parametrize("code", ["coupon_redeemed", "package_used_up", "coupon_min_spend", "birthday_benefit_used"])
 def test_a_plugin_error_reaches_a_chinese_cashier_in_chinese(app, code):
     with app.test_request_context("/cashier/till", headers={"Accept-Language": "zh-CN"}):
         from flask_babel import refresh

@@ -7,16 +7,18 @@ forms that move money carry a server-generated idempotency key, new per rendered
 double submit or a browser retry posts once. Shortcuts and card swipes: docs/cashier.md.
 """
 from .blueprint import STAFF_ROLES, bp  # noqa: F401  (webui.create_app registers bp)
-from .money import local_time, mask_card, plain_yuan, yuan, zhe
+from ..money import local_time, mask_card, plain_yuan, yuan, zhe
 
 
 @bp.context_processor
 def _helpers():
     from .actions import nav_screens
+    from .events import events_installed
     from .ops import new_key
 
     return {"yuan": yuan, "plain_yuan": plain_yuan, "zhe": zhe, "local_time": local_time,
-            "mask_card": mask_card, "new_key": new_key, "nav_screens": nav_screens}
+            "mask_card": mask_card, "new_key": new_key, "nav_screens": nav_screens,
+            "events_installed": events_installed}
 
 
-from . import actions, checkout, receipts, till, views  # noqa: E402,F401  (register the routes)
+from . import actions, checkout, events, receipts, till, views  # noqa: E402,F401  (register the routes)

@@ -26,7 +26,7 @@ from ..errors_i18n import error_text
 from ..i18n import label
 from .blueprint import STAFF_ROLES, bp
 from .forms import CheckoutForm, normalise_swipe
-from .money import BadAmount, parse_yuan, parse_zhe, plain_yuan, zhe
+from ..money import BadAmount, parse_yuan, parse_zhe, plain_yuan, zhe
 from .ops import (
     KEY_PATTERN,
     asset_info,

@@ -31,7 +31,7 @@ from core.weak_pins import is_weak
 
 from ..forms import field_definitions_schema, form_class, form_document
 from ..i18n import current_locale, label
-from .money import zhe
+from ..money import zhe
 
 EXTRA_PREFIX = "extra__"
 _TRACK1 = re.compile(r"^%[A-Z]?([0-9A-Za-z]{4,32})\^")

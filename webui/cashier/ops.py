@@ -26,7 +26,7 @@ from ..auth import current_staff
 from ..busy import run_again_when_busy
 from ..extension import huika
 from ..i18n import label
-from .money import yuan
+from ..money import yuan
 
 # Plugin ids and asset keys the cashier screens know how to present (data, not imports).
 STORED_VALUE = "stored_value"
@@ -218,7 +218,7 @@ def transaction_title(kind: str) -> str:
 
 def history_rows(items: list[dict]) -> list[dict]:
     """getCardHistory items for people: local time, a title, the changes per asset."""
-    from .money import local_time
+    from ..money import local_time
 
     rows = []
     for item in items:

@@ -14,7 +14,7 @@ from ..auth import current_staff, login_required
 from ..extension import huika
 from .blueprint import STAFF_ROLES, bp
 from .forms import KeyOnlyForm, PinResetForm
-from .money import local_time
+from ..money import local_time
 from .ops import error_messages, find_operation, run, status_of
 
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from core.projection import card_projection
 
 from ..i18n import current_locale, label
-from .money import yuan, zhe
+from ..money import yuan, zhe
 
 
 def rate_text(permille: int | None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from .money import yuan
+from ..money import yuan
 
 
 def _labels() -> dict:

@@ -16,7 +16,7 @@ from core.errors import HuikaError
 
 from ..errors_i18n import error_text
 
-from .money import local_time, yuan
+from ..money import local_time, yuan
 
 _LAST_NUMBER = re.compile(r"(-?[0-9]+)\s*$")
 

@@ -20,7 +20,7 @@ from core.models import Card
 
 from ..i18n import label
 from .forms import normalise_swipe
-from .money import zhe
+from ..money import zhe
 from .till_strip import mask_phone
 
 MAX_CHOICES = 9  # picked with the keys 1-9

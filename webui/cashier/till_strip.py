@@ -22,7 +22,7 @@ from ..extension import huika
 from ..i18n import label
 from .ops import SV_BONUS, SV_PRINCIPAL, amount_text, asset_info
 from .till_errors import cashier_error
-from .money import yuan, zhe
+from ..money import yuan, zhe
 
 _LEFT_KEYS = ("left", "remaining", "sessions_left", "uses_left", "count", "quantity")
 

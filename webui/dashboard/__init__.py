@@ -20,7 +20,7 @@ from core.config_versions import published_config
 from core.models import Store
 
 from ..auth import current_staff, login_required
-from ..cashier.money import yuan
+from ..money import yuan
 from ..extension import huika
 from ..i18n import current_locale
 from . import figures, plugin_figures

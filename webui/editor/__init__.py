@@ -10,7 +10,7 @@ from flask import render_template
 
 from .blueprint import bp
 
-from . import audit, fields, imports, layouts, plugins, reports, staff, tiers, views  # noqa: E402,F401  (routes)
+from . import audit, fields, imports, layouts, messages, plugins, reports, staff, tiers, views  # noqa: E402,F401  (routes)
 from .common import plugin_title, template_title  # noqa: E402
 from .owner_text import owner_label  # noqa: E402
 from ..screens import format_yuan, format_zhe  # noqa: E402

@@ -88,6 +88,10 @@ ACTION_LABELS = {
     "import.points": _l("Points imported"),
     "import.course_packages": _l("Course packages imported"),
     "import.goods_catalogue": _l("Goods catalogue imported"),
+    "messages.template.save": _l("Message template saved"),
+    "messages.template.delete": _l("Message template removed"),
+    "messages.channel.save": _l("Message channel set up"),
+    "messages.policy.save": _l("Sending rules changed"),
 }
 
 

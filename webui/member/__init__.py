@@ -4,7 +4,7 @@ login, and the member's own points, stored value, packages and history.
 The member's session lives under its own key (``member_portal``), never the staff keys, and
 is scoped to one member of one merchant: every page loads only that member's cards.
 """
-from ..cashier.money import local_time, mask_card, yuan
+from ..money import local_time, mask_card, yuan
 from .blueprint import bp
 
 
@@ -14,3 +14,4 @@ def _helpers():
 
 
 from . import views  # noqa: E402,F401  (register the routes)
+from . import events  # noqa: E402,F401  (the member's events, E1)

@@ -24,6 +24,7 @@ from core.errors import Conflict, HuikaError, Invalid
 from core.fields import PHONE_PATTERN
 from core.ledger import card_balances, open_lots
 from core.messaging import OutboxSender, check_login_code, request_login_code
+from core.messages.policy import opted_out_channels, set_opt_out
 from core.models import Card, Member, Merchant
 
 from ..api.money import history as card_history
@@ -315,7 +316,9 @@ def me(merchant_id: int, member_id: int):
     from ..cashier.views import status_titles
 
     return render_template("member/me.html", merchant_id=merchant_id, merchant_name=name,
-                           member=profile, cards=cards, statuses=status_titles())
+                           member=profile, cards=cards, statuses=status_titles(),
+                           events_enabled=config.is_enabled("member_events"),
+                           message_channels=channel_choices(merchant_id, member_id))
 
 
 @bp.get("/<int:merchant_id>/cards/<number>/history")
@@ -332,3 +335,28 @@ def history(merchant_id: int, member_id: int, number: str):
     return render_template("member/history.html", merchant_id=merchant_id, merchant_name=name,
                            number=number, rows=history_rows(data["items"]), page=page,
                            more=data["total"] > page * HISTORY_PER_PAGE)
+
+
+# -- the member's own message choices (issue 14, item 4) -------------------------------
+
+MESSAGE_CHANNELS = ("sms", "email", "wechat")
+
+
+def channel_choices(merchant_id: int, member_id: int) -> list[dict]:
+    """Each channel a member can choose, with whether they receive it now."""
+    names = {"sms": _("SMS"), "email": _("Email"), "wechat": _("WeChat")}
+    with huika().db.read() as db_session:
+        off = opted_out_channels(db_session, merchant_id, member_id)
+    return [{"channel": name, "title": names[name], "on": name not in off} for name in MESSAGE_CHANNELS]
+
+
+@bp.post("/<int:merchant_id>/messages")
+@member_required
+def message_choices(merchant_id: int, member_id: int):
+    """Unsubscribe from a channel (untick it), or subscribe again."""
+    wanted = set(request.form.getlist("receive"))
+    with huika().db.write() as db_session:
+        for name in MESSAGE_CHANNELS:
+            set_opt_out(db_session, merchant_id, member_id, name, name not in wanted, source="member")
+    flash(_("Your message choices are saved."), "success")
+    return redirect(url_for("member.me", merchant_id=merchant_id) + "#messages")

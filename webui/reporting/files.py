@@ -19,6 +19,8 @@ import xlsxwriter
 
 from core.reports import Column, Report
 
+from ..money import plain_yuan
+
 EXCEL_MAX_ROWS = 1_048_576
 MONEY_FORMAT = '"¥"#,##0.00;-"¥"#,##0.00'
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # CSV/Excel formula injection (OWASP)
@@ -38,12 +40,6 @@ def file_name(merchant: str, report: Report, period: tuple[date | None, date | N
         parts.append(start.isoformat() if start == end else f"{start.isoformat()}_{end.isoformat()}")
     name = "_".join(_UNSAFE_NAME.sub("-", part).strip() for part in parts if part)
     return f"{name[:150] or report.id}.{extension}"
-
-
-def yuan_text(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d}"
 
 
 def permille_text(value: int) -> str:
@@ -175,7 +171,7 @@ def _csv_cell(column: Column, value, lang: str) -> str:
     if value is None:
         return ""
     if column.type == "fen" and isinstance(value, int):
-        return yuan_text(value)
+        return plain_yuan(value)
     if column.type == "permille" and isinstance(value, int):
         return permille_text(value)
     if isinstance(value, (int, date)):

@@ -1,4 +1,4 @@
-"""The shift pages. Amounts are typed in yuan (webui.cashier.money, no floats) and shown in
+"""The shift pages. Amounts are typed in yuan (webui.money, no floats) and shown in
 yuan; everything else — who sees which shift, what is expected, the close — is core.shifts'."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from core.reports.money_common import method_name
 from ..api.shifts import parse_filters
 from ..audit import record_here
 from ..auth import current_staff, login_required
-from ..cashier.money import BadAmount, local_time, parse_yuan, yuan
+from ..money import BadAmount, local_time, parse_yuan, yuan
 from ..extension import huika
 
 bp = Blueprint("shifts", __name__, url_prefix="/shifts")

@@ -133,3 +133,20 @@ def test_a_retried_issue_returns_the_same_coupons(shop):
     assert first.status_code == retry.status_code == 201
     assert retry.json == first.json
     assert len(shop.card_coupons(card)) == 2
+
+
+def test_a_checkout_rule_saved_between_checkouts_applies_to_the_next_one(shop):
+    """The spend threshold is cached with the configuration; saving a template refreshes it."""
+    card = shop.card()
+    shop.bought([line(60000)], card)  # no rule yet: nothing earned, and "no rule" is cached
+    assert shop.card_coupons(card) == []
+    reward = shop.template(name="满300返券", issue_on_checkout_fen=30000)
+    shop.bought([line(29999)], card)
+    assert shop.card_coupons(card) == []  # under the threshold
+    shop.bought([line(30000)], card)
+    assert [c["name"] for c in shop.card_coupons(card)] == ["满300返券"]
+    paused = shop.client.patch(f"/api/v1/coupon-templates/{reward['id']}", json={"active": False},
+                               headers=shop.headers("owner"))
+    assert paused.status_code == 200, paused.json
+    shop.bought([line(30000)], card)
+    assert len(shop.card_coupons(card)) == 1  # the paused rule earns nothing more

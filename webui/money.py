@@ -1,4 +1,8 @@
-"""Money as the cashier types and reads it: yuan text <-> integer fen, 折 <-> per-mille.
+"""Money as people type and read it: yuan text <-> integer fen, 折 <-> per-mille.
+
+One module for every page, error message and file that shows money (the till, receipts,
+shifts, the dashboard, error sentences, report files); the editor's own screen forms use
+webui/screens/money.py, which shows whole yuan without ".00".
 
 Everything here is string and integer arithmetic: a typed "12.35" is never a float on its way
 to 1235 fen (odoo#111670: float residues). Full-width digits from a Chinese input method
@@ -81,6 +85,12 @@ def yuan(fen, *, sign: bool = False) -> str:
     prefix = "-" if fen < 0 else ("+" if sign and fen > 0 else "")
     whole, cents = divmod(abs(fen), 100)
     return f"{prefix}{whole:,}.{cents:02d}"
+
+
+def yuan_mark(fen) -> str:
+    """7744 -> '¥77.44', -5 -> '-¥0.05': an amount inside a sentence (never fen)."""
+    fen = int(fen)
+    return f"{'-' if fen < 0 else ''}¥{plain_yuan(abs(fen))}"
 
 
 def plain_yuan(fen) -> str:

@@ -1,0 +1,85 @@
+"""The editor's message pages (issue 14, item 4): templates with checked variables, gateway
+settings whose secrets are never shown back, sending rules, and the log, in Chinese."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core.messages import enqueue
+from core.messages.dispatch import dispatch_due
+from core.models import MessageChannel, MessageTemplate
+from tests.messages.conftest import DAYTIME, add_member, contact_document
+from tests.support.factories import make_merchant
+from tests.web.test_editor import SHOP, login, post
+
+
+@pytest.fixture
+def shop(hk):
+    return make_merchant(hk, SHOP, contact_document())
+
+
+@pytest.fixture
+def owner(app, shop):
+    client = app.test_client()
+    login(client, "owner")
+    return client
+
+
+def test_a_template_with_a_typo_is_refused_with_the_variables_listed(owner, hk, shop):
+    page = owner.get("/editor/messages/templates").get_data(as_text=True)
+    assert "消息模板" in page and "{balance}" in page
+    refused = post(owner, "/editor/messages/templates", {
+        "action": "save", "kind": "low_balance", "channel": "sms", "language": "zh",
+        "subject": "", "body": "{name}，余额{balence}"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "{balence}" in text and "余额{balence}" in text
+    saved = post(owner, "/editor/messages/templates", {
+        "action": "save", "kind": "low_balance", "channel": "sms", "language": "zh",
+        "subject": "", "body": "{name}，余额{balance}"})
+    assert saved.status_code == 302
+    with hk.db.read() as session:
+        [row] = session.scalars(select(MessageTemplate)).all()
+        assert (row.merchant_id, row.body) == (shop.id, "{name}，余额{balance}")
+
+
+def test_gateway_secrets_are_write_only_and_kept_when_left_empty(owner, hk, shop):
+    page = owner.get("/editor/messages/channels").get_data(as_text=True)
+    assert "发送规则" in page and "免打扰" in page
+    fields = {"action": "channel", "channel": "sms", "sender": "tencent_sms", "enabled": "1",
+              "tencent_sms:setting_sdk_app_id": "1400006666", "tencent_sms:setting_sign_name": "花间",
+              "tencent_sms:setting_template_ids": '{"birthday": "1110"}',
+              "tencent_sms:secret_secret_id": "AKIDsecretid", "tencent_sms:secret_secret_key": "very-secret-key"}
+    assert post(owner, "/editor/messages/channels", fields).status_code == 302
+    page = owner.get("/editor/messages/channels").get_data(as_text=True)
+    assert "very-secret-key" not in page and "AKIDsecretid" not in page and "1400006666" in page
+    kept = {key: value for key, value in fields.items() if "secret_" not in key}
+    kept["tencent_sms:setting_sign_name"] = "花间茶舍"
+    assert post(owner, "/editor/messages/channels", kept).status_code == 302
+    with hk.db.read() as session:
+        row = session.scalars(select(MessageChannel)).one()
+        assert row.settings["sign_name"] == "花间茶舍" and row.secrets["secret_key"] == "very-secret-key"
+    bad = post(owner, "/editor/messages/channels", {**kept, "tencent_sms:setting_template_ids": "{不是JSON"})
+    assert bad.status_code == 422 and "template_ids" in bad.get_data(as_text=True)
+    rules = post(owner, "/editor/messages/channels", {"action": "policy", "quiet_start": "22:00",
+                                                       "quiet_end": "08:00", "daily_cap": "500",
+                                                       "max_attempts": "4", "language": "zh"})
+    assert rules.status_code == 302
+    refused = post(owner, "/editor/messages/channels", {"action": "policy", "quiet_start": "25:00",
+                                                         "quiet_end": "08:00", "daily_cap": "x",
+                                                         "max_attempts": "4", "language": "zh"})
+    assert refused.status_code == 422
+
+
+def test_managers_read_the_log_but_not_the_gateways(app, hk, shop):
+    member = add_member(hk, shop.id, "13800004001", name="郑洁")
+    with hk.db.write() as session:
+        enqueue(session, shop.id, member_id=member, kind="birthday", channel="sms", variables={}, now=DAYTIME)
+    dispatch_due(hk.db, hk.plugins, DAYTIME)  # no gateway set up: failed, with the reason
+    manager = app.test_client()
+    login(manager, "manager")
+    page = manager.get("/editor/messages")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "郑洁" in text and "138****4001" in text
+    assert "生日快乐" in text and "此渠道没有设置发送网关" in text
+    assert manager.get("/editor/messages?status=lost").status_code == 422
+    assert manager.get("/editor/messages/channels").status_code == 403
