@@ -13,8 +13,15 @@ run: $(STAMP) $(CATALOGS)
 	$(BIN)/huika demo
 	$(BIN)/huika serve --host 127.0.0.1 --port 5000
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist; each has its own PostgreSQL server,
+# SQLite files and browser); work-stealing keeps both busy to the end. The project's .pyc
+# files are written first, so the servers and commands the tests start (gunicorn restarted
+# 40 times by the fault tests) do not compile the sources each time when the environment
+# says PYTHONDONTWRITEBYTECODE. `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= logical
 test: $(STAMP) $(CATALOGS)
-	$(BIN)/pytest
+	$(BIN)/python -m compileall -q core plugins webui schemas >/dev/null
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 # Long fault runs (pytest marker `soak`, left out of `make test`): 200 SIGKILL cycles of the
 # server under load and 1,600 concurrent debits of one card, on SQLite and PostgreSQL.

@@ -17,7 +17,10 @@ from sqlalchemy import create_engine, text
 from core.db import make_engine
 from core.migrate import upgrade
 from core.plugins import build_registry
-from tests.support.postgres import ThrowawayPostgres, find_pg_bin
+from tests.support import route_cache
+from tests.support.postgres import TEMPLATE_DATABASE, ThrowawayPostgres, find_pg_bin
+
+route_cache.install()  # every test builds an app: compile each route's URL builder once
 
 BACKENDS = ["sqlite", "postgres"]
 TEST_PIN_PEPPER = "7e" * 32  # the tests' own; production's lives outside the database
@@ -65,9 +68,9 @@ def postgres_server(plugin_registry):
     admin = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"),
                           isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS huika_template"))
-        connection.execute(text("CREATE DATABASE huika_template"))
-    template_engine = make_engine(base + "/huika_template")
+        connection.execute(text(f"DROP DATABASE IF EXISTS {TEMPLATE_DATABASE}"))
+        connection.execute(text(f"CREATE DATABASE {TEMPLATE_DATABASE}"))
+    template_engine = make_engine(f"{base}/{TEMPLATE_DATABASE}")
     upgrade(template_engine, registry=plugin_registry)
     template_engine.dispose()
     yield admin, base
@@ -87,7 +90,7 @@ def database_url(request, tmp_path, sqlite_template):
     admin, base = request.getfixturevalue("postgres_server")
     name = "t_" + uuid.uuid4().hex[:12]
     with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE huika_template"))
+        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DATABASE}"))
     yield f"{base}/{name}"
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))

@@ -25,6 +25,7 @@ from sqlalchemy import inspect, text
 
 from tests.conftest import BACKENDS
 from tests.support.factories import basic_document, make_merchant
+from tests.support.postgres import TEMPLATE_DATABASE
 
 HUGE = 2 ** 63
 GOOGOL = 10 ** 25  # "10000000000000000000000000", the id of the issue
@@ -156,7 +157,7 @@ def _database(request, tmp_path_factory, sqlite_template):
     admin, base = request.getfixturevalue("postgres_server")
     name = "h_" + uuid.uuid4().hex[:12]
     with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE huika_template"))
+        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DATABASE}"))
     return f"{base}/{name}", (admin, name)
 
 

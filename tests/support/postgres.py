@@ -12,6 +12,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+# The migrated database each test's own is copied from (CREATE DATABASE ... TEMPLATE). Each
+# pytest-xdist worker starts its own server, but on a shared DATABASE_URL server the workers
+# need a template each.
+TEMPLATE_DATABASE = "huika_template" + (f"_{os.environ['PYTEST_XDIST_WORKER']}"
+                                        if os.environ.get("PYTEST_XDIST_WORKER") else "")
+
 
 def find_pg_bin() -> Path | None:
     """The newest PostgreSQL server binaries on this machine (Debian puts them off PATH)."""
