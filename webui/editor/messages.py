@@ -39,7 +39,7 @@ def kind_names() -> dict[str, str]:
     return {"birthday": _("Birthday"), "low_balance": _("Low balance"),
             "points_expiry": _("Points expiring"), "package_expiry": _("Package expiring"),
             "voucher_expiry": _("Voucher expiring"), "dormant": _("Dormant member"),
-            "join_anniversary": _("Join anniversary"), "purchase_cycle": _("Purchase cycle"),
+            "anniversary": _("Join anniversary"), "purchase_cycle": _("Purchase cycle"),
             "member_login": _("Login code"), "campaign": _("Campaign"),
             "event_signup": _("Event sign-up"), "event_waitlist": _("Event waiting list")}
 
