@@ -83,3 +83,21 @@ def test_managers_read_the_log_but_not_the_gateways(app, hk, shop):
     assert "生日快乐" in text and "此渠道没有设置发送网关" in text
     assert manager.get("/editor/messages?status=lost").status_code == 422
     assert manager.get("/editor/messages/channels").status_code == 403
+
+
+def test_a_template_is_written_for_a_kind_chosen_from_the_list(owner, hk, shop):
+    """The kind is a list of the message and reminder kinds by name (入会纪念日, not a code to
+    type); a kind outside it, such as 生日 typed by hand, is refused: its template would never
+    be used."""
+    page = owner.get("/editor/messages/templates").get_data(as_text=True)
+    assert '<select id="tpl-kind" name="kind">' in page
+    assert '<option value="anniversary">入会纪念日</option>' in page and 'value="member_login"' not in page
+    refused = post(owner, "/editor/messages/templates", {
+        "action": "save", "kind": "生日", "channel": "sms", "language": "zh", "subject": "", "body": "{name}你好"})
+    assert refused.status_code == 422 and "请从列表中选择消息类型" in refused.get_data(as_text=True)
+    saved = post(owner, "/editor/messages/templates", {
+        "action": "save", "kind": "anniversary", "channel": "sms", "language": "zh", "subject": "",
+        "body": "{name}，入会快乐"})
+    assert saved.status_code == 302
+    with hk.db.read() as session:
+        assert [row.kind for row in session.scalars(select(MessageTemplate))] == ["anniversary"]

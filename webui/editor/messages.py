@@ -44,6 +44,21 @@ def kind_names() -> dict[str, str]:
             "event_signup": _("Event sign-up"), "event_waitlist": _("Event waiting list")}
 
 
+def template_kinds() -> dict[str, str]:
+    """The kinds a template can be written for, by name: the message kinds above and every
+    reminder kind the installation has (a plugin's too); not login codes, whose text is fixed.
+    A template under any other kind would never be used, so the form offers only these."""
+    from flask_babel import get_locale
+
+    from core.reminders.catalogue import implemented_kinds
+
+    names = {kind: name for kind, name in kind_names().items() if kind != "member_login"}  # fixed text
+    language = "zh-CN" if str(get_locale() or "zh").startswith("zh") else "en"
+    for kind in implemented_kinds(huika().plugins):
+        names.setdefault(kind.id, kind.title.get(language) or kind.id)
+    return names
+
+
 def variable_names() -> dict[str, str]:
     return {"name": _("member's name"), "merchant": _("merchant's name"), "store": _("store's name"),
             "balance": _("stored value balance (¥)"), "points": _("points"),
@@ -131,6 +146,8 @@ def message_templates():
                     flash(_("Template removed: the built-in text is used again."), "success")
                 else:
                     values = {key: form.get(key, "") for key in ("kind", "channel", "language", "subject", "body")}
+                    if values["kind"].strip() not in template_kinds():
+                        raise Invalid(_("Choose the kind of message from the list."), code="template_kind")
                     row = save_template(session, merchant_id(), kind=values["kind"].strip(),
                                         channel=values["channel"], language=values["language"],
                                         subject=values["subject"], body=values["body"])
@@ -143,6 +160,8 @@ def message_templates():
             if problem.code == "unknown_variable":
                 error = _("Unknown variable {%(variable)s}. Use one of the variables listed below.",
                           variable=problem.params.get("variable", ""))
+            elif problem.code == "template_kind":
+                error = problem.message
             elif problem.code == "template_malformed":
                 error = _("The text has a stray brace or a variable that is not a plain name: write {name}, and {{ or }} for a brace.")
             else:
@@ -158,7 +177,8 @@ def message_templates():
                 for (kind, language), text in sorted(DEFAULT_TEXTS.items())]
     return render_template(
         "editor/message_templates.html", templates=templates, defaults=defaults, error=error,
-        values=values, channels=channel_names(), kinds=kind_names(), languages=LANGUAGES,
+        values=values, channels=channel_names(), kinds=kind_names(), kind_choices=template_kinds(),
+        languages=LANGUAGES,
         variables=[(name, variable_names().get(name, VARIABLES[name])) for name in VARIABLES],
         parts=template_parts,
     ), status
