@@ -207,6 +207,18 @@ def error_texts(error: HuikaError) -> list[str]:
     return texts
 
 
+def detail_errors(error: HuikaError) -> list[dict]:
+    """The details a form marks at their fields ({"pointer", "message"}), in the reader's
+    language: a code with its own sentence puts that sentence at its field (the core's
+    detail is English, e.g. "no event is on today"), other details go through the catalogue."""
+    details = error.details if isinstance(error.details, list) else []
+    placed = [item for item in details if isinstance(item, dict) and "pointer" in item]
+    if not _wants_translation():
+        return placed
+    own = error_text(error) if error.code in BY_CODE else None
+    return [{**item, "message": own or gettext(str(item.get("message", "")))} for item in placed]
+
+
 def _wants_translation() -> bool:
     from .i18n import current_locale
 

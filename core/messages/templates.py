@@ -58,8 +58,8 @@ DEFAULT_TEXTS = {
     ("voucher_expiry", "en"): ("Voucher expiring", "{name}, your {coupon} expires on {expires_on}."),
     ("dormant", "zh"): ("好久不见", "{name}，好久不见，{merchant}期待您再次光临。"),
     ("dormant", "en"): ("We miss you", "{name}, it has been a while. {merchant} hopes to see you soon."),
-    ("join_anniversary", "zh"): ("入会纪念日", "{name}，感谢您成为{merchant}会员，今天是您的入会纪念日。"),
-    ("join_anniversary", "en"): ("Member anniversary", "{name}, thank you for being a {merchant} member."),
+    ("anniversary", "zh"): ("入会纪念日", "{name}，感谢您成为{merchant}会员，今天是您的入会纪念日。"),
+    ("anniversary", "en"): ("Member anniversary", "{name}, thank you for being a {merchant} member."),
     ("purchase_cycle", "zh"): ("补货提醒", "{name}，您的{product}可能快用完了，欢迎到店选购。"),
     ("purchase_cycle", "en"): ("Time to restock", "{name}, your {product} may be running low."),
     # Member events (plugins/member_events, E1)

@@ -1,4 +1,4 @@
-"""The member strip's birthday fact: "12月6日 (农历) — 本月享 9 折, 未使用" (member_summary)."""
+"""The member strip's birthday fact: "12月6日（农历） — 本月享 9 折，未使用" (member_summary)."""
 from __future__ import annotations
 
 from datetime import date
@@ -30,7 +30,7 @@ def birthday_fact(session, member: Member, config, today: date) -> dict | None:
     if spec is None:
         return None
     leap = "闰" if spec.leap_month else ""
-    text = f"{leap}{spec.month}月{spec.day}日" + (" (农历)" if is_lunar(spec) else "")
+    text = f"{leap}{spec.month}月{spec.day}日" + ("（农历）" if is_lunar(spec) else "")
     rule = rule_for(config.settings_for(PLUGIN_ID), member_tier_key(member))
     occasion = occasion_on(spec, today, rule.get("window", "month")) if rule else None
     if occasion is None:
@@ -52,5 +52,5 @@ def birthday_fact(session, member: Member, config, today: date) -> dict | None:
         return {"label": LABEL, "text": text}
     used = is_used(session, member.merchant_id, member.id, occasion.benefit_year)
     when = WINDOW_WORDS.get(rule.get("window", "month"), "")
-    return {"label": LABEL, "text": f"{text} — {when}{'、'.join(offers)}, {'已使用' if used else '未使用'}",
+    return {"label": LABEL, "text": f"{text} — {when}{'、'.join(offers)}，{'已使用' if used else '未使用'}",
             "used": used, "birthday_on": occasion.birthday_on.isoformat()}

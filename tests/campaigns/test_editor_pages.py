@@ -61,3 +61,15 @@ def test_owner_sets_up_counts_sends_and_reads_results(app, shop):
 def test_cashiers_may_not_open_the_campaign_pages(app, shop):
     cashier = signed_in(app, shop, "cashier")
     assert cashier.get("/editor/campaigns").status_code in (302, 403)
+
+
+def test_a_saved_template_is_offered_by_its_kind_channel_and_language_in_words(app, shop):
+    from core.messages import save_template
+
+    with shop.hk.db.write() as session:
+        row = save_template(session, shop.id, kind="low_balance", channel="sms", language="zh",
+                            body="{name}，余额不多了")
+        template_id = row.id
+    page = signed_in(app, shop).get("/editor/campaigns/new").get_data(as_text=True)
+    assert f'<option value="{template_id}">#{template_id} 余额不足 · 短信 · 中文</option>' in page
+    assert "low_balance · sms" not in page

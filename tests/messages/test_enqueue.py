@@ -112,3 +112,26 @@ def test_another_merchants_member_is_not_found(hk, shop):
     with pytest.raises(NotFound):
         with hk.db.write() as session:
             enqueue(session, other.id, member_id=member, kind="birthday", variables={}, channel="sms")
+
+
+def test_every_reminder_kind_has_its_own_built_in_text(plugin_registry):
+    """The member-care job queues messages under the reminder kind's id: a kind without a
+    built-in text would reach members as the generic 会员通知 (the anniversary did, as
+    'join_anniversary')."""
+    from core.messages.templates import DEFAULT_TEXTS, LANGUAGES
+
+    kinds = {kind.id for kind in plugin_registry.reminder_kinds()}
+    assert {"birthday", "anniversary", "dormant"} <= kinds
+    missing = sorted((kind, language) for kind in kinds for language in LANGUAGES
+                     if (kind, language) not in DEFAULT_TEXTS)
+    assert missing == []
+
+
+def test_an_anniversary_reminder_message_reads_as_an_anniversary(hk, shop):
+    member_id = add_member(hk, shop.id, "13800000031", name="冯周年")
+    set_channel(hk, shop.id, "sms", "console")
+    with hk.db.write() as session:
+        enqueue(session, shop.id, member_id=member_id, kind="anniversary",
+                variables={"years": 1}, occasion="anniversary:2026-12-07", now=DAYTIME)
+    [row] = rows(hk, shop.id)
+    assert row.template == "anniversary/sms/zh" and "入会纪念日" in row.body

@@ -83,3 +83,45 @@ def test_managers_read_the_log_but_not_the_gateways(app, hk, shop):
     assert "生日快乐" in text and "此渠道没有设置发送网关" in text
     assert manager.get("/editor/messages?status=lost").status_code == 422
     assert manager.get("/editor/messages/channels").status_code == 403
+
+
+def test_a_template_is_written_for_a_kind_chosen_from_the_list(owner, hk, shop):
+    """The kind is a list of the message and reminder kinds by name (入会纪念日, not a code to
+    type); a kind outside it, such as 生日 typed by hand, is refused: its template would never
+    be used."""
+    page = owner.get("/editor/messages/templates").get_data(as_text=True)
+    assert '<select id="tpl-kind" name="kind">' in page
+    assert '<option value="anniversary">入会纪念日</option>' in page and 'value="member_login"' not in page
+    refused = post(owner, "/editor/messages/templates", {
+        "action": "save", "kind": "生日", "channel": "sms", "language": "zh", "subject": "", "body": "{name}你好"})
+    assert refused.status_code == 422 and "请从列表中选择消息类型" in refused.get_data(as_text=True)
+    saved = post(owner, "/editor/messages/templates", {
+        "action": "save", "kind": "anniversary", "channel": "sms", "language": "zh", "subject": "",
+        "body": "{name}，入会快乐"})
+    assert saved.status_code == 302
+    with hk.db.read() as session:
+        assert [row.kind for row in session.scalars(select(MessageTemplate))] == ["anniversary"]
+
+
+def test_the_channel_pages_speak_chinese_about_gateways_and_their_problems(owner, hk, shop):
+    """The gateway in use by its name, and each refused setting by its label with the reason in
+    Chinese — not 'sms_http', 'settings/url: required' or 'quiet_end: HH:MM, not the start'."""
+    saved = post(owner, "/editor/messages/channels", {
+        "action": "channel", "channel": "sms", "sender": "sms_http", "enabled": "1",
+        "sms_http:setting_url": "http://127.0.0.1:9/send", "sms_http:setting_timeout": "5"})
+    assert saved.status_code == 302
+    page = owner.get("/editor/messages/channels").get_data(as_text=True)
+    assert "正在使用： <strong>通用短信网关（HTTP JSON）</strong>" in page.replace("正在使用：<", "正在使用： <")
+    missing = post(owner, "/editor/messages/channels", {
+        "action": "channel", "channel": "sms", "sender": "sms_http", "enabled": "1",
+        "sms_http:setting_url": "", "sms_http:setting_timeout": "十"}).get_data(as_text=True)
+    assert ("网关地址" in missing or "超时（秒）" in missing) and "settings/" not in missing
+    same = post(owner, "/editor/messages/channels", {"action": "policy", "quiet_start": "10:00", "quiet_end": "10:00",
+                                                      "daily_cap": "100", "max_attempts": "4", "language": "zh"})
+    text = same.get_data(as_text=True)
+    assert same.status_code == 422 and "免打扰结束：须为时间（例如 09:00），且不能与开始时间相同。" in text
+    tries = post(owner, "/editor/messages/channels", {"action": "policy", "quiet_start": "", "quiet_end": "",
+                                                       "daily_cap": "100", "max_attempts": "0", "language": "zh"})
+    assert "须在 1 到 20 之间" in tries.get_data(as_text=True)
+    log = owner.get("/editor/messages?member=王芳")
+    assert log.status_code == 422 and "会员编号（数字）" in log.get_data(as_text=True)

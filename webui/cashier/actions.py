@@ -19,7 +19,7 @@ from core.models import Card
 from .. import screens
 from ..auth import current_staff, login_required
 from ..extension import huika
-from ..errors_i18n import error_text
+from ..errors_i18n import detail_errors, error_text
 from ..i18n import label
 from .blueprint import STAFF_ROLES, bp
 from .forms import KeyOnlyForm
@@ -147,8 +147,7 @@ def screen_flow(screen: dict, op, params: dict, *, template: str, done_template:
                 except HuikaError as error:
                     status = status_of(error)
                     messages.append(error_text(error))
-                    details = error.details if isinstance(error.details, list) else []
-                    errors = [d for d in details if isinstance(d, dict) and "pointer" in d]
+                    errors = detail_errors(error)
                 else:
                     return render_template(done_template, result=outcome.body,
                                            title=label(screen.get("title")), shown_rows=result_rows(outcome.body),

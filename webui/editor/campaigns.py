@@ -25,6 +25,7 @@ from ..extension import huika
 from .blueprint import bp
 from .campaign_form import FIELD_ROWS, body_from_form, readable, segment_from_form
 from .common import editor_required, merchant_id
+from .messages import template_kinds
 from .views import ConfirmForm
 
 
@@ -45,8 +46,11 @@ def _choices(session, config) -> dict:
 
         coupons = [(t.id, t.name) for t in session.scalars(select(CouponTemplate).where(
             CouponTemplate.merchant_id == merchant_id(), CouponTemplate.active.is_(True)).order_by(CouponTemplate.id))]
-    templates = [(t.id, f"#{t.id} {t.kind} · {t.channel} · {t.language}") for t in session.scalars(
-        select(MessageTemplate).where(MessageTemplate.merchant_id == merchant_id()).order_by(MessageTemplate.id))]
+    kinds, channels = template_kinds(), channel_names()
+    templates = [(t.id, " · ".join((f"#{t.id} {kinds.get(t.kind, t.kind)}", channels.get(t.channel, t.channel),
+                                    _("Chinese") if t.language == "zh" else _("English"))))
+                 for t in session.scalars(select(MessageTemplate).where(
+                     MessageTemplate.merchant_id == merchant_id()).order_by(MessageTemplate.id))]
     return {
         "tiers": [(tier["key"], tier["name"]["zh-CN"]) for tier in config.tiers],
         "stores": [(s.id, s.name) for s in session.scalars(select(Store).where(Store.merchant_id == merchant_id())

@@ -39,9 +39,24 @@ def kind_names() -> dict[str, str]:
     return {"birthday": _("Birthday"), "low_balance": _("Low balance"),
             "points_expiry": _("Points expiring"), "package_expiry": _("Package expiring"),
             "voucher_expiry": _("Voucher expiring"), "dormant": _("Dormant member"),
-            "join_anniversary": _("Join anniversary"), "purchase_cycle": _("Purchase cycle"),
+            "anniversary": _("Join anniversary"), "purchase_cycle": _("Purchase cycle"),
             "member_login": _("Login code"), "campaign": _("Campaign"),
             "event_signup": _("Event sign-up"), "event_waitlist": _("Event waiting list")}
+
+
+def template_kinds() -> dict[str, str]:
+    """The kinds a template can be written for, by name: the message kinds above and every
+    reminder kind the installation has (a plugin's too); not login codes, whose text is fixed.
+    A template under any other kind would never be used, so the form offers only these."""
+    from flask_babel import get_locale
+
+    from core.reminders.catalogue import implemented_kinds
+
+    names = {kind: name for kind, name in kind_names().items() if kind != "member_login"}  # fixed text
+    language = "zh-CN" if str(get_locale() or "zh").startswith("zh") else "en"
+    for kind in implemented_kinds(huika().plugins):
+        names.setdefault(kind.id, kind.title.get(language) or kind.id)
+    return names
 
 
 def variable_names() -> dict[str, str]:
@@ -80,11 +95,50 @@ def template_parts(text: str) -> list[tuple[str, str | None]]:
         return [(text, None)]
 
 
-def _problem_text(error: HuikaError) -> str:
+def _field_labels() -> dict[str, str]:
+    """The pages' own words for the names the core's problems point at."""
+    return {"quiet_start": _("Quiet hours start"), "quiet_end": _("Quiet hours end"),
+            "daily_cap": _("Most messages a day (0: no limit)"), "max_attempts": _("Tries before giving up"),
+            "language": _("Language of messages"), "member": _("Member id"), "campaign": _("Campaign"),
+            "kind": _("Kind"), "channel": _("Message channel"), "status": _("Status"),
+            "from": _("From (local date)"), "to": _("To (local date)"), "subject": _("Subject (email, WeChat)"),
+            "body": _("Text"), "sender": _("Gateway")}
+
+
+def _problem_phrase(message: str) -> str:
+    """A core detail ("required", "1 to 20", "HH:MM") as the owner reads it."""
+    import re
+
+    known = {"required": _("Required."), "number": _("A whole number."), "JSON": _("A JSON object."),
+             "object": _("A JSON object."), "text": _("Too long."), "HH:MM": _("A time of day such as 21:00."),
+             "HH:MM, not the start": _("A time of day such as 09:00, not the same as the start."),
+             "0 or more": _("0 or more."), "zh or en": _("Chinese or English."),
+             "a member id": _("A member number (digits)."), "a campaign id": _("A campaign number (digits)."),
+             "a date as YYYY-MM-DD (merchant's local date)": _("A date (year-month-day)."),
+             "unknown": _("Not a known setting.")}
+    if message in known:
+        return known[message]
+    span = re.fullmatch(r"(\d+) to (\d+)", message)
+    if span:
+        return _("From %(low)s to %(high)s.", low=span.group(1), high=span.group(2))
+    if message.startswith("one of ") or message.startswith("a kind such as"):
+        return _("Not one of the choices.")
+    return message
+
+
+def _problem_text(error: HuikaError, labels: dict[str, str] | None = None) -> str:
+    """The core's problem in the page's words: each field by its label, each detail in Chinese
+    (the core's details are English: "settings/appid: required")."""
     details = error.details or []
-    if details:
-        return "; ".join(f"{d['pointer'].strip('/')}: {d['message']}" for d in details)
-    return error.message
+    if not details:
+        return error.message
+    names = {**_field_labels(), **(labels or {})}
+    parts = []
+    for detail in details:
+        pointer = detail["pointer"].strip("/")
+        key = pointer.split("/", 1)[1] if pointer.startswith("settings/") else pointer
+        parts.append(f"{names.get(key, key)}：{_problem_phrase(detail['message'])}")
+    return "；".join(parts)
 
 
 # -- the log --------------------------------------------------------------------------
@@ -131,6 +185,8 @@ def message_templates():
                     flash(_("Template removed: the built-in text is used again."), "success")
                 else:
                     values = {key: form.get(key, "") for key in ("kind", "channel", "language", "subject", "body")}
+                    if values["kind"].strip() not in template_kinds():
+                        raise Invalid(_("Choose the kind of message from the list."), code="template_kind")
                     row = save_template(session, merchant_id(), kind=values["kind"].strip(),
                                         channel=values["channel"], language=values["language"],
                                         subject=values["subject"], body=values["body"])
@@ -143,6 +199,8 @@ def message_templates():
             if problem.code == "unknown_variable":
                 error = _("Unknown variable {%(variable)s}. Use one of the variables listed below.",
                           variable=problem.params.get("variable", ""))
+            elif problem.code == "template_kind":
+                error = problem.message
             elif problem.code == "template_malformed":
                 error = _("The text has a stray brace or a variable that is not a plain name: write {name}, and {{ or }} for a brace.")
             else:
@@ -158,7 +216,8 @@ def message_templates():
                 for (kind, language), text in sorted(DEFAULT_TEXTS.items())]
     return render_template(
         "editor/message_templates.html", templates=templates, defaults=defaults, error=error,
-        values=values, channels=channel_names(), kinds=kind_names(), languages=LANGUAGES,
+        values=values, channels=channel_names(), kinds=kind_names(), kind_choices=template_kinds(),
+        languages=LANGUAGES,
         variables=[(name, variable_names().get(name, VARIABLES[name])) for name in VARIABLES],
         parts=template_parts,
     ), status
@@ -174,12 +233,28 @@ def _channel_forms(session) -> list[dict]:
         row = channel_row(session, merchant_id(), channel)
         current = describe_channel(row, registry) if row is not None else None
         choices = [s for s in senders.values() if s.channel in (channel, "any")]
+        if current is not None:  # the gateway by its name (腾讯云短信), not its id (tencent_sms)
+            in_use = senders.get(current["sender"])
+            current["sender_title"] = _sender_title(in_use) if in_use else current["sender"]
         forms.append({"channel": channel, "current": current, "senders": [
-            {"id": s.id, "title": s.title.get("zh-CN") if _locale_zh() else s.title.get("en", s.id),
+            {"id": s.id, "title": _sender_title(s),
              "fields": [{"key": f.key, "label": f.label.get("zh-CN") if _locale_zh() else f.label.get("en", f.key),
                          "secret": f.secret, "type": f.type, "required": f.required,
                          "value": _shown(current, s.id, f)} for f in s.fields]} for s in choices]})
     return forms
+
+
+def _sender_title(sender) -> str:
+    return sender.title.get("zh-CN") if _locale_zh() else sender.title.get("en", sender.id)
+
+
+def _setting_labels(sender_id: str) -> dict[str, str]:
+    """A gateway's setting keys by their labels, for its problems (网关地址, not url)."""
+    sender = message_senders(huika().plugins).get(sender_id)
+    if sender is None:
+        return {}
+    language = "zh-CN" if _locale_zh() else "en"
+    return {f.key: f.label.get(language) or f.key for f in sender.fields}
 
 
 def _locale_zh() -> bool:
@@ -237,7 +312,7 @@ def message_channels():
                     flash(_("Channel saved."), "success")
             return redirect(url_for("editor.message_channels"))
         except HuikaError as problem:
-            error, status = _problem_text(problem), 422
+            error, status = _problem_text(problem, _setting_labels(form.get("sender", ""))), 422
     with huika().db.read() as session:
         forms = _channel_forms(session)
         policy = policy_for(session, merchant_id())

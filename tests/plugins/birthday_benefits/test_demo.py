@@ -23,4 +23,4 @@ def test_the_demo_members_have_a_birthday_benefit_today(client, hk):
         answer = client.get(f"/api/v1/members/{member_id}", headers=headers)
         assert answer.status_code == 200, answer.json
         facts.append(answer.json["summary"]["birthday_benefits"]["text"])
-    assert "本月享 9 折、赠 生日长寿面" in facts[0] and "(农历)" in facts[1]
+    assert "本月享 9 折、赠 生日长寿面" in facts[0] and "（农历）" in facts[1]

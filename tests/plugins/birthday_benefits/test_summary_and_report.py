@@ -14,9 +14,9 @@ def test_the_member_fact_says_when_what_and_whether_used(shop, clock):
     card = shop.card(member_id=member)
     fact = shop.member_fact(member)
     assert fact["label"]["zh-CN"] == "生日"
-    assert fact["text"] == "3月28日 — 本月享 9 折, 未使用"
+    assert fact["text"] == "3月28日 — 本月享 9 折，未使用"
     shop.bought([line(10000)], card)
-    assert shop.member_fact(member)["text"] == "3月28日 — 本月享 9 折, 已使用"
+    assert shop.member_fact(member)["text"] == "3月28日 — 本月享 9 折，已使用"
     clock.at("2026-04-02 10:00")
     assert shop.member_fact(member)["text"] == "3月28日"
 
@@ -25,11 +25,11 @@ def test_a_lunar_birthday_shows_its_lunar_date_and_this_years_solar_day(shop, cl
     clock.at("2025-01-10 10:00")
     member = shop.member(birthday="1970-12-30", calendar="lunar")
     shop.card(member_id=member)
-    assert shop.member_fact(member)["text"] == "12月30日 (农历) — 本月享 9 折, 未使用"
+    assert shop.member_fact(member)["text"] == "12月30日（农历） — 本月享 9 折，未使用"
     clock.at("2025-02-10 10:00")
-    assert shop.member_fact(member)["text"].startswith("12月30日 (农历) · 公历 ")
+    assert shop.member_fact(member)["text"].startswith("12月30日（农历） · 公历 ")
     leap = shop.member(birthday="1980-02-01", calendar="lunar", leap=True)
-    assert shop.member_fact(leap)["text"].startswith("闰2月1日 (农历)")
+    assert shop.member_fact(leap)["text"].startswith("闰2月1日（农历）")
 
 
 def test_the_report_lists_each_use_and_its_total_matches_the_checkouts(shop):

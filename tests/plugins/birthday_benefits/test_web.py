@@ -19,7 +19,7 @@ def test_the_till_shows_the_birthday_from_strip_to_receipt(client, hk, clock):
     headers = {"X-CSRFToken": csrf}
     strip = client.get(f"/cashier/till/cards/{number}").json["card"]
     fact = next(f for f in strip["facts"] if f["key"] == "birthday_benefits")
-    assert fact["title"] == "生日" and fact["text"] == "3月28日 — 本月享 9 折、赠 生日蜡烛, 未使用"
+    assert fact["title"] == "生日" and fact["text"] == "3月28日 — 本月享 9 折、赠 生日蜡烛，未使用"
     quote = client.post("/cashier/till/quote", json={"card_number": number, "lines": LINES}, headers=headers)
     assert quote.status_code == 200, quote.json
     assert quote.json["due_fen"] == 7920

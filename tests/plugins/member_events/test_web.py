@@ -93,6 +93,9 @@ def test_the_till_signs_up_from_the_strip_and_checks_in(client, shop, clock):
     assert done.status_code == 201, done.get_data(as_text=True)
     assert "新品发布会" in done.get_data(as_text=True)
     assert shop.read(event)["taken"] == 1
+    shown = done.get_data(as_text=True)  # in words, not the API's keys and codes (review)
+    assert "报名方式" in shown and "收银台" in shown and "报名时间" in shown
+    assert not re.search(r"event_title|registered_at|cancelled_at|>till<|>registered<|T\d\d:\d\d:\d\d", shown)
     full_again = client.post(action["url"], data=data)
     assert full_again.status_code == 409 and "已报名" in full_again.get_data(as_text=True)
     strip = client.get(f"/cashier/till/cards/{card}").json["card"]
@@ -109,6 +112,8 @@ def test_the_till_signs_up_from_the_strip_and_checks_in(client, shop, clock):
         data["idempotency_key"] = key.group(1)
     checked = client.post(url, data=data)
     assert checked.status_code == 201, checked.get_data(as_text=True)
+    shown = checked.get_data(as_text=True)
+    assert "签到时间" in shown and "2026-03-14 13:50" in shown and "checked_in_at" not in shown
     twice = client.post(url, data=data)
     assert twice.status_code == 409 and "已签到" in twice.get_data(as_text=True)
 
@@ -129,6 +134,9 @@ def test_an_owner_creates_an_event_on_the_new_event_screen(client, shop):
     assert shop.get("/events").json["events"] == []
     created = client.post(url, data={**data, "ends_at": "2026-03-21 16:00"})
     assert created.status_code == 201, created.get_data(as_text=True)
+    shown = created.get_data(as_text=True)
+    assert "活动名称" in shown and "2026-03-21 14:00" in shown and "剩余名额" in shown
+    assert not re.search(r"signup_closes_at|seats_left|starts_at", shown)
     [event] = shop.get("/events").json["events"]
     assert (event["title"], event["starts_at"], event["capacity"], event["waitlist"]) == (
         "茶艺沙龙", "2026-03-21T14:00:00+08:00", 12, True)
@@ -167,3 +175,23 @@ def test_the_door_list_is_not_there_without_the_plugin(client, hk):
     sign_in_cashier(client, Plain)
     assert client.get("/cashier/events").status_code == 404
     assert 'href="/cashier/events"' not in client.get("/cashier/till").get_data(as_text=True)
+
+
+def test_the_till_names_the_events_to_choose_from_in_chinese(client, shop):
+    """Two events open and no number typed: the form says which numbers to give, in Chinese,
+    at the field too (the core's detail "the event number: …" is English)."""
+    shop.event(title="插花沙龙")
+    shop.event(title="品茶会")
+    card = shop.card(name="周敏")
+    sign_in_cashier(client, shop)
+    strip = client.get(f"/cashier/till/cards/{card}").json["card"]
+    action = next(s for s in strip["screens"] if s["title"] == "报名活动")
+    form = client.get(action["url"]).get_data(as_text=True)
+    data = {"csrf_token": re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', form).group(1)}
+    key = re.search(r'name="idempotency_key"[^>]*?value="([^"]+)"', form)
+    if key:
+        data["idempotency_key"] = key.group(1)
+    refused = client.post(action["url"], data=data)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "插花沙龙" in text and "品茶会" in text
+    assert "the event number" not in text and text.count("请填写活动编号") >= 2
