@@ -33,6 +33,7 @@ def test_message_pages_fit_the_screen(hk, live_server, browser, shot, viewport):
             found = page.evaluate(OVERFLOW)
             assert found["scroll"] <= found["width"] and not found["out"], (path, found)
         page.goto(live_server + "/editor/messages")
-        assert page.locator("table.message-log tbody tr").count() == 4
+        # the messages part's 4 demo messages, plus what the demo's campaigns and event sign-ups queued
+        assert page.locator("table.message-log tbody tr").count() >= 4
     finally:
         context.close()

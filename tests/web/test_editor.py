@@ -194,7 +194,7 @@ def test_submission_problems_point_at_their_inputs(app):
 def _editor_urls(app) -> list[tuple[str, set[str]]]:
     samples = {"starter_id": "points_shop", "plugin_id": "points", "key": "wechat_id", "screen_id": "member",
                "number": 1, "staff_id": 1, "report_id": "tier_distribution", "file_format": "xlsx",
-               "file_name": "members.csv", "kind_id": "birthday"}
+               "file_name": "members.csv", "kind_id": "birthday", "campaign_id": 1}
     urls = []
     with app.test_request_context("/"):
         from flask import url_for
