@@ -13,6 +13,8 @@ client asks for Chinese (webui/i18n.py ``api_locale``).
 """
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext, lazy_gettext as _l
 
 from core.errors import Busy, Conflict, Forbidden, HuikaError, Invalid, NotFound
@@ -153,6 +155,31 @@ _GIST = (
 )
 
 
+# "<subject> <id> does not exist" (the core's and plugins' NotFound wording) in the reader's
+# words; any other NotFound shows the gist alone, never the English sentence behind it.
+_NOT_FOUND_SUBJECTS = {
+    "member": _l("Member %(ident)s was not found."),
+    "card": _l("Card %(ident)s was not found."),
+    "checkout": _l("Sale %(ident)s was not found."),
+    "store": _l("Store %(ident)s was not found."),
+    "shift": _l("Shift %(ident)s was not found."),
+    "event": _l("Event %(ident)s was not found."),
+    "registration": _l("Sign-up %(ident)s was not found."),
+    "product": _l("Product %(ident)s was not found."),
+    "package": _l("Package %(ident)s was not found."),
+    "course": _l("Course %(ident)s was not found."),
+    "coupon template": _l("Coupon template %(ident)s was not found."),
+    "configuration version": _l("Configuration version %(ident)s was not found."),
+}
+_NOT_FOUND_PATTERN = re.compile(r"(?P<subject>[a-z][a-z ]*?) (?P<ident>\S+) does not exist")
+
+
+def _not_found_text(error: NotFound, gist) -> str:
+    found = _NOT_FOUND_PATTERN.fullmatch(error.message or "")
+    sentence = _NOT_FOUND_SUBJECTS.get(found.group("subject")) if found else None
+    return str(sentence % {"ident": found.group("ident")}) if sentence is not None else str(gist)
+
+
 def _shown(params: dict) -> dict:
     return {key: yuan_mark(value) if key.endswith("_fen") and isinstance(value, int) else value
             for key, value in params.items()}
@@ -188,6 +215,8 @@ def error_text(error: HuikaError) -> str:
     translated = gettext(error.message)
     if translated != error.message:
         return translated
+    if isinstance(error, NotFound):
+        return _not_found_text(error, gist)
     return f"{gist}（{error.message}）" if gist is not None else error.message
 
 

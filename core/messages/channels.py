@@ -41,6 +41,12 @@ def _value(field, raw, pointer):
     if not isinstance(raw, str) or len(raw) > MAX_SETTING:
         raise Invalid(f"{field.key} is a text of at most {MAX_SETTING} characters",
                       details=[problem(pointer, "text")])
+    if field.choices:
+        allowed = [value for value, _label in field.choices]
+        if raw.strip().lower() not in allowed:
+            raise Invalid(f"{field.key} must be one of: " + ", ".join(allowed),
+                          details=[problem(pointer, "one of " + ", ".join(allowed))])
+        return raw.strip().lower()
     return raw.strip()
 
 

@@ -32,6 +32,9 @@ class SettingField:
     secret: bool = False
     type: str = "text"  # text, int, bool, json (an object)
     default: Any = None
+    # For a text setting with a fixed set of values: ((value, {"zh-CN", "en"} label), ...);
+    # the editor shows a list and save_channel refuses any other value.
+    choices: tuple = ()
 
 
 @dataclass(frozen=True)

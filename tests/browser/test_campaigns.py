@@ -63,7 +63,7 @@ def test_the_segment_builder_counts_live_and_the_campaign_is_sent(browser, live_
         expect(page.get_by_text("活动已保存。")).to_be_visible()
         page.get_by_role("button", name="立即发送").click()
         expect(page.get_by_role("heading", name="效果 · 周末回店礼")).to_be_visible()
-        expect(page.locator(".campaign-figures")).to_contain_text("已触达")
+        expect(page.locator(".campaign-figures").first).to_contain_text("纳入本次发送的会员")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         shot(page, f"campaign-results-{size}")
         assert problems == []

@@ -52,6 +52,10 @@ def test_owner_sets_up_counts_sends_and_reads_results(app, shop):
     assert sent.status_code == 302 and sent.headers["Location"].endswith("/results")
     results = owner.get(sent.headers["Location"]).get_data(as_text=True)
     assert "已发送" in results and "退订" in results
+    # members in 人, messages in 条: the page says which number counts which
+    assert "会员（按人计）" in results and "消息（按条计：每位会员每个渠道一条）" in results
+    assert "纳入本次发送的会员</span><strong>1 <small>人</small>" in results
+    assert "已送达消息</span><strong>0 <small>条</small>" in results
     listing = owner.get("/editor/campaigns").get_data(as_text=True)
     assert "周末" in listing and "已发送" in listing
     assert shop.get(f"/campaigns/{campaign['id']}").json["audience"] == 1

@@ -71,3 +71,22 @@ def test_an_unexpected_error_is_a_translated_500_page(app, client):
     response = client.get("/boom-for-test")
     assert response.status_code == 500 and "出错了" in response.get_data(as_text=True)
     assert "secret internals" not in response.get_data(as_text=True)
+
+
+def test_not_found_reads_chinese_without_the_english_tail(app, client, shop):
+    """A missing thing is named in Chinese (未找到会员 99999。), an unknown wording shows the gist
+    alone; the API's English message for English clients stays as it was."""
+    from core.errors import NotFound
+    from webui.errors_i18n import error_text
+
+    chinese = client.get("/api/v1/members/99999", headers={**shop.headers(), "Accept-Language": "zh-CN"})
+    assert chinese.status_code == 404 and chinese.json["error"]["code"] == "not_found"
+    assert chinese.json["error"]["message"] == "未找到会员 99999。"
+    english = client.get("/api/v1/members/99999", headers=shop.headers())
+    assert english.json["error"]["message"] == "member 99999 does not exist"
+    with app.test_request_context("/cashier/", headers={"Accept-Language": "zh-CN"}):
+        from flask_babel import refresh
+        refresh()
+        assert error_text(NotFound("event 99 does not exist")) == "未找到活动 99。"
+        assert error_text(NotFound("mall item 7 does not exist")) == "未找到。"
+        assert error_text(NotFound("no voucher has this code")) == "未找到。"

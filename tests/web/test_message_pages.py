@@ -125,3 +125,23 @@ def test_the_channel_pages_speak_chinese_about_gateways_and_their_problems(owner
     assert "须在 1 到 20 之间" in tries.get_data(as_text=True)
     log = owner.get("/editor/messages?member=王芳")
     assert log.status_code == 422 and "会员编号（数字）" in log.get_data(as_text=True)
+
+
+def test_smtp_security_is_chosen_from_a_list_and_nothing_else_is_saved(owner, hk, shop):
+    """The SMTP encryption is a <select> of three Chinese-labelled choices; a typed-in value
+    (from a hand-made form) is refused in Chinese and nothing is saved."""
+    page = owner.get("/editor/messages/channels").get_data(as_text=True)
+    assert '<select id="email-smtp:setting_security" name="smtp:setting_security">' in page
+    assert "不加密（仅限内网测试）" in page and "starttls / ssl / none" not in page
+    fields = {"action": "channel", "channel": "email", "sender": "smtp", "enabled": "1",
+              "smtp:setting_host": "127.0.0.1", "smtp:setting_port": "465",
+              "smtp:setting_from_address": "shop@example.com"}
+    refused = post(owner, "/editor/messages/channels", {**fields, "smtp:setting_security": "tls"})
+    assert refused.status_code == 422 and "加密方式：不在可选范围内。" in refused.get_data(as_text=True)
+    with hk.db.read() as session:
+        assert session.scalar(select(MessageChannel)) is None
+    assert post(owner, "/editor/messages/channels", {**fields, "smtp:setting_security": "SSL"}).status_code == 302
+    with hk.db.read() as session:
+        assert session.scalar(select(MessageChannel)).settings["security"] == "ssl"
+    page = owner.get("/editor/messages/channels").get_data(as_text=True)
+    assert '<option value="ssl" selected>SSL/TLS（常用端口 465）</option>' in page

@@ -240,8 +240,13 @@ def _channel_forms(session) -> list[dict]:
             {"id": s.id, "title": _sender_title(s),
              "fields": [{"key": f.key, "label": f.label.get("zh-CN") if _locale_zh() else f.label.get("en", f.key),
                          "secret": f.secret, "type": f.type, "required": f.required,
+                         "choices": [(value, _label_text(label)) for value, label in f.choices],
                          "value": _shown(current, s.id, f)} for f in s.fields]} for s in choices]})
     return forms
+
+
+def _label_text(label: dict) -> str:
+    return label.get("zh-CN") if _locale_zh() else label.get("en", "")
 
 
 def _sender_title(sender) -> str:
@@ -270,6 +275,8 @@ def _shown(current, sender_id, field):
     if field.type == "json":
         import json
         return json.dumps(value, ensure_ascii=False) if value else ""
+    if field.choices and isinstance(value, str):  # a value saved by hand as "SSL" still shows as chosen
+        return value.strip().lower()
     return "" if value is None else str(value)
 
 

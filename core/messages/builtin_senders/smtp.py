@@ -18,7 +18,12 @@ from email.utils import formatdate
 from ..senders import Message, MessageSender, SendResult, SettingField
 
 T = lambda zh, en: {"zh-CN": zh, "en": en}  # noqa: E731
-SECURITY = ("starttls", "ssl", "none")
+SECURITY_CHOICES = (
+    ("starttls", T("STARTTLS（常用端口 587）", "STARTTLS (usually port 587)")),
+    ("ssl", T("SSL/TLS（常用端口 465）", "SSL/TLS (usually port 465)")),
+    ("none", T("不加密（仅限内网测试）", "None (local testing only)")),
+)
+SECURITY = tuple(value for value, _label in SECURITY_CHOICES)
 
 
 def _refusal(code: int, text, what: str) -> SendResult:
@@ -35,8 +40,7 @@ class SmtpSender(MessageSender):
     fields = (
         SettingField("host", T("SMTP 服务器", "SMTP host"), required=True),
         SettingField("port", T("端口", "Port"), type="int", default=587),
-        SettingField("security", T("加密（starttls / ssl / none）", "Security (starttls / ssl / none)"),
-                     default="starttls"),
+        SettingField("security", T("加密方式", "Security"), default="starttls", choices=SECURITY_CHOICES),
         SettingField("from_address", T("发件地址", "From address"), required=True),
         SettingField("from_name", T("发件人名称", "From name")),
         SettingField("username", T("登录用户名（可空）", "Login user (optional)")),
