@@ -5,10 +5,12 @@ import pytest
 from sqlalchemy import func, select
 
 from core import demo_reminders
+from core.clock import local_date, now_utc
 from core.config_versions import latest_version, published_config
 from core.demo import DEMO_DOCUMENT, DEMO_MERCHANT, DEMO_PASSWORD, load_demo
 from core.members import search_members
 from core.models import ApiToken, Card, ConfigVersion, Member, Merchant, Staff, Store, Tier
+from core.reminders import reminders_for
 from core.schemas import validate_against
 from core.security import check_pin_hash
 from core.weak_pins import is_weak
@@ -91,3 +93,20 @@ def test_the_readme_example_search_finds_demo_members(hk):
         result = load_demo(session, hk.plugins)  # the defaults `huika demo` uses
     with hk.db.read() as session:
         assert search_members(session, result.merchant_id, name_prefix="王").total > 0
+
+
+def test_the_demo_reminds_of_low_balance_and_expiring_vouchers_today(hk):
+    """Issue 14: the plugins' demo data leaves a card under ¥50 of stored value and a coupon
+    running out this week, so their reminder kinds show on the demo's first day."""
+    with hk.db.write() as session:
+        result = load_demo(session, hk.plugins, member_count=4)
+    with hk.db.read() as session:
+        config = published_config(session, result.merchant_id, hk.plugins)
+        reminders = reminders_for(session, config, result.merchant_id, local_date(now_utc()))
+    by_kind = {}
+    for reminder in reminders:
+        by_kind.setdefault(reminder.kind, []).append(reminder)
+    assert {"low_balance", "voucher_expiry"} <= set(by_kind), sorted(by_kind)
+    [low] = by_kind["low_balance"]
+    assert 0 < low.facts["balance_fen"] < low.facts["threshold_fen"] == 5000
+    assert all(0 <= r.facts["days_left"] <= 7 for r in by_kind["voucher_expiry"])

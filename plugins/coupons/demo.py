@@ -1,5 +1,6 @@
 """The demo's coupons (``huika demo``): two campaigns and a coupon on each of the first cards,
-so the till's member strip shows coupons to tap on the first run."""
+so the till's member strip shows coupons to tap on the first run, and one that runs out within
+days on the first card, so 券即将过期 (``voucher_expiry``, default 7 days) shows at once."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,6 +20,8 @@ CAMPAIGNS = (
      "valid_days": 30, "per_member_limit": 1},
 )
 HOLDERS = 5  # the first cards each get one coupon of every campaign
+EXPIRING_SOON = {"name": "限时饮品券", "kind": "cash", "value_fen": 1000, "valid_days": 3,
+                 "per_member_limit": 1}  # the first card only
 
 
 def load(session: Session, merchant_id: int, staff_id: int, store_id: int, now: datetime) -> int:
@@ -32,4 +35,8 @@ def load(session: Session, merchant_id: int, staff_id: int, store_id: int, now: 
             issued += len(issuing.issue(session, template.id, merchant_id, member_id=card.member_id,
                                         card=card, quantity=1, reason="staff", now=now,
                                         staff_id=staff_id, store_id=store_id))
+    template = create_template(session, merchant_id, EXPIRING_SOON)
+    for card in cards[:1]:
+        issued += len(issuing.issue(session, template.id, merchant_id, member_id=card.member_id, card=card,
+                                    quantity=1, reason="staff", now=now, staff_id=staff_id, store_id=store_id))
     return issued

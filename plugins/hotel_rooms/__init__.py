@@ -12,11 +12,9 @@ This module is the plugin's hook surface; the behaviour lives next to it:
 
 See docs/plugins/hotel_rooms.md.
 """
-from datetime import timedelta
 from pathlib import Path
 
 from core.benefits import BenefitKind
-from core.clock import local_date
 from core.hookspecs import hookimpl
 from core.jobs import Job
 from core.ledger import member_balances
@@ -162,32 +160,12 @@ def expire_vouchers_job(session, config, merchant_id, now) -> dict:
     return {key: summary[key] for key in ("as_of", "cards", "vouchers")}
 
 
-def notify_expiring_vouchers_job(session, config, merchant_id, now) -> dict:
-    """Job ``hotel_rooms.notify_expiring_vouchers`` (R2): vouchers entering the notice window.
-
-    Vouchers expiring exactly ``voucher_expiry_notice_days`` after today enter the window
-    today, so a daily run announces each voucher once. Sending belongs to R3's pluggable
-    sender, which does not exist yet: until then the job reports what it would announce
-    (the full list is GET /api/v1/room-vouchers/expiring), as the points plugin does.
-    """
-    days = config.settings_for(PLUGIN_ID)["voucher_expiry_notice_days"]
-    if days == 0:
-        return {"notice_days": 0, "cards": 0, "vouchers": 0}
-    expiring_on = (local_date(now) + timedelta(days=days)).isoformat()
-    entering = [item for item in vouchers.expiring_soon(session, merchant_id, now, days)
-                if item["expires_on"] == expiring_on]
-    return {"notice_days": days, "expiring_on": expiring_on,
-            "cards": len({item["card_number"] for item in entering}), "vouchers": len(entering)}
-
-
 @hookimpl
 def register_jobs():
     """The jobs of plugin.json, as ``hotel_rooms.<job id>``."""
     return [
         Job("hotel_rooms.expire_vouchers", expire_vouchers_job, hour=0, minute=20,
             description="lapse vouchers past their date (H2)"),
-        Job("hotel_rooms.notify_expiring_vouchers", notify_expiring_vouchers_job, hour=9, minute=0,
-            description="vouchers entering the expiry notice window (H2, R2)"),
         Job("hotel_rooms.issue_birthday_suites", card_benefits.issue_birthday_suites, hour=0, minute=30,
             description="an executive suite voucher on the holder's birthday (H1)"),
     ]

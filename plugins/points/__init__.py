@@ -24,7 +24,7 @@ from . import models  # noqa: F401  (the plugin's tables join the core's metadat
 from .api import operations
 from .common import ASSET, PLUGIN_ID
 from .earning import earn, pay_with_points
-from .expiry import expire_points, expire_points_job, expiring_soon, notify_expiring_points_job
+from .expiry import expire_points, expire_points_job, expiring_soon
 from .projection import projection_lines
 
 __all__ = ["expire_points", "expiring_soon"]  # the job bodies, plain functions of ``now`` (P7, R2)
@@ -107,13 +107,11 @@ def register_migrations():
 
 @hookimpl
 def register_jobs():
-    """The jobs of plugin.json, as ``points.<job id>``: expiry just after local midnight (P7),
-    the notice in the morning (R2)."""
+    """The jobs of plugin.json, as ``points.<job id>``: expiry just after local midnight (P7).
+    Telling members (R2) is the ``points_expiry`` reminder kind, sent by the daily member care."""
     return [
         Job("points.expire_points", expire_points_job, hour=0, minute=10,
             description="expire point lots past their date (P7)"),
-        Job("points.notify_expiring_points", notify_expiring_points_job, hour=9, minute=0,
-            description="cards whose points enter the expiry notice window (P7, R2)"),
     ]
 
 

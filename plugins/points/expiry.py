@@ -106,22 +106,3 @@ def expire_points_job(session: Session, config: MerchantConfig, merchant_id: int
     """Job ``points.expire_points``: :func:`expire_points`, summarised for the job log."""
     summary = expire_points(session, merchant_id, now)
     return {key: summary[key] for key in ("as_of", "cards", "points")}
-
-
-def notify_expiring_points_job(session: Session, config: MerchantConfig, merchant_id: int,
-                               now: datetime) -> dict:
-    """Job ``points.notify_expiring_points`` (R2): the cards whose points enter the notice window.
-
-    Lots expiring exactly ``expiry_notice_days`` after today enter the window today, so a daily
-    run announces each lot once. Sending the message is R3's pluggable sender, which does not
-    exist yet: until then the job reports what it would announce (the full list is
-    GET /api/v1/points/expiring).
-    """
-    days = config.settings_for(PLUGIN_ID)["expiry_notice_days"]
-    if days == 0:
-        return {"notice_days": 0, "cards": 0, "points": 0}
-    entering = [entry for entry in expiring_soon(session, merchant_id, now, days)
-                if any(lot["expires_on"] == (local_date(now) + timedelta(days=days)).isoformat()
-                       for lot in entry["lots"])]
-    return {"notice_days": days, "expiring_on": (local_date(now) + timedelta(days=days)).isoformat(),
-            "cards": len(entering), "points": sum(entry["points"] for entry in entering)}

@@ -82,3 +82,11 @@ def register_reminder_kinds():
     from .reminders import low_balance_kind
 
     return [low_balance_kind()]
+
+
+@hookimpl
+def demo_data(session, config, merchant_id, store_ids, staff_id, now):
+    """A card spent down below the low-balance reminder's threshold (``huika demo``)."""
+    from . import demo
+
+    demo.load(session, config, merchant_id, store_ids[0], staff_id, now)

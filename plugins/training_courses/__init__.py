@@ -7,7 +7,7 @@ This module is the plugin's hook surface; the behaviour lives next to it:
                    card replacement (C5)
 - ``visits.py``    sign-ins that use sessions or show a pass; metered check-in / check-out
 - ``revenue.py``   exact recognition of deferred money as income or breakage (T3)
-- ``jobs.py``      ``expire_packages`` and ``notify_expiring_packages`` (plain functions of now)
+- ``jobs.py``      ``expire_packages`` and ``reminders`` (plain functions of now)
 - ``reports.py``   income by month/course/teacher, deferred revenue, consumption detail
 - ``api.py``       the API operations; ``models.py`` + ``migrations/`` the plugin's own tables
 
@@ -22,7 +22,7 @@ from core.ledger import member_balances
 from . import models  # noqa: F401  (the plugin's tables join the core's metadata)
 from .api import operations
 from .common import MINUTES, PLUGIN_ID, SESSIONS
-from .jobs import expire_packages, notify_expiring_packages
+from .jobs import expire_packages
 from .packages import move_to_new_card, packages_from_checkout, price_plan_lines, take_back
 
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
@@ -100,8 +100,6 @@ def register_jobs():
     return [
         Job("training_courses.expire_packages", expire_packages, hour=0, minute=20,
             description="lapse expired packages, recognise breakage and period passes (T1-T3)"),
-        Job("training_courses.notify_expiring_packages", notify_expiring_packages, hour=9, minute=0,
-            description="packages entering the expiry notice window or running low (R2)"),
     ]
 
 

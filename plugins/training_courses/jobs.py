@@ -6,9 +6,8 @@ recognised becomes breakage. Period passes are recognised day by day in the same
 A frozen package does not lapse (its ``valid_to`` moves when it is unfrozen) until even
 the longest extension, ``max_freeze_days``, has run out: then it is unfrozen as such and lapses.
 
-``notify_expiring_packages`` (R2): packages that enter the expiry notice window today, and
-count packages with few sessions left. Sending is R3's pluggable sender, which does not exist
-yet: the job reports what it would announce (the full lists are GET /training/reminders).
+``reminders`` (R2): packages expiring soon or running low, for GET /training/reminders.
+Telling members is the ``package_expiry`` reminder kind, sent by the daily member care.
 """
 from __future__ import annotations
 
@@ -103,13 +102,3 @@ def reminders(session: Session, config, merchant_id: int, now: datetime) -> dict
             running_low.append(entry)
     return {"as_of": today.isoformat(), "notice_days": days, "low_sessions": low,
             "expiring": expiring, "running_low": running_low}
-
-
-def notify_expiring_packages(session: Session, config, merchant_id: int, now: datetime) -> dict:
-    """Packages entering the notice window today (announced once) and those running low."""
-    found = reminders(session, config, merchant_id, now)
-    entering_on = (local_date(now) + timedelta(days=found["notice_days"])).isoformat()
-    entering = [e for e in found["expiring"] if e["valid_to"] == entering_on]
-    return {"notice_days": found["notice_days"], "expiring_on": entering_on,
-            "expiring": len(entering), "running_low": len(found["running_low"]),
-            "cards": sorted({e["card_number"] for e in entering + found["running_low"]})}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from core.demo import load_demo
-from plugins.coupons.demo import CAMPAIGNS, HOLDERS
+from plugins.coupons.demo import CAMPAIGNS, EXPIRING_SOON, HOLDERS
 
 
 def test_the_demo_cards_hold_usable_coupons(client, hk):
@@ -13,5 +13,5 @@ def test_the_demo_cards_hold_usable_coupons(client, hk):
     answer = client.get(f"/api/v1/cards/{card}/coupons", headers=headers)
     assert answer.status_code == 200, answer.json
     coupons = answer.json["coupons"]
-    assert sorted(c["name"] for c in coupons) == sorted(c["name"] for c in CAMPAIGNS)
+    assert sorted(c["name"] for c in coupons) == sorted(c["name"] for c in (*CAMPAIGNS, EXPIRING_SOON))
     assert all(c["code"] and c["valid_until"] for c in coupons) and HOLDERS >= 1

@@ -170,22 +170,6 @@ def test_p7_the_expiry_job_runs_once_per_local_day_for_merchants_with_points(cli
     shop.verify()
 
 
-def test_r2_the_notice_job_announces_lots_entering_the_window_once(client, hk, shop, clock):
-    from core.jobs import run_job
-
-    card = shop.card()
-    clock.at("2026-03-01 10:00")
-    shop.buy(card, 500)  # until 2027-12-31; the default notice is 30 days
-    job = points_jobs(hk)["points.notify_expiring_points"]
-    day_before = run_job(hk.db, hk.plugins, job, beijing("2027-11-30 09:00"))
-    assert day_before["merchants"][str(shop.id)]["cards"] == 0
-    entering = run_job(hk.db, hk.plugins, job, beijing("2027-12-01 09:00"))
-    assert entering["merchants"][str(shop.id)] == {"notice_days": 30, "expiring_on": "2027-12-31",
-                                                   "cards": 1, "points": 50}
-    next_day = run_job(hk.db, hk.plugins, job, beijing("2027-12-02 09:00"))
-    assert next_day["merchants"][str(shop.id)]["cards"] == 0  # already announced
-
-
 def test_p7_the_expiry_transaction_is_dated_when_the_job_ran(hk):
     """Reports must see expired points in the period the job ran, not back at the lot's date."""
     from datetime import date, datetime, timezone

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.clock import now_utc
 from core.errors import Forbidden
 from core.models import Card, IdempotencyRecord
-from core.pins import PinCheckNeeded, verify_pin, with_pin_checks
+from core.pins import PinCheckNeeded, pin_set_here, verify_pin, with_pin_checks
 
 from .helpers import (PIN, WRONG_PIN, assert_ledger_sound, key, new_card, pay, pin_state, post, recharge,
                       shop_with, stored)
@@ -240,3 +240,18 @@ def test_c6_verify_pin_runs_only_inside_with_pin_checks(client, hk):
     assert pin_row(hk, number)["total"] == 0
     with pytest.raises(PinCheckNeeded):  # outside the gate: a programming error, never a pass
         attempt(PIN)()
+
+
+def test_c6_a_pin_set_here_is_accepted_only_for_that_card_pin_and_block(client, hk):
+    """The demo pays with a PIN it chose in the same transaction (core.pins.pin_set_here)."""
+    shop = shop_with(hk)
+    number = new_card(client, shop)
+    now = now_utc()
+    with hk.db.write() as session:
+        card = session.scalar(select(Card).where(Card.number == number))
+        with pin_set_here(session, card, "582913"):
+            verify_pin(session, card, "582913", max_attempts=5, lock_minutes=15, now=now)
+            with pytest.raises(PinCheckNeeded):  # any other PIN still goes through with_pin_checks
+                verify_pin(session, card, WRONG_PIN, max_attempts=5, lock_minutes=15, now=now)
+        with pytest.raises(PinCheckNeeded):  # and so does the one set, once the block is left
+            verify_pin(session, card, "582913", max_attempts=5, lock_minutes=15, now=now)
