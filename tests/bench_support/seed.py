@@ -88,7 +88,7 @@ def bench_document(registry) -> list[dict]:
     return [{**DEMO_DOCUMENT, "plugins": [*rich, debit]}, {**DEMO_DOCUMENT, "plugins": [debit]}]
 
 
-def create(path: Path, members: int, *, with_balances: bool) -> Seeded:
+def create(path: Path, members: int, *, with_balances: bool, birthdays_off_season: bool = False) -> Seeded:
     """A migrated SQLite database at ``path`` holding one merchant with ``members`` members,
     each with one active card (and, ``with_balances``, an opening test_credit balance)."""
     import time
@@ -134,7 +134,8 @@ def create(path: Path, members: int, *, with_balances: bool) -> Seeded:
         connection.execute("PRAGMA foreign_keys=OFF")
         connection.execute("PRAGMA cache_size=-200000")
         connection.execute("BEGIN IMMEDIATE")
-        _bulk_members_and_cards(connection, merchant_id, store_id, tier_id, members)
+        _bulk_members_and_cards(connection, merchant_id, store_id, tier_id, members,
+                                birthday_months_off_season() if birthdays_off_season else list(range(1, 13)))
         if with_balances:
             _bulk_balances(connection, merchant_id, store_id, staff_id, members)
         connection.execute("COMMIT")
@@ -168,8 +169,19 @@ def _chunks(rows, size=_BATCH):
         yield chunk
 
 
+def birthday_months_off_season() -> list[int]:
+    """Birth months at least a month away from today: the demo document the bench publishes
+    enables birthday benefits (a birthday-month 9折), and a checkout whose price changes with
+    the member would neither match the fixed basket's payment nor raw's row set."""
+    from core.clock import local_date
+
+    month = local_date(datetime.now(timezone.utc)).month
+    near = {(month + shift - 1) % 12 + 1 for shift in (-1, 0, 1)}
+    return [m for m in range(1, 13) if m not in near]
+
+
 def _bulk_members_and_cards(connection, merchant_id: int, store_id: int, tier_id: int | None,
-                            count: int) -> None:
+                            count: int, months: list[int]) -> None:
     rng = random.Random(2026)
     now = _now_text()
     first_member = _next_id(connection, "members")
@@ -177,7 +189,7 @@ def _bulk_members_and_cards(connection, merchant_id: int, store_id: int, tier_id
     extra = json.dumps({"favourite_category": "food"})
     members = ((first_member + i, merchant_id, Seeded.name(i), Seeded.phone(i),
                 rng.choice(("male", "female")),
-                f"{rng.randint(1960, 2004)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                f"{rng.randint(1960, 2004)}-{rng.choice(months):02d}-{rng.randint(1, 28):02d}",
                 "solar", 0, "", "", "", extra, store_id, "counter", now, now)
                for i in range(count))
     for chunk in _chunks(members):
