@@ -216,7 +216,6 @@ def lookups(seeded, workdir: Path, site: Path, args) -> dict:
     """Each kind of lookup over HTTP (gunicorn, ``args.threads`` clients). Answers are checked
     against the seed, not just their status: every one in the warm-up second, one in
     ``LOOKUP_CHECK_EVERY`` while measuring (checking costs the load generator's CPU)."""
-    import threading
     from collections import Counter
     from urllib.parse import quote
 
@@ -231,17 +230,17 @@ def lookups(seeded, workdir: Path, site: Path, args) -> dict:
         for kind in LOOKUP_KINDS:
             generators = [random.Random(200 + t) for t in range(args.threads)]
             wrong: list = []
-            asked: dict = {}  # client thread -> the value of its request in flight
+            asked: dict = {}  # client -> the value of its request in flight
             checked = [0, 1]  # answers checked, check one in this many
 
             def make(thread: int, _index: int, kind=kind, generators=generators, asked=asked):
                 value = lookup_value(seeded, kind, generators[thread].randrange(seeded.members))
-                asked[threading.get_ident()] = value
+                asked[thread] = value
                 return "GET", f"/api/v1/members?{kind}={quote(value)}", None, headers
 
-            def seen(status: int, raw: bytes, kind=kind, wrong=wrong, asked=asked,
+            def seen(client: int, status: int, raw: bytes, kind=kind, wrong=wrong, asked=asked,
                      checked=checked) -> None:
-                value = asked[threading.get_ident()]
+                value = asked[client]
                 if status != 200 or random.randrange(checked[1]):
                     return
                 checked[0] += 1
@@ -433,8 +432,7 @@ def _run(args, workdir: Path, started: float) -> int:
         if postgres["http"] is not None:
             table.append((f"    PostgreSQL: HTTP, gunicorn -w {args.workers}", args.threads,
                           postgres["http"]))
-    header = (f"| {'what':<46} | {'clients':>7} | {'ok/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | "
-              f"{'max ms':>8} | {'CPU ms/op':>10} | statuses |")
+    header = report.HEADER
     print("\n" + header)
     print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
     for what, clients, timings in table:
@@ -454,6 +452,7 @@ def _run(args, workdir: Path, started: float) -> int:
         "http_p50_ms": http.p50 if http else None, "http_p99_ms": http.p99 if http else None,
         "http_clients": args.threads if http else None,
         "http_ratio": report.ratio(http.cpu_ms_per_op, raw_full.cpu_ms_per_op) if http else None,
+        "http_client_cpu_ms": http.client_cpu_ms_per_op if http else None,
         **report.lookup_figures(lookup),
         **report.postgres_figures(postgres, args.threads),
         "pin_check_cpu_ms": pin.cpu_ms_per_op,

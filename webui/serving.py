@@ -13,12 +13,9 @@ from dataclasses import dataclass
 
 from gunicorn.app.base import BaseApplication
 
-from .gunicorn_config import freeze_after_load, post_worker_init, worker_exit
+from .gunicorn_config import freeze_after_load, heartbeat_folder, post_worker_init, worker_exit
 
 DEFAULT_THREADS = 4
-# gunicorn's workers touch a heartbeat file here all the time: on a disk-backed /tmp
-# that metadata write can wait behind the database's fsyncs (gunicorn's docs advise /dev/shm).
-HEARTBEAT_FOLDER = "/dev/shm"
 
 
 def default_workers() -> int:
@@ -57,8 +54,8 @@ def gunicorn_settings(options: ServeOptions) -> dict:
         "post_worker_init": post_worker_init if options.scheduler else freeze_after_load,
         "worker_exit": worker_exit,  # stops the scheduler thread, gives the lock back
     }
-    if os.path.isdir(HEARTBEAT_FOLDER) and os.access(HEARTBEAT_FOLDER, os.W_OK):
-        settings["worker_tmp_dir"] = HEARTBEAT_FOLDER
+    if heartbeat_folder():
+        settings["worker_tmp_dir"] = heartbeat_folder()
     if options.access_log:
         settings["accesslog"] = options.access_log
         settings["access_log_format"] = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'

@@ -28,7 +28,7 @@ def run(seeded, workdir: Path, site: Path, *, threads: int, workers: int, second
         return ("POST", "/api/v1/checkout", checkout_body(number, "card_debit", amount),
                 {**headers, "Idempotency-Key": uuid.uuid4().hex})
 
-    def seen(status: int, raw: bytes) -> None:
+    def seen(_client: int, status: int, raw: bytes) -> None:
         if status == 201 and not sample:
             sample.update(json.loads(raw))
         elif status >= 500 and len(server_errors) < 3:

@@ -41,6 +41,7 @@ class Timings:
         self.began = time.perf_counter()
         self.wall: float | None = None
         self.cpu: float | None = None  # CPU seconds the work cost (process or server), if known
+        self.client_cpu: float | None = None  # the load generator's CPU seconds (HTTP runs)
         self._lock = threading.Lock()
 
     def add(self, seconds: float, status: int) -> None:
@@ -90,6 +91,12 @@ class Timings:
     @property
     def cpu_ms_per_op(self) -> float | None:
         return self.cpu / self.ok * 1000 if self.cpu is not None and self.ok else None
+
+    @property
+    def client_cpu_ms_per_op(self) -> float | None:
+        """The load generator's CPU per successful request, in milliseconds."""
+        return (self.client_cpu / self.ok * 1000
+                if self.client_cpu is not None and self.ok else None)
 
     @property
     def max_ms(self) -> float:
