@@ -158,6 +158,63 @@ def test_idempotency_key_required_replayed_and_conflicting(client, hk, shop):
         assert session.scalar(select(func.count()).select_from(Checkout)) == 1  # posted once
 
 
+def _retry_lands_before_its_turn(monkeypatch, client, send):
+    """The same request (same key) sent again and answered completely while the first one
+    has looked its key up but not yet had its writer's turn (SQLite looks before the turn)."""
+    from webui.api import handlers
+
+    looked_up = handlers._check_replay
+    retried = []
+
+    def check_then_let_the_retry_through(session, merchant_id, key, digest):
+        looked_up(session, merchant_id, key, digest)
+        if not retried:
+            retried.append(None)  # the retry's own look-up goes straight on
+            retried[0] = send()
+
+    monkeypatch.setattr(handlers, "_check_replay", check_then_let_the_retry_through)
+    first = send()
+    return first, retried[0]
+
+
+def test_a_retry_that_commits_first_is_replayed_not_posted_twice(client, hk, shop, monkeypatch):
+    body = {"lines": [{"sku": "A", "unit_price_fen": 500}], "payments": [{"method": "cash", "amount_fen": 500}]}
+    headers = {**shop.headers(), "Idempotency-Key": "till-7-0042"}
+    first, retry = _retry_lands_before_its_turn(
+        monkeypatch, client, lambda: client.post("/api/v1/checkout", json=body, headers=headers))
+    assert retry.status_code == first.status_code == 201 and first.json == retry.json
+    from sqlalchemy import func, select
+
+    from core.models import Checkout
+
+    with hk.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Checkout)) == 1  # posted once
+        assert ledger.verify(session, shop.id) == []
+
+
+def test_a_retry_that_commits_first_is_replayed_when_ours_would_be_refused(client, hk, shop,
+                                                                          monkeypatch):
+    """The first return of a sale finds the sale already returned by its own retry: it answers
+    with the retry's refund instead of the refusal."""
+    sold = client.post("/api/v1/checkout", json={
+        "lines": [{"sku": "A", "unit_price_fen": 500}], "payments": [{"method": "cash", "amount_fen": 500}]},
+        headers={**shop.headers(), **key()}).json
+    headers = {**shop.headers(), "Idempotency-Key": "return-7-0042"}
+    first, retry = _retry_lands_before_its_turn(monkeypatch, client, lambda: client.post(
+        f"/api/v1/checkouts/{sold['checkout_id']}/returns",
+        json={"lines": [{"line_no": 1, "quantity": 1}]}, headers=headers))
+    assert retry.status_code == 201, retry.json
+    assert first.status_code == 201 and first.json == retry.json
+    assert first.headers["Idempotent-Replayed"] == "true"
+    from sqlalchemy import func, select
+
+    from core.models import CheckoutReturn as Return
+
+    with hk.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Return)) == 1  # refunded once
+        assert ledger.verify(session, shop.id) == []
+
+
 def test_keys_are_per_merchant(client, hk, shop):
     other = make_merchant(hk, "别的店", basic_document())
     body = {"lines": [{"sku": "A", "unit_price_fen": 500}], "payments": [{"method": "cash", "amount_fen": 500}]}

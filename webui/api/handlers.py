@@ -105,25 +105,33 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
             check_documented_body(body, api_op.request_schema)
         return config
 
-    config = None
-    if not api_op.read_only:
-        # Checked before the write transaction: only what must be written waits for a
-        # writer's turn (SQLite has one writer at a time, core.writer_lock).
+    # SQLite: the key is looked up before the writer's turn, with the configuration, so
+    # that only what must be written waits for it (one writer at a time, core.writer_lock).
+    # A request with the same key that commits in between makes ours fail on the unique
+    # key when it records its answer (the whole transaction rolls back: nothing is paid
+    # twice), or refuses ours first (e.g. the balance it took is gone): either way we
+    # then answer with its response (``_replay_after_race``).
+    replay_checked_early = key is not None and db.serializes_writers
+
+    def prepare():
+        if api_op.read_only:
+            return None
         with db.read() as session:
             config = checked_config(session)
+            if replay_checked_early:
+                _check_replay(session, caller.merchant_id, key, digest)
+            return config
 
     def attempt():
         with transaction() as session:
             context_config = config if config is not None else checked_config(session)
             claim = None
-            if key is not None:
+            if key is not None and not replay_checked_early:
                 _check_replay(session, caller.merchant_id, key, digest)
-                if not db.serializes_writers:
-                    # Claim the key before running the handler: a concurrent request with the
-                    # same key blocks on this row's unique index until we commit, then fails
-                    # with IntegrityError and replays our answer, instead of paying again.
-                    # (On SQLite no other writer runs until we commit: one insert at the end.)
-                    claim = _claim(session, caller.merchant_id, key, digest)
+                # Claim the key before running the handler: a concurrent request with the
+                # same key blocks on this row's unique index until we commit, then fails
+                # with IntegrityError and replays our answer, instead of paying again.
+                claim = _claim(session, caller.merchant_id, key, digest)
             context = OperationContext(
                 session=session, config=context_config, merchant_id=caller.merchant_id,
                 staff_id=caller.staff_id, store_id=caller.store_id, role=caller.role,
@@ -138,6 +146,7 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
             return result
 
     try:
+        config = prepare()
         # A PIN is checked and counted in a transaction of its own before this one (core.pins).
         result = with_pin_checks(db, attempt)
     except IdempotencyReplay as replay:
@@ -146,6 +155,12 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
         if key is None:
             raise
         return _replay_after_race(caller.merchant_id, key, digest)
+    except HuikaError:
+        if replay_checked_early:
+            recorded = _recorded_answer(caller.merchant_id, key, digest)
+            if recorded is not None:
+                return recorded
+        raise
     if not api_op.read_only:
         fault_point("after_commit")  # testing only: core/faults.py
     if api_op.audit and api_op.read_only:
@@ -268,13 +283,21 @@ def _remember(session, merchant_id: int, key: str, digest: str, claim: int | Non
                                          "response": result})
 
 
-def _replay_after_race(merchant_id: int, key: str, digest: str) -> Outcome:
-    """Two requests with one key ran at once; the loser answers with the winner's result."""
+def _recorded_answer(merchant_id: int, key: str, digest: str) -> Outcome | None:
+    """The answer recorded for ``key`` by another request, if any (a replay)."""
     with huika().db.read() as session:
         record = _find(session, merchant_id, key)
-        if record is None:
-            raise Conflict("the request clashed with another one; retry it", code="conflict")
-        if record.request_digest != digest:
-            raise Conflict(f"{IDEMPOTENCY_HEADER} {key!r} was already used for another request",
-                           code="idempotency_key_reused")
-        return Outcome(record.status, record.response, replayed=True)
+    if record is None:
+        return None
+    if record.request_digest != digest:
+        raise Conflict(f"{IDEMPOTENCY_HEADER} {key!r} was already used for another request",
+                       code="idempotency_key_reused")
+    return Outcome(record.status, record.response, replayed=True)
+
+
+def _replay_after_race(merchant_id: int, key: str, digest: str) -> Outcome:
+    """Two requests with one key ran at once; the loser answers with the winner's result."""
+    recorded = _recorded_answer(merchant_id, key, digest)
+    if recorded is None:
+        raise Conflict("the request clashed with another one; retry it", code="conflict")
+    return recorded
