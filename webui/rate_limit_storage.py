@@ -30,7 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from core import clock, rate_limits
-from core.db import Database
+from core.db import Database, end_read
 
 SCHEME = "huika-db"
 PURGE_EVERY = timedelta(minutes=5)  # how often one process deletes windows that have passed
@@ -78,8 +78,9 @@ class DatabaseStorage(Storage):
         with self._lock:
             copy = self._read.get(key)
         if copy is None or time.monotonic() - copy[2] >= FRESH_FOR:
-            with self.database.engine.connect() as connection:
+            with self.database.read_engine.connect() as connection:
                 hits, end = rate_limits.open_window(connection, key, now)
+                end_read(connection)
             copy = (hits, end, time.monotonic())
             with self._lock:
                 if len(self._read) >= _MAX_CACHED:

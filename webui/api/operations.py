@@ -14,6 +14,7 @@ from typing import Callable
 from flask import g, request
 from sqlalchemy.engine import Connection
 
+from core.db import end_read
 from core.errors import Forbidden, HuikaError, Invalid, problem
 from core.schemas import check_body, validate_against
 from core.tenancy import caller_for_token
@@ -110,7 +111,7 @@ def read_connection() -> Connection:
     request_globals = g._get_current_object()
     connection = request_globals.get("api_read_connection")
     if connection is None:
-        connection = request_globals.api_read_connection = huika().db.engine.connect()
+        connection = request_globals.api_read_connection = huika().db.read_engine.connect()
     return connection
 
 
@@ -120,7 +121,10 @@ def release_read_connection() -> None:
     in parallel, each would hold one and wait for a second: the pool runs dry)."""
     connection = g.pop("api_read_connection", None)
     if connection is not None:
-        connection.close()
+        try:
+            end_read(connection)
+        finally:
+            connection.close()
 
 
 @bp.teardown_request
