@@ -110,7 +110,7 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
     # A request with the same key that commits in between makes ours fail on the unique
     # key when it records its answer (the whole transaction rolls back: nothing is paid
     # twice), or refuses ours first (e.g. the balance it took is gone): either way we
-    # then answer with its response (``_replay_after_race``).
+    # then answer with its recorded response (``_recorded_answer``).
     replay_checked_early = key is not None and db.serializes_writers
 
     def prepare():
