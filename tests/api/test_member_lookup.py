@@ -157,8 +157,58 @@ def test_a_page_read_from_the_drivers_rows_equals_sqlalchemys(client, hk, shop):
     with hk.db.read() as session:
         usual = member_search.member_page(session, shop.id, criteria)
     assert fast == usual and fast.total == 2
-    member, cards = fast.items[0]
+    member = fast.items[0]
+    cards = member["cards"]
     assert member["extra"] == {"wechat_id": "zm", "favourite": "coffee"}
     assert member["birthday_leap_month"] is False and member["created_at"].endswith("+00:00")
     assert cards[0]["expires_on"] == "2030-01-31" and cards[0]["issued_at"].endswith("+00:00")
     assert cards[0]["pin_locked_until"] is None
+
+
+def test_a_lookup_shows_balances_pin_states_and_every_card_as_reading_the_member(client, hk):
+    """The page core.member_rows builds from the lookup's rows (issue 11, F4): balances of
+    several assets, a PIN locked for now, a card without a PIN, two cards in id order, and a
+    lock that has ended no longer shown."""
+    from datetime import timedelta
+
+    from core import member_search
+    from core.clock import now_utc
+
+    shop = make_merchant(hk, "储值尾号店", basic_document(
+        plugins=[{"id": "stored_value", "settings": {
+            "pin_max_attempts": 2, "bonus_tiers": [{"threshold_fen": 50000, "bonus_fen": 5000}]}}],
+        policies={"cards_per_member": 2, "allow_replacement": True}))
+    member = add(client, shop, "钱多多", "13800004321")
+    numbers = []
+    for number, pin in (("SV000001", "482916"), ("SV000002", None)):
+        body = {"member_id": member["id"], "number": number, **({"pin": pin} if pin else {})}
+        response = client.post("/api/v1/cards", json=body, headers=shop.headers())
+        assert response.status_code == 201, response.json
+        numbers.append(number)
+    recharged = client.post("/api/v1/cards/SV000001/recharge", json={
+        "amount_fen": 50000, "payment": {"method": "cash"}},  # principal and bonus
+        headers={**shop.headers(), "Idempotency-Key": "lookup-recharge-1"})
+    assert recharged.status_code == 201, recharged.json
+    for attempt in range(2):  # two wrong PINs lock it (pin_max_attempts)
+        refused = client.post("/api/v1/checkout", json={
+            "card_number": "SV000001",
+            "lines": [{"sku": "GOODS", "name": "商品", "unit_price_fen": 1000}],
+            "payments": [{"method": "stored_value", "amount_fen": 1000, "pin": "000000"}]},
+            headers={**shop.headers("cashier"), "Idempotency-Key": f"wrong-pin-{attempt}"})
+        assert refused.status_code == 403, refused.json
+
+    read = client.get(f"/api/v1/members/{member['id']}", headers=shop.headers()).json
+    read.pop("summary", None)
+    locked, plain = read["cards"]
+    assert [locked["number"], plain["number"]] == numbers
+    assert len(locked["balances"]) >= 2 and locked["pin_locked_until"] is not None
+    assert locked["has_pin"] is True and plain["has_pin"] is False and plain["balances"] == {}
+    for query in ("phone_last4=4321", "name_prefix=钱多", "card_number=SV000002"):
+        assert lookup(client, shop, query).json["items"] == [read], query
+
+    criteria = member_search.Criteria.of(phone_last4="4321")
+    later = now_utc() + timedelta(days=1)
+    with hk.db.engine.connect() as connection:
+        found = member_search.member_page(connection, shop.id, criteria, now=later)
+    assert found.items[0]["cards"][0]["pin_locked_until"] is None  # the lock has ended then
+    assert found.items[0]["cards"][0]["balances"] == locked["balances"]
