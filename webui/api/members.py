@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import orjson
 from flask import current_app, request
 
 from core import member_search, members as member_service
@@ -51,12 +52,24 @@ def search_members():
                                      page=page_number, per_page=per_page)
     body = {"items": page.items, "total": page.total, "page": page.page,
             "per_page": page.per_page}
-    # Keys in their written order, not sorted as Flask's provider does (a sixth of the encoding
-    # of a page of 20 members, issue 11 F4); the same JSON otherwise.
-    return current_app.response_class(_COMPACT.encode(body) + "\n", mimetype="application/json")
+    return current_app.response_class(compact_json(body), mimetype="application/json")
 
 
+# Keys in their written order, not sorted as Flask's provider does (a sixth of the encoding of a
+# page of 20 members, issue 11 F4); the same JSON otherwise.
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def compact_json(body) -> bytes:
+    """``body`` as ``_COMPACT`` writes it, plus a newline, in UTF-8. orjson writes the same bytes
+    (keys in order, "," and ":", no ASCII escapes) ten times faster: 0.11 -> 0.01 ms for a page
+    of 20 members with their cards, the largest part of a lookup after its SQL (issue 11, F4).
+    What orjson refuses (an integer past 64 bits or a lone surrogate in a member's ``extra``)
+    the standard encoder writes, as before."""
+    try:
+        return orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE)
+    except TypeError:  # orjson.JSONEncodeError
+        return (_COMPACT.encode(body) + "\n").encode()
 
 
 @operation("/members", "POST", operation_id="createMember", tag="members",
