@@ -35,7 +35,7 @@ CARD_COLUMNS = [cards.c.id, cards.c.number, cards.c.kind, cards.c.status, cards.
                 cards.c.pin_locked_until]
 # Each card's tier key, and one (asset, balance) of its accounts per row.
 CARD_EXTRAS = [Tier.__table__.c.key, Account.__table__.c.asset, Account.__table__.c.balance]
-PAGE_COLUMNS = MEMBER_COLUMNS + CARD_COLUMNS  # then the page's own columns, then CARD_EXTRAS
+PAGE_COLUMNS = MEMBER_COLUMNS + CARD_COLUMNS  # then CARD_EXTRAS
 
 _TEMPORAL = (Date, DateTime, UtcDateTime)
 _KEPT_AS_DATETIME = frozenset({"pin_locked_until"})  # compared with the time of the request
