@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from .clock import now_utc
 from .errors import Invalid, problem
-from .member_rows import CARD_COLUMNS, CARD_EXTRAS, MEMBER_COLUMNS, page_members, readers
+from .member_page_rows import CARD_COLUMNS, CARD_EXTRAS, MEMBER_COLUMNS, page_members, readers
 from .models import Account, AccountOwner, Card, Member, Tier
 from .prebuilt import Prebuilt
 from .text import INT64_MAX
@@ -195,8 +195,8 @@ def member_rows(connection: Connection | Session, merchant_id: int, criteria: Cr
 def member_page(connection: Connection | Session, merchant_id: int, criteria: Criteria, *,
                 page: int = 1, per_page: int = 20, now: datetime | None = None) -> Page:
     """One page of matching members with their cards, in one statement, as the API shows them
-    (core.member_rows.page_members: dicts with ``cards``, dates and times as ISO 8601 text, a
-    PIN lock while it lasts past ``now``, by default the time of the call)."""
+    (core.member_page_rows.page_members: dicts with ``cards``, dates and times as ISO 8601
+    text, a PIN lock while it lasts past ``now``, by default the time of the call)."""
     rows, processors, offset, count = _run(connection, merchant_id, criteria, page, per_page,
                                            True)
     read = readers(processors,

@@ -166,7 +166,7 @@ def test_a_page_read_from_the_drivers_rows_equals_sqlalchemys(client, hk, shop):
 
 
 def test_a_lookup_shows_balances_pin_states_and_every_card_as_reading_the_member(client, hk):
-    """The page core.member_rows builds from the lookup's rows (issue 11, F4): balances of
+    """The page core.member_page_rows builds from the lookup's rows (issue 11, F4): balances of
     several assets, a PIN locked for now, a card without a PIN, two cards in id order, and a
     lock that has ended no longer shown."""
     from datetime import timedelta

@@ -47,7 +47,7 @@ def search_members():
     page_number = int_arg("page", 1, minimum=1, maximum=member_search.MAX_PAGE)
     per_page = int_arg("per_page", 20, minimum=1, maximum=member_search.MAX_PAGE_SIZE)
     # Core statements on the token check's connection; members and cards in one, read as the
-    # API shows them (core.member_rows; F4).
+    # API shows them (core.member_page_rows; F4).
     page = member_search.member_page(read_connection(), caller().merchant_id, criteria,
                                      page=page_number, per_page=per_page)
     body = {"items": page.items, "total": page.total, "page": page.page,
