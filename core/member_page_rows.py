@@ -119,6 +119,9 @@ def page_members(rows, read: tuple, now: datetime) -> list[dict]:
          pin_blocked, locked_until, tier, asset, balance) in rows:
         if id_ != member_id:
             member_id, card_id, member_cards = id_, None, []
+            # A member never changed was updated when created, a card activated when issued:
+            # the same stored text, converted once (the two columns' readers are alike).
+            created = None if created_at is None else read_created(created_at)
             found.append({
                 "id": id_, "name": name, "phone": phone, "gender": gender, "birthday": birthday,
                 "birthday_calendar": calendar,
@@ -127,8 +130,9 @@ def page_members(rows, read: tuple, now: datetime) -> list[dict]:
                 "channel": channel,
                 "extra": (None if extra is None else read_extra(extra)) or {},
                 "cards": member_cards,
-                "created_at": None if created_at is None else read_created(created_at),
-                "updated_at": None if updated_at is None else read_updated(updated_at)})
+                "created_at": created,
+                "updated_at": created if updated_at == created_at else (
+                    None if updated_at is None else read_updated(updated_at))})
         if row_card_id is None:
             continue  # a member without cards
         if row_card_id != card_id:
@@ -136,12 +140,14 @@ def page_members(rows, read: tuple, now: datetime) -> list[dict]:
             if locked_until is not None:
                 locked_until = read_locked(locked_until)
                 locked_until = locked_until.isoformat() if locked_until > now else None
+            issued = None if issued_at is None else read_issued(issued_at)
             member_cards.append({
                 "number": number, "kind": kind, "status": status, "tier": tier,
                 "member_id": id_,
                 "expires_on": None if expires_on is None else read_expires(expires_on),
-                "issued_at": None if issued_at is None else read_issued(issued_at),
-                "activated_at": None if activated_at is None else read_activated(activated_at),
+                "issued_at": issued,
+                "activated_at": issued if activated_at == issued_at else (
+                    None if activated_at is None else read_activated(activated_at)),
                 "has_pin": None if has_pin is None else read_has_pin(has_pin),
                 "pin_blocked": None if pin_blocked is None else read_blocked(pin_blocked),
                 "pin_locked_until": locked_until,

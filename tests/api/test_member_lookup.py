@@ -197,8 +197,12 @@ def test_a_lookup_shows_balances_pin_states_and_every_card_as_reading_the_member
             headers={**shop.headers("cashier"), "Idempotency-Key": f"wrong-pin-{attempt}"})
         assert refused.status_code == 403, refused.json
 
+    patched = client.patch(f"/api/v1/members/{member['id']}", json={"address": "西湖路 1 号"},
+                           headers=shop.headers())
+    assert patched.status_code == 200, patched.json
     read = client.get(f"/api/v1/members/{member['id']}", headers=shop.headers()).json
     read.pop("summary", None)
+    assert read["updated_at"] != read["created_at"]  # each converted on its own
     locked, plain = read["cards"]
     assert [locked["number"], plain["number"]] == numbers
     assert len(locked["balances"]) >= 2 and locked["pin_locked_until"] is not None
