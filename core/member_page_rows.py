@@ -28,8 +28,8 @@ MEMBER_COLUMNS = [members.c[name] for name in (
     "id", "name", "phone", "gender", "birthday", "birthday_calendar", "birthday_leap_month",
     "address", "occupation", "income_band", "channel", "extra", "created_at", "updated_at")]
 # A card as the API shows it: whether it has a PIN and whether the PIN is blocked, not the hash
-# and the time (nothing secret leaves the database for a lookup, and two booleans less to
-# convert). ``pin_locked_until`` shows only while the lock lasts (core.pins.pin_status).
+# and the time it was blocked (no PIN hash is read for a lookup, and two booleans are cheaper
+# to convert). ``pin_locked_until`` shows only while the lock lasts (core.pins.pin_status).
 CARD_COLUMNS = [cards.c.id, cards.c.number, cards.c.kind, cards.c.status, cards.c.expires_on,
                 cards.c.issued_at, cards.c.activated_at,
                 cards.c.pin_hash.is_not(None).label("has_pin"),
@@ -54,7 +54,8 @@ def _same(value):
 def readers(processors: tuple | None, stored_as_text: bool) -> tuple:
     """One converter per column of ``PAGE_COLUMNS``, called with a value that is not None: a
     date or time becomes its ISO 8601 text as ``isoformat()`` writes it (pin_locked_until stays
-    a datetime); any other value with a result processor gets it; the rest stay as they are.
+    a datetime); a JSON document's text is read by orjson (``_json_text``); any other value with
+    a result processor gets it; the rest stay as they are.
     ``processors``: each column's result processor from the driver's rows (core.prebuilt), or
     None for SQLAlchemy's rows (converted already); ``stored_as_text``: SQLite's driver rows."""
     given = (processors or (None,) * len(PAGE_COLUMNS))[:len(PAGE_COLUMNS)]
