@@ -3,6 +3,8 @@ the name prefix as an index range, paging and totals, merchant isolation, and th
 ``phone_last4`` column following the phone on every write path."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, insert, select
 
@@ -228,6 +230,14 @@ def test_a_page_is_encoded_as_the_standard_encoder_writes_it(value):
 
     body = {"items": [{"id": 1, "extra": {"value": value}, "cards": []}], "total": 1}
     assert compact_json(body) == (_COMPACT.encode(body) + "\n").encode()
+
+
+def test_a_float_with_a_small_exponent_is_the_same_number_in_a_shorter_spelling():
+    from webui.api.members import _COMPACT, compact_json
+
+    body = {"extra": {"value": 1e-7}}
+    assert compact_json(body) == b'{"extra":{"value":1e-7}}\n'
+    assert json.loads(compact_json(body)) == json.loads(_COMPACT.encode(body)) == body
 
 
 @pytest.mark.parametrize("text", [
