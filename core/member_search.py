@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import BigInteger, Date, DateTime, bindparam, func, literal_column, select
+from sqlalchemy import BigInteger, bindparam, func, literal_column, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from .clock import now_utc
 from .errors import Invalid, problem
+from .member_page_rows import CARD_COLUMNS, CARD_EXTRAS, MEMBER_COLUMNS, page_members, readers
 from .models import Account, AccountOwner, Card, Member, Tier
-from .models.base import UtcDateTime
 from .prebuilt import Prebuilt
 from .text import INT64_MAX
 
@@ -37,14 +38,6 @@ members = Member.__table__
 cards = Card.__table__
 tiers = Tier.__table__
 accounts = Account.__table__
-
-# The columns a member's JSON shows, in one statement (no ORM identity map on the hot path).
-MEMBER_COLUMNS = [members.c[name] for name in (
-    "id", "name", "phone", "gender", "birthday", "birthday_calendar", "birthday_leap_month",
-    "address", "occupation", "income_band", "channel", "extra", "created_at", "updated_at")]
-CARD_COLUMNS = [cards.c[name] for name in (
-    "id", "member_id", "number", "kind", "status", "expires_on", "issued_at", "activated_at",
-    "pin_hash", "pin_blocked_at", "pin_locked_until")]
 
 
 # 'card' written into the SQL, not bound: accounts has a partial index (WHERE owner =
@@ -117,7 +110,7 @@ def _conditions(shape: tuple[bool, ...]) -> list:
     if card_number:
         terms.append(members.c.id.in_(select(cards.c.member_id).where(
             cards.c.merchant_id == bindparam("merchant_id"),
-            cards.c.number == bindparam("card_number"))))
+            cards.c.number == bindparam("card_number")).correlate(None)))
     if name_prefix:
         terms.append(members.c.name >= bindparam("name_prefix"))
     if upper:
@@ -135,15 +128,20 @@ def _statements(shape: tuple[bool, ...]):
             .limit(bindparam("limit", type_=BigInteger))
             .offset(bindparam("offset", type_=BigInteger)))  # pages reach 2^63 rows
     # The page's members with their cards, each card's tier key and balances: one row per
-    # (member, card, asset), members without cards once (outer joins).
-    chosen = page.subquery("page")
+    # (member, card, asset), members without cards once (outer joins). The page is chosen as
+    # ids (read from the criterion's index alone), then the members read by id: on SQLite an
+    # id-ordered page then needs no sort, and no wide rows pass through a subquery (F4).
+    chosen = (select(members.c.id).where(*where).order_by(*order)
+              .limit(bindparam("limit", type_=BigInteger))
+              .offset(bindparam("offset", type_=BigInteger))).correlate(None)
     with_cards = (
-        select(*chosen.c, *CARD_COLUMNS, tiers.c.key, accounts.c.asset, accounts.c.balance)
-        .select_from(chosen.outerjoin(cards, cards.c.member_id == chosen.c.id)
+        select(*MEMBER_COLUMNS, *CARD_COLUMNS, *CARD_EXTRAS)
+        .select_from(members.outerjoin(cards, cards.c.member_id == members.c.id)
                      .outerjoin(tiers, tiers.c.id == cards.c.tier_id)
                      .outerjoin(accounts, (accounts.c.card_id == cards.c.id)
                                 & (accounts.c.owner == _CARD_OWNER)))
-        .order_by(*([chosen.c.name, chosen.c.id] if shape[3] else [chosen.c.id]), cards.c.id))
+        .where(members.c.id.in_(chosen))
+        .order_by(*order, cards.c.id))
     count = Prebuilt(select(func.count()).select_from(members).where(*where))
     return page, Prebuilt(with_cards), count
 
@@ -194,116 +192,16 @@ def member_rows(connection: Connection | Session, merchant_id: int, criteria: Cr
                 per_page=per_page)
 
 
-_MEMBER_KEYS = [column.name for column in MEMBER_COLUMNS]
-_MEMBER_WIDTH = len(MEMBER_COLUMNS)
-_CARD_KEYS = [column.name for column in CARD_COLUMNS] + ["tier"]
-_CARD_END = _MEMBER_WIDTH + len(_CARD_KEYS)
-
-
-# Compared with the current time by the caller (a PIN lock shows only while it lasts).
-_KEPT_AS_DATETIME = frozenset({"pin_locked_until"})
-_TEMPORAL = (Date, DateTime, UtcDateTime)
-_STORED_DATETIME_LENGTH = len("2026-01-01 00:00:00.000000")  # SQLAlchemy's SQLite DATETIME text
-
-
-@lru_cache(maxsize=64)
-def _converters(processors: tuple | None, stored_as_text: bool) -> tuple[tuple, tuple]:
-    """((index, converter) of the member columns, of the card columns) that need converting
-    (the tier key, asset and balance after them need none: text and integers). A date or time
-    becomes its ISO 8601 text as ``isoformat()`` writes it (pin_locked_until stays a
-    datetime); any other value with a processor gets it. ``processors`` None: the rows are
-    SQLAlchemy's, their values converted already; ``stored_as_text``: SQLite's driver rows."""
-    columns = MEMBER_COLUMNS + CARD_COLUMNS
-    converters = []
-    for column, process in zip(columns, processors or (None,) * len(columns)):
-        if isinstance(column.type, _TEMPORAL) and column.name not in _KEPT_AS_DATETIME:
-            process = _iso_text(process, stored_as_text and processors is not None,
-                                isinstance(column.type, Date))
-        converters.append(process)
-    member = tuple((index, c) for index, c in enumerate(converters[:_MEMBER_WIDTH]) if c)
-    card = tuple((index, c) for index, c in enumerate(converters[_MEMBER_WIDTH:_CARD_END]) if c)
-    return member, card
-
-
-def _iso_text(process, stored_as_text: bool, is_date: bool):
-    """A date or time value -> its ``isoformat()`` text. SQLite's stored text is turned into
-    that text directly (checked by a parse in one C call): a page of 20 members shows 100
-    of them, and an aware datetime's ``isoformat()`` costs five times its parse (issue 11, F4).
-    Any other form takes the processor and ``isoformat()``."""
-    def usual(value):
-        return (process(value) if process else value).isoformat()
-
-    if not stored_as_text:
-        return usual
-    if is_date:
-        parse_date = date.fromisoformat
-
-        def from_text(value):
-            if value.__class__ is str and len(value) == 10:  # "YYYY-MM-DD" is its own ISO text
-                try:
-                    parse_date(value)
-                    return value
-                except ValueError:
-                    pass
-            return usual(value)
-
-        return from_text
-    parse_time = datetime.fromisoformat
-
-    def from_stored(value):
-        # "YYYY-MM-DD HH:MM:SS.ffffff" in UTC (core.models.base.UtcDateTime) is written
-        # "YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00" by isoformat (no fraction when it is zero).
-        if value.__class__ is str and len(value) == _STORED_DATETIME_LENGTH and value[10] == " ":
-            try:
-                parse_time(value)
-            except ValueError:
-                return usual(value)
-            clock = value[11:19] if value.endswith("000000") else value[11:]
-            return f"{value[:10]}T{clock}+00:00"
-        return usual(value)
-
-    return from_stored
-
-
-def _converted(keys: list, values, processors: tuple) -> dict:
-    """``keys`` -> ``values``, each value with a processor converted (unless None)."""
-    if processors:
-        values = list(values)
-        for index, process in processors:
-            value = values[index]
-            if value is not None:
-                values[index] = process(value)
-    return dict(zip(keys, values))
-
-
 def member_page(connection: Connection | Session, merchant_id: int, criteria: Criteria, *,
-                page: int = 1, per_page: int = 20) -> Page:
-    """One page of matching members with their cards, in one statement, as the API shows them:
-    items are (member dict of ``MEMBER_COLUMNS``, [card dict of ``CARD_COLUMNS`` + ``tier``
-    (its key) + ``balances`` ({asset: balance})] in card id order), dates and times as their
-    ISO 8601 text (``isoformat()``) except ``pin_locked_until`` (a datetime)."""
+                page: int = 1, per_page: int = 20, now: datetime | None = None) -> Page:
+    """One page of matching members with their cards, in one statement, as the API shows them
+    (core.member_page_rows.page_members: dicts with ``cards``, dates and times as ISO 8601
+    text, a PIN lock while it lasts past ``now``, by default the time of the call)."""
     rows, processors, offset, count = _run(connection, merchant_id, criteria, page, per_page,
                                            True)
-    member_processors, card_processors = _converters(
-        processors, connection.dialect.name == "sqlite" if processors is not None else False)
-    items: list = []
-    card = None
-    member_id = None
-    for row in rows:
-        if row[0] != member_id:
-            member_id = row[0]
-            items.append((_converted(_MEMBER_KEYS, row[:_MEMBER_WIDTH], member_processors), []))
-            card = None
-        card_fields = row[_MEMBER_WIDTH:_CARD_END]
-        if card_fields[0] is None:
-            continue  # a member without cards
-        if card is None or card["id"] != card_fields[0]:
-            card = _converted(_CARD_KEYS, card_fields, card_processors)
-            card["balances"] = {}
-            items[-1][1].append(card)
-        asset, balance = row[-2], row[-1]
-        if asset is not None:
-            card["balances"][asset] = balance
+    read = readers(processors,
+                   connection.dialect.name == "sqlite" if processors is not None else False)
+    items = page_members(rows, read, now_utc() if now is None else now)
     return Page(items=items, total=_total(len(items), offset, per_page, page, count), page=page,
                 per_page=per_page)
 

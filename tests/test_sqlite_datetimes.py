@@ -87,7 +87,7 @@ def test_round_trip_through_sqlite(tmp_path):
 ])
 def test_a_member_page_writes_stored_times_as_isoformat_does(text):
     """core.member_search turns SQLite's stored text into the API's ISO text directly."""
-    from core.member_search import _iso_text
+    from core.member_page_rows import _iso_text
 
     short, _usual = _processors()
     direct = _iso_text(short, stored_as_text=True, is_date=False)
@@ -104,7 +104,7 @@ def test_a_member_page_writes_stored_times_as_isoformat_does(text):
 def test_a_member_page_writes_stored_dates_as_isoformat_does(text):
     from sqlalchemy import Date
 
-    from core.member_search import _iso_text
+    from core.member_page_rows import _iso_text
 
     usual = Date().dialect_impl(DIALECT).result_processor(DIALECT, None)
     direct = _iso_text(usual, stored_as_text=True, is_date=True)

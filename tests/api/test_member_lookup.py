@@ -3,6 +3,8 @@ the name prefix as an index range, paging and totals, merchant isolation, and th
 ``phone_last4`` column following the phone on every write path."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, insert, select
 
@@ -157,8 +159,105 @@ def test_a_page_read_from_the_drivers_rows_equals_sqlalchemys(client, hk, shop):
     with hk.db.read() as session:
         usual = member_search.member_page(session, shop.id, criteria)
     assert fast == usual and fast.total == 2
-    member, cards = fast.items[0]
+    member = fast.items[0]
+    cards = member["cards"]
     assert member["extra"] == {"wechat_id": "zm", "favourite": "coffee"}
     assert member["birthday_leap_month"] is False and member["created_at"].endswith("+00:00")
     assert cards[0]["expires_on"] == "2030-01-31" and cards[0]["issued_at"].endswith("+00:00")
     assert cards[0]["pin_locked_until"] is None
+
+
+def test_a_lookup_shows_balances_pin_states_and_every_card_as_reading_the_member(client, hk):
+    """The page core.member_page_rows builds from the lookup's rows (issue 11, F4): balances of
+    several assets, a PIN locked for now, a card without a PIN, two cards in id order, and a
+    lock that has ended no longer shown."""
+    from datetime import timedelta
+
+    from core import member_search
+    from core.clock import now_utc
+
+    shop = make_merchant(hk, "储值尾号店", basic_document(
+        plugins=[{"id": "stored_value", "settings": {
+            "pin_max_attempts": 2, "bonus_tiers": [{"threshold_fen": 50000, "bonus_fen": 5000}]}}],
+        policies={"cards_per_member": 2, "allow_replacement": True}))
+    member = add(client, shop, "钱多多", "13800004321")
+    numbers = []
+    for number, pin in (("SV000001", "482916"), ("SV000002", None)):
+        body = {"member_id": member["id"], "number": number, **({"pin": pin} if pin else {})}
+        response = client.post("/api/v1/cards", json=body, headers=shop.headers())
+        assert response.status_code == 201, response.json
+        numbers.append(number)
+    recharged = client.post("/api/v1/cards/SV000001/recharge", json={
+        "amount_fen": 50000, "payment": {"method": "cash"}},  # principal and bonus
+        headers={**shop.headers(), "Idempotency-Key": "lookup-recharge-1"})
+    assert recharged.status_code == 201, recharged.json
+    for attempt in range(2):  # two wrong PINs lock it (pin_max_attempts)
+        refused = client.post("/api/v1/checkout", json={
+            "card_number": "SV000001",
+            "lines": [{"sku": "GOODS", "name": "商品", "unit_price_fen": 1000}],
+            "payments": [{"method": "stored_value", "amount_fen": 1000, "pin": "000000"}]},
+            headers={**shop.headers("cashier"), "Idempotency-Key": f"wrong-pin-{attempt}"})
+        assert refused.status_code == 403, refused.json
+
+    patched = client.patch(f"/api/v1/members/{member['id']}", json={"address": "西湖路 1 号"},
+                           headers=shop.headers())
+    assert patched.status_code == 200, patched.json
+    read = client.get(f"/api/v1/members/{member['id']}", headers=shop.headers()).json
+    read.pop("summary", None)
+    assert read["updated_at"] != read["created_at"]  # each converted on its own
+    locked, plain = read["cards"]
+    assert [locked["number"], plain["number"]] == numbers
+    assert len(locked["balances"]) >= 2 and locked["pin_locked_until"] is not None
+    assert locked["has_pin"] is True and plain["has_pin"] is False and plain["balances"] == {}
+    for query in ("phone_last4=4321", "name_prefix=钱多", "card_number=SV000002"):
+        assert lookup(client, shop, query).json["items"] == [read], query
+
+    criteria = member_search.Criteria.of(phone_last4="4321")
+    later = now_utc() + timedelta(days=1)
+    with hk.db.engine.connect() as connection:
+        found = member_search.member_page(connection, shop.id, criteria, now=later)
+    assert found.items[0]["cards"][0]["pin_locked_until"] is None  # the lock has ended then
+    assert found.items[0]["cards"][0]["balances"] == locked["balances"]
+
+
+@pytest.mark.parametrize("value", [
+    "王芳 \x00\x1f\n\t\" \\ \u2028 \U0001F600 \x7f", 0.1, 1e16, -0.0, 2 ** 63 - 1, -2 ** 63,
+    {"nested": [None, True, False, {"键": "值"}]}, 2 ** 70])
+def test_a_page_is_encoded_as_the_standard_encoder_writes_it(value):
+    """orjson writes the lookup's JSON; what it refuses (an integer past 64 bits) the standard
+    encoder writes: the same bytes either way, keys in their order (issue 11, F4)."""
+    from webui.api.members import _COMPACT, compact_json
+
+    body = {"items": [{"id": 1, "extra": {"value": value}, "cards": []}], "total": 1}
+    assert compact_json(body) == (_COMPACT.encode(body) + "\n").encode()
+
+
+def test_a_float_with_a_small_exponent_is_the_same_number_in_a_shorter_spelling():
+    from webui.api.members import _COMPACT, compact_json
+
+    body = {"extra": {"value": 1e-7}}
+    assert compact_json(body) == b'{"extra":{"value":1e-7}}\n'
+    assert json.loads(compact_json(body)) == json.loads(_COMPACT.encode(body)) == body
+
+
+@pytest.mark.parametrize("text", [
+    '{"wechat_id": "lina", "n": [1, 2.5, -0, 1e-7, null, true]}', '{"name": "\\u738b\\u82b3"}',
+    "{}", '{"a": 1, "a": 2}', '{"big": 1180591620717411303424}', '{"id": "1234567890123456789"}',
+    '{"x": NaN}', '{"lone": "\\ud800"}', '{"far": 1e400}', "5", 5, "not json", '{"a": 1'])
+def test_a_page_reads_a_stored_json_document_as_sqlalchemy_does(text):
+    """orjson reads a member's ``extra`` on a page; what it would read differently or refuses
+    goes through SQLAlchemy's processor: the same value either way, or the same error."""
+    from sqlalchemy import JSON
+    from sqlalchemy.dialects import sqlite
+
+    from core.member_page_rows import _json_text
+
+    dialect = sqlite.dialect()
+    usual = JSON().dialect_impl(dialect).result_processor(dialect, None)
+    try:
+        expected = usual(text)
+    except ValueError:
+        with pytest.raises(ValueError):
+            _json_text(usual)(text)
+        return
+    assert repr(_json_text(usual)(text)) == repr(expected)  # repr: NaN equals itself there

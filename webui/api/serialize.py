@@ -28,48 +28,6 @@ def card_json(session, card: Card) -> dict:
     }
 
 
-def card_row_json(card: dict, now) -> dict:
-    """``card_json`` of a card read by core.member_search.member_page (same keys; its dates
-    and times are ISO text already, but for pin_locked_until)."""
-    locked_until = card["pin_locked_until"]
-    return {
-        "number": card["number"],
-        "kind": card["kind"],
-        "status": card["status"],
-        "tier": card["tier"],
-        "member_id": card["member_id"],
-        "expires_on": card["expires_on"],
-        "issued_at": card["issued_at"],
-        "activated_at": card["activated_at"],
-        "has_pin": card["pin_hash"] is not None,
-        "pin_blocked": card["pin_blocked_at"] is not None,
-        "pin_locked_until": iso(locked_until) if locked_until is not None and locked_until > now else None,
-        "balances": card["balances"],
-    }
-
-
-def member_row_json(member: dict, cards: list[dict], now) -> dict:
-    """``member_json`` (without summary) of a member read by core.member_search.member_page
-    (its times are ISO text already)."""
-    return {
-        "id": member["id"],
-        "name": member["name"],
-        "phone": member["phone"],
-        "gender": member["gender"],
-        "birthday": member["birthday"],
-        "birthday_calendar": member["birthday_calendar"],
-        "birthday_leap_month": member["birthday_leap_month"],
-        "address": member["address"],
-        "occupation": member["occupation"],
-        "income_band": member["income_band"],
-        "channel": member["channel"],
-        "extra": member["extra"] or {},
-        "cards": [card_row_json(card, now) for card in cards],
-        "created_at": member["created_at"],
-        "updated_at": member["updated_at"],
-    }
-
-
 def member_json(session, member: Member, summary: dict | None = None) -> dict:
     data = {
         "id": member.id,

@@ -44,8 +44,8 @@ def scanned_text(text: str) -> str:
 def _choices(config, items) -> list[dict]:
     tiers = {t["key"]: t for t in config.tiers}
     choices = []
-    for member, cards in items:
-        for card in cards:
+    for member in items:
+        for card in member["cards"]:
             if card["status"] == "replaced":
                 continue
             tier = tiers.get(card.get("tier") or "")
@@ -89,7 +89,7 @@ def lookup(session, config, merchant_id: int, text: str) -> dict:
     if choices:
         return {"choices": choices, "total": page.total}
     if page.items:  # members, but no card
-        member = page.items[0][0]
+        member = page.items[0]
         return {"message": _("%(name)s has no card yet.", name=member["name"]),
                 "member_id": member["id"]}
     register = {"phone": query} if _PHONE.match(query) else (
