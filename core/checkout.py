@@ -206,7 +206,10 @@ def commit(state: CheckoutState, payments: list, *, idempotency_key: str | None 
         memo={"card_number": state.card.number if state.card else None}, now=state.now,
         atomic=False, shared_rows_last=True)
     record = _record(state, posted.id, taken, earned)
-    ledger.apply_pending(session)  # the merchant's rows, locked from here to COMMIT
+    # The merchant's balance updates (rows every checkout of the merchant shares) stay
+    # pending until the commit, a read of a balance, an ORM query or the next post: on
+    # PostgreSQL their row locks are then held for the last statements only, not through
+    # the after_checkout hooks and the idempotency record as well.
     posts_before, tier_before = ledger.posts_in(session), state.card and state.card.tier_id
     config.hook("after_checkout")(session=session, checkout=state, record=record, config=config)
     if ledger.posts_in(session) != posts_before or (state.card and state.card.tier_id != tier_before):
