@@ -113,7 +113,7 @@ def end_read(reader) -> None:
         try:
             reader.commit()
             return
-        except DBAPIError:  # e.g. the transaction had failed: PostgreSQL only rolls it back
+        except Exception:  # a failed transaction, a lost connection: it ends rolled back
             reader.rollback()
             return
     if not session and not reader.closed:

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from core.ledger import apply_pending
 from core.errors import Conflict, Invalid, problem
 from core.models import Store
 
@@ -39,6 +40,10 @@ def move(session: Session, merchant_id: int, rows: list[dict], now: datetime) ->
     quantity to its stock level (an upsert: the row appears with the first movement)."""
     if not rows:
         return
+    # The merchant's pending balance updates first: every writer locks the merchant's
+    # accounts before a stock level (a return posts before it puts goods back), so two
+    # tills selling and returning the same product never wait on each other in a circle.
+    apply_pending(session)
     connection = session.connection()
     connection.execute(_movements.insert(), [
         {"merchant_id": merchant_id, "checkout_id": None, "line_no": None, "source_key": None,

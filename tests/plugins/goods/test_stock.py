@@ -136,3 +136,53 @@ def test_concurrent_sales_and_a_stocktake_keep_the_level_the_sum_of_movements(ap
     assert [r.status_code for r in responses] == [201, 201, 201, 201, 201], [r.json for r in responses]
     assert shop.stock("YOGURT") == 20 - 8 + 5 and shop.stock("TISSUE") == -4
     shop.verify()
+
+
+def _merchant_rows_locked(hk, merchant_id, store_id, lines) -> bool:
+    """Whether a checkout of ``lines`` has updated the merchant's sales account once its hooks
+    ran (its transaction still open): another connection asks for the row as an update would
+    (``FOR NO KEY UPDATE``, which the foreign-key checks' ``KEY SHARE`` does not block)."""
+    from sqlalchemy import text
+
+    from core import checkout
+    from core.config_versions import published_config
+    from core.db import Database
+
+    other = Database.from_url(str(hk.db.engine.url.render_as_string(hide_password=False)))
+    try:
+        with hk.db.write() as session:
+            config = published_config(session, merchant_id, hk.plugins)
+            state = checkout.build(session, config, merchant_id, {"lines": lines},
+                                   store_id=store_id, staff_id=None)
+            checkout.commit(state, [{"method": "cash", "amount_fen": state.due_fen}])
+            with other.engine.connect() as connection:
+                try:
+                    connection.execute(text(
+                        "SELECT id FROM accounts WHERE merchant_id = :m AND owner = 'merchant' "
+                        "AND purpose = 'sales' FOR NO KEY UPDATE NOWAIT"), {"m": merchant_id})
+                    return False
+                except Exception as error:  # LockNotAvailable
+                    assert "could not obtain lock" in str(error)
+                    return True
+                finally:
+                    connection.rollback()
+    finally:
+        other.dispose()
+
+
+def test_a_sale_of_goods_locks_the_merchant_before_the_stock_level(shop, hk):
+    """PostgreSQL lock order: a return posts (the merchant's accounts) before it puts goods
+    back (the stock level), so a sale takes them in that order too, or two tills selling and
+    returning one product would deadlock. A sale without catalogue lines leaves the merchant's
+    rows to its last statement."""
+    if hk.db.dialect != "postgresql":
+        import pytest
+
+        pytest.skip("row locks: PostgreSQL")
+    shop.products()
+    receive(shop, "YOGURT", 10)
+    shop.checkout([{"sku": "TYPED", "unit_price_fen": 100}])  # the merchant's accounts exist
+    store = shop.merchant.store_ids[0]
+    assert _merchant_rows_locked(hk, shop.id, store, [{"barcode": "6900000000028", "quantity": 1}])
+    assert not _merchant_rows_locked(hk, shop.id, store, [{"sku": "TYPED", "unit_price_fen": 100}])
+    shop.verify()
