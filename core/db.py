@@ -190,7 +190,6 @@ class Database:
                 raise
             end_read(session)
 
-
     @contextmanager
     def write(self, *, repeatable: bool = False) -> Iterator[Session]:
         """A session in one write transaction: committed on success, rolled back on error.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from gunicorn.app.base import BaseApplication
 
-from .gunicorn_config import freeze_after_load, heartbeat_folder, post_worker_init, worker_exit
+from .gunicorn_config import freeze_after_load, post_worker_init, worker_exit, worker_tmp_dir
 
 DEFAULT_THREADS = 4
 
@@ -54,8 +54,8 @@ def gunicorn_settings(options: ServeOptions) -> dict:
         "post_worker_init": post_worker_init if options.scheduler else freeze_after_load,
         "worker_exit": worker_exit,  # stops the scheduler thread, gives the lock back
     }
-    if heartbeat_folder():
-        settings["worker_tmp_dir"] = heartbeat_folder()
+    if worker_tmp_dir:
+        settings["worker_tmp_dir"] = worker_tmp_dir
     if options.access_log:
         settings["accesslog"] = options.access_log
         settings["access_log_format"] = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'

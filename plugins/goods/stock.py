@@ -17,8 +17,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from core.ledger import apply_pending
 from core.errors import Conflict, Invalid, problem
+from core.ledger import apply_pending
 from core.models import Store
 
 from .models import Product, StockLevel, StockMovement

@@ -44,9 +44,8 @@ BODY_METHODS = ("POST", "PUT", "PATCH")
 class IdempotencyReplay(Exception):
     """Raised to leave the transaction with the remembered answer."""
 
-    def __init__(self, status: int, response) -> None:
-        self.status = status
-        self.response = response
+    def __init__(self, outcome: "Outcome") -> None:
+        self.outcome = outcome
 
 
 def describe(api_op: ApiOperation) -> Operation:
@@ -150,7 +149,7 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
         # A PIN is checked and counted in a transaction of its own before this one (core.pins).
         result = with_pin_checks(db, attempt)
     except IdempotencyReplay as replay:
-        return Outcome(replay.status, replay.response, replayed=True)
+        return replay.outcome
     except IntegrityError:
         if key is None:
             raise
@@ -253,14 +252,21 @@ def _find(session, merchant_id: int, key: str):
     return session.connection().execute(_FIND, {"merchant": merchant_id, "key": key}).first()
 
 
-def _check_replay(session, merchant_id: int, key: str, digest: str) -> None:
-    record = _find(session, merchant_id, key)
+def _answer_of(record, key: str, digest: str) -> Outcome | None:
+    """The replay of ``key``'s recorded answer (None: nothing recorded); a 409 when the key
+    was used for another request."""
     if record is None:
-        return
+        return None
     if record.request_digest != digest:
         raise Conflict(f"{IDEMPOTENCY_HEADER} {key!r} was already used for another request",
                        code="idempotency_key_reused")
-    raise IdempotencyReplay(record.status, record.response)
+    return Outcome(record.status, record.response, replayed=True)
+
+
+def _check_replay(session, merchant_id: int, key: str, digest: str) -> None:
+    answer = _answer_of(_find(session, merchant_id, key), key, digest)
+    if answer is not None:
+        raise IdempotencyReplay(answer)
 
 
 def _claim(session, merchant_id: int, key: str, digest: str) -> int:
@@ -286,13 +292,7 @@ def _remember(session, merchant_id: int, key: str, digest: str, claim: int | Non
 def _recorded_answer(merchant_id: int, key: str, digest: str) -> Outcome | None:
     """The answer recorded for ``key`` by another request, if any (a replay)."""
     with huika().db.read() as session:
-        record = _find(session, merchant_id, key)
-    if record is None:
-        return None
-    if record.request_digest != digest:
-        raise Conflict(f"{IDEMPOTENCY_HEADER} {key!r} was already used for another request",
-                       code="idempotency_key_reused")
-    return Outcome(record.status, record.response, replayed=True)
+        return _answer_of(_find(session, merchant_id, key), key, digest)
 
 
 def _replay_after_race(merchant_id: int, key: str, digest: str) -> Outcome:
