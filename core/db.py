@@ -9,16 +9,18 @@ file (core.writer_lock), so no writer sleeps in SQLite's polling busy handler.
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .wal_sync import AFTER_COMMIT, WalSync, check_mode
 from .writer_lock import WriterQueue, queue_for
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -47,13 +49,18 @@ def default_sqlite_url(instance_path: str | Path) -> str:
     return f"sqlite:///{path}"
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine with Huika's connection settings for the URL's dialect."""
+def make_engine(url: str, *, sqlite_sync: str = AFTER_COMMIT, **kwargs) -> Engine:
+    """Create an engine with Huika's connection settings for the URL's dialect.
+
+    ``sqlite_sync``: how a SQLite commit reaches the disk (core.wal_sync): ``after_commit``
+    (the WAL fsynced by the committing thread after the writer's turn) or ``full`` (SQLite's
+    synchronous=FULL). Either way a commit is on disk before its request goes on."""
+    check_mode(sqlite_sync)
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, sqlite_sync)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -75,14 +82,37 @@ def sqlite_file(engine: Engine) -> str | None:
     return name
 
 
-def _configure_sqlite(engine: Engine) -> None:
+_WAL_SYNCS: WeakKeyDictionary = WeakKeyDictionary()  # Engine -> WalSync (after_commit mode)
+
+
+def wal_sync_of(engine: Engine) -> WalSync | None:
+    """The WAL fsync of a SQLite file engine in ``after_commit`` mode, else None."""
+    return _WAL_SYNCS.get(engine)
+
+
+def _configure_sqlite(engine: Engine, sync: str) -> None:
+    database_file = sqlite_file(engine)
+    wal = WalSync(database_file) if sync == AFTER_COMMIT and database_file else None
+    synchronous = "NORMAL" if wal is not None else "FULL"
+    if wal is not None:
+        _WAL_SYNCS[engine] = wal
+        # Every commit of this engine (sessions, engine.begin(), migrations) is followed by
+        # the WAL's fsync: the dialect's commit is the one place they all pass.
+        commit = engine.dialect.do_commit
+
+        def do_commit(dbapi_connection) -> None:
+            commit(dbapi_connection)
+            wal.committed()
+
+        engine.dialect.do_commit = do_commit
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite recipe).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
@@ -144,6 +174,7 @@ class Database:
     _writers: WriterQueue | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        self._wal = wal_sync_of(self.engine)
         if self.dialect == "sqlite":
             self._writers = queue_for(sqlite_file(self.engine))
         # Caches of facts that never change once committed (account ids, published
@@ -197,11 +228,17 @@ class Database:
         ``repeatable``: committing it again does no harm (a throttling counter), so its commit
         does not stop a busy request from being run again (``commits_in_this_thread``).
         """
-        with self._writer_turn():
-            with self._write_sessions() as session:
-                session.info[_REPEATABLE] = repeatable
-                with session.begin():
-                    yield session
+        with self._synced_after_turn():
+            with self._writer_turn():
+                with self._write_sessions() as session:
+                    session.info[_REPEATABLE] = repeatable
+                    with session.begin():
+                        yield session
+
+    def _synced_after_turn(self):
+        """SQLite (after_commit, core.wal_sync): the commit's fsync waits until the next
+        writer has its turn, so that one works while this one waits for the disk."""
+        return self._wal.deferred() if self._wal is not None else nullcontext()
 
     @contextmanager
     def _writer_turn(self) -> Iterator[None]:

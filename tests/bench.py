@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import sqlite3
@@ -65,6 +66,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "workers as `huika serve` runs them (%d threads), clients keeping "
                              "their connection alive like a till's browser)"
                              .replace("%d", str(DEFAULT_THREADS)))
+    parser.add_argument("--sqlite-sync", choices=("after_commit", "full"), default=None,
+                        help="how Huika's SQLite commits reach the disk (HUIKA_SQLITE_SYNC, "
+                             "docs/operations.md): after_commit (the default: WAL fsync after the "
+                             "writer's turn, before the answer) or full (SQLite's synchronous=FULL)")
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument("--skip-lookup", action="store_true", help="skip (d), the 1M-member seed")
@@ -96,6 +101,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="run only the reminder scans: every kind over a merchant with this "
                              "many members (issue 14: 1000000; tests/bench_support/reminder_scan.py)")
     args = parser.parse_args(argv)
+    if args.sqlite_sync:
+        # Read by every Database of the run: gunicorn's (its environment) and the in-process one.
+        os.environ["HUIKA_SQLITE_SYNC"] = args.sqlite_sync
     if args.quick:
         args.report_rows, args.report_tail = 100_000, 200
         args.members, args.lookup_members = 2_000, 20_000
@@ -460,6 +468,7 @@ def _run(args, workdir: Path, started: float) -> int:
         "member_rfm_cpu_ms": member_figures.get("member_rfm_cpu_ms"),
         "rowset_ok": rows.ok, "rowset_mismatches": rows.mismatches,
         "members": args.members, "quick": args.quick,
+        "sqlite_sync": report.sqlite_sync_mode(),
     }
 
     print(f"\nbasket: {len(LINES)} lines, {amount} fen; checkout database: {args.members:,} members; "

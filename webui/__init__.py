@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from core.db import Database, default_sqlite_url
 from core.jobs import DEFAULT_CATCH_UP_DAYS
 from core.plugins import build_registry
+from core.wal_sync import AFTER_COMMIT
 
 from flask_wtf import CSRFProtect
 
@@ -55,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         HUIKA_BUSY_RETRY_SECONDS=_env_int("HUIKA_BUSY_RETRY_SECONDS", busy.DEFAULT_RETRY_SECONDS),
         HUIKA_JOB_CATCH_UP_DAYS=_env_int("HUIKA_JOB_CATCH_UP_DAYS", DEFAULT_CATCH_UP_DAYS),
         HUIKA_SCHEDULER_LOCK_RETRY_SECONDS=_env_int("HUIKA_SCHEDULER_LOCK_RETRY_SECONDS", 5),
+        HUIKA_SQLITE_SYNC=os.environ.get("HUIKA_SQLITE_SYNC", "").strip() or AFTER_COMMIT,
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -75,8 +77,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     registry = app.config.get("PLUGIN_REGISTRY") or build_registry()
-    app.extensions["huika"] = Huika(db=Database.from_url(app.config["DATABASE_URL"], pin_peppers=peppers),
-                                    plugins=registry)
+    database = Database.from_url(app.config["DATABASE_URL"], pin_peppers=peppers,
+                                 sqlite_sync=app.config["HUIKA_SQLITE_SYNC"])
+    app.extensions["huika"] = Huika(db=database, plugins=registry)
 
     from .api import bp as api_bp
     from .api.handlers import serve

@@ -8,6 +8,7 @@ counts its BEGIN IMMEDIATE and COMMIT.
 """
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -41,10 +42,12 @@ def open_database(seeded):
     figure is the checkout itself, as in issue 11's table)."""
     from core.config_versions import published_config
     from core.db import Database
+    from core.wal_sync import AFTER_COMMIT
     from core.plugins import build_registry
 
     registry = build_registry()
-    db = Database.from_url(seeded.url)
+    # HUIKA_SQLITE_SYNC as the app reads it (bench --sqlite-sync)
+    db = Database.from_url(seeded.url, sqlite_sync=os.environ.get("HUIKA_SQLITE_SYNC") or AFTER_COMMIT)
     with db.read() as session:
         config = published_config(session, seeded.merchant_id, registry)
     return db, config
