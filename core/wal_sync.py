@@ -82,7 +82,7 @@ class WalSync:
             # connection closed, syncing both first. Nothing of ours is left to sync.
             return
         try:
-            os.fdatasync(fd)
+            _datasync(fd)
             with self._keeping:
                 if not self._is_kept_file(fd):
                     _sync_directory(self.directory)
@@ -114,6 +114,7 @@ class WalSync:
         self._closer = weakref.finalize(self, _close_quietly, fd)
 
 
+_datasync = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
 _ALL: weakref.WeakSet = weakref.WeakSet()
 
 
