@@ -116,3 +116,17 @@ def hk(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def sqlite_notes_database(tmp_path):
+    """A Database on a fresh SQLite file with one table, ``notes (id, text)``."""
+    from sqlalchemy import text
+
+    from core.db import Database
+
+    database = Database.from_url(f"sqlite:///{tmp_path / 'shop.sqlite'}")
+    with database.write() as session:
+        session.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)"))
+    yield database
+    database.dispose()

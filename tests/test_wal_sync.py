@@ -13,17 +13,13 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from core.db import Database, make_engine, wal_sync_of
+from core.db import make_engine, wal_sync_of
 from core.wal_sync import AFTER_COMMIT, FULL
 
 
 @pytest.fixture
-def database(tmp_path):
-    database = Database.from_url(f"sqlite:///{tmp_path / 'shop.sqlite'}")
-    with database.write() as session:
-        session.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)"))
-    yield database
-    database.dispose()
+def database(sqlite_notes_database):
+    return sqlite_notes_database
 
 
 def _synchronous(engine) -> int:

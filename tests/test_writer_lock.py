@@ -41,12 +41,8 @@ print("released", flush=True)
 
 
 @pytest.fixture
-def database(tmp_path):
-    database = Database.from_url(f"sqlite:///{tmp_path / 'shop.sqlite'}")
-    with database.write() as session:
-        session.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)"))
-    yield database
-    database.dispose()
+def database(sqlite_notes_database):
+    return sqlite_notes_database
 
 
 def _start_holder(database: Database, mode: str) -> subprocess.Popen:
