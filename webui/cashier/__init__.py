@@ -21,4 +21,4 @@ def _helpers():
             "events_installed": events_installed}
 
 
-from . import actions, checkout, events, receipts, till, views  # noqa: E402,F401  (register the routes)
+from . import actions, checkout, enrol, events, receipts, till, views  # noqa: E402,F401  (register the routes)
