@@ -21,12 +21,16 @@ connection is invalidated as always.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
 
 _USUAL = None  # a compiled form that says: take SQLAlchemy's usual path
+# At most this many rows (and parameters) in one multi-row INSERT (SQLAlchemy's defaults);
+# more go as the driver's executemany.
+_MANY_VALUES_ROWS, _MANY_VALUES_PARAMETERS = 1000, 32700
 
 
 class DirectStatement:
@@ -98,7 +102,16 @@ class DirectStatement:
             connection.execute(self.statement, rows)
             return
         sql, many = compiled.sql, len(rows) > 1
-        values = [compiled.values(row) for row in rows] if many else compiled.values(rows[0])
+        if (many and compiled.values_clause is not None and len(rows) <= _MANY_VALUES_ROWS
+                and len(rows) * len(compiled.keys) <= _MANY_VALUES_PARAMETERS):
+            # One INSERT with a VALUES row per parameter set, as SQLAlchemy's
+            # "insertmanyvalues" sends it where the engine asks for it (PostgreSQL).
+            sql, values = compiled.many_values(rows)
+            many = False
+        elif many:
+            values = [compiled.values(row) for row in rows]
+        else:
+            values = compiled.values(rows[0])
         cursor = connection.connection.cursor()
         try:
             if _has_events(connection):
@@ -129,9 +142,14 @@ class DirectStatement:
         compiled = self.statement.compile(dialect=dialect, column_keys=list(names),
                                           for_executemany=many)
         if (compiled.literal_execute_params or compiled.post_compile_params
-                or compiled.insert_prefetch or compiled.update_prefetch
-                or getattr(compiled, "_insertmanyvalues", None)):
+                or compiled.insert_prefetch or compiled.update_prefetch):
             return _USUAL
+        values_clause = None
+        imv = getattr(compiled, "_insertmanyvalues", None)
+        if imv is not None:
+            values_clause = _values_clause(compiled, imv, dialect)
+            if values_clause is None:
+                return _USUAL
         if self.statement.is_select:
             processors = tuple(column.type._cached_result_processor(dialect, None)
                                for column in self.statement.selected_columns)
@@ -152,7 +170,23 @@ class DirectStatement:
             processed=tuple((index, bind.type._cached_bind_processor(dialect))
                             for index, bind in enumerate(binds)
                             if bind.type._cached_bind_processor(dialect) is not None),
-            result_processors=processors)
+            result_processors=processors, values_clause=values_clause)
+
+
+_PYFORMAT_NAME = re.compile(r"%\((\w+)\)s")
+
+
+def _values_clause(compiled, imv, dialect) -> str | None:
+    """The "(...)" of a plain INSERT's VALUES to repeat per row (named pyformat parameters
+    only, every parameter in it), or None: leave such a statement to SQLAlchemy."""
+    clause = f"({imv.single_values_expr})"
+    if (dialect.paramstyle != "pyformat" or compiled.positional or imv.is_default_expr
+            or imv.includes_upsert_behaviors or imv.has_upsert_bound_parameters
+            or imv.embed_values_counter or imv.sentinel_columns or imv.implicit_sentinel
+            or compiled.effective_returning or str(compiled).count(clause) != 1
+            or set(_PYFORMAT_NAME.findall(clause)) != set(compiled.bind_names.values())):
+        return None
+    return clause
 
 
 class _Compiled:
@@ -160,11 +194,29 @@ class _Compiled:
     key in the caller's parameters (in the SQL's order), its default (a value bound in the
     statement itself), and the bind processors (index, processor) of the binds that have one."""
 
-    __slots__ = ("sql", "keys", "names", "defaults", "processed", "result_processors")
+    __slots__ = ("sql", "keys", "names", "defaults", "processed", "result_processors",
+                 "values_clause", "_many_sql")
 
-    def __init__(self, *, sql, keys, names, defaults, processed, result_processors) -> None:
+    def __init__(self, *, sql, keys, names, defaults, processed, result_processors,
+                 values_clause=None) -> None:
         self.sql, self.keys, self.names, self.defaults = sql, keys, names, defaults
         self.processed, self.result_processors = processed, result_processors
+        self.values_clause = values_clause  # an INSERT's "(...)" to repeat per row, or None
+        self._many_sql: dict[int, str] = {}  # row count -> SQL with that many VALUES rows
+
+    def many_values(self, rows: list[dict]) -> tuple[str, dict]:
+        """One INSERT of every row: its SQL and its parameters (``name__<row>``)."""
+        count = len(rows)
+        sql = self._many_sql.get(count)
+        if sql is None:
+            clauses = ", ".join(_PYFORMAT_NAME.sub(rf"%(\1__{index})s", self.values_clause)
+                                for index in range(count))
+            sql = self._many_sql[count] = self.sql.replace(self.values_clause, clauses)
+        parameters = {}
+        for index, row in enumerate(rows):
+            parameters.update({f"{name}__{index}": value
+                               for name, value in self.values(row).items()})
+        return sql, parameters
 
     def values(self, parameters: dict):
         """The driver's parameters: a tuple (positional paramstyles) or a dict by name."""

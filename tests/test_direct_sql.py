@@ -78,6 +78,43 @@ def test_execute_many_and_an_update_returning(db):
         assert balances == [0, -5]
 
 
+@pytest.mark.parametrize("most_rows", [1000, 2])
+def test_many_rows_in_one_insert(db, monkeypatch, most_rows):
+    """PostgreSQL (the engine asks for "insertmanyvalues"): one INSERT with a VALUES row per
+    parameter set, or the driver's executemany past the row limit; SQLite: executemany."""
+    import core.direct_sql
+    monkeypatch.setattr(core.direct_sql, "_MANY_VALUES_ROWS", most_rows)
+    entries = ledger.Entry.__table__
+    with db.write() as session:
+        merchant = _merchant(session)
+        accounts = [ledger.merchant_account(session, merchant, purpose, "points").id
+                    for purpose in ("issued", "sales")]
+        posted = ledger.post(session, merchant, "test", [
+            Posting(ledger.merchant_account(session, merchant, "issued", "points"), 1),
+            Posting(ledger.merchant_account(session, merchant, "sales", "points"), -1)], now=NOW)
+    seen = []
+    listener = lambda conn, cursor, statement, parameters, context, many: seen.append(  # noqa: E731
+        (statement, many, parameters))
+    event.listen(db.engine, "before_cursor_execute", listener)
+    rows = [{"transaction_id": posted.id, "account_id": accounts[index % 2], "asset": "积分",
+             "amount": amount} for index, amount in enumerate([5, -5, 7])]
+    try:
+        with db.write() as session:
+            DirectStatement(insert(entries)).execute_many(session.connection(), rows)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    inserts = [(many, parameters) for statement, many, parameters in seen
+               if statement.startswith("INSERT INTO entries")]
+    multi_row = db.dialect == "postgresql" and most_rows >= len(rows)
+    assert len(inserts) == 1 and inserts[0][0] is (not multi_row)
+    with db.read() as session:
+        written = session.execute(select(entries.c.account_id, entries.c.asset, entries.c.amount)
+                                  .where(entries.c.transaction_id == posted.id,
+                                         entries.c.asset == "积分").order_by(entries.c.id)).all()
+    assert [tuple(row) for row in written] == [(row["account_id"], "积分", row["amount"])
+                                               for row in rows]
+
+
 def test_a_python_side_default_takes_sqlalchemys_path(db):
     # created_at and memo left out: their column defaults (utcnow, dict) must be filled in
     direct = DirectStatement(insert(transactions).returning(transactions.c.id))
