@@ -42,7 +42,7 @@ class DirectStatement:
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
         # (dialect class, paramstyle, parameter names, executemany) -> _Compiled, or _USUAL
-        self._compiled: dict[tuple, tuple | None] = {}
+        self._compiled: dict[tuple, _Compiled | None] = {}
 
     def scalar(self, connection: Connection, parameters: dict[str, Any]):
         """Run once: the first column of the first row returned, or None (no row, or no
