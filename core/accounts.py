@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .db import SHARED
+from .direct_sql import DirectStatement
 from .models import Account, AccountOwner
 
 _REFS = "huika.account_refs"  # session.info: {key: AccountRef} seen in this session
@@ -41,6 +42,7 @@ _FIND_MERCHANT = select(accounts.c.id, accounts.c.balance).where(
 # Moves an account's balance by ``amount``: the unguarded update (merchant accounts, credits).
 MOVE_BALANCE = (update(accounts).where(accounts.c.id == bindparam("account_id"))
                 .values(balance=accounts.c.balance + bindparam("amount")))
+DIRECT_MOVE_BALANCE = DirectStatement(MOVE_BALANCE)
 _BALANCE = select(accounts.c.balance).where(accounts.c.id == bindparam("account_id"))
 _CARD_ACCOUNTS = select(accounts.c.id.label("account_id"), accounts.c.merchant_id,
                         accounts.c.purpose, accounts.c.asset, accounts.c.balance).where(
@@ -48,8 +50,10 @@ _CARD_ACCOUNTS = select(accounts.c.id.label("account_id"), accounts.c.merchant_i
 # ON CONFLICT DO NOTHING with no target covers both unique rules (card and merchant accounts):
 # a concurrent request that created the account first wins, and we read its row.
 _CREATE = {
-    "sqlite": sqlite.insert(accounts).on_conflict_do_nothing().returning(accounts.c.id),
-    "postgresql": postgresql.insert(accounts).on_conflict_do_nothing().returning(accounts.c.id),
+    "sqlite": DirectStatement(sqlite.insert(accounts).on_conflict_do_nothing()
+                              .returning(accounts.c.id)),
+    "postgresql": DirectStatement(postgresql.insert(accounts).on_conflict_do_nothing()
+                                  .returning(accounts.c.id)),
 }
 
 
@@ -93,9 +97,9 @@ class AccountRef:
         created it first (then this ref names that row, its balance untouched)."""
         key = _key(self.merchant_id, self.owner, self.card_id, self.purpose, self.asset)
         connection = self._session.connection()
-        created = connection.execute(_CREATE[connection.dialect.name], {
+        created = _CREATE[connection.dialect.name].scalar(connection, {
             "merchant_id": self.merchant_id, "owner": self.owner, "card_id": self.card_id,
-            "purpose": self.purpose, "asset": self.asset, "balance": balance}).scalar()
+            "purpose": self.purpose, "asset": self.asset, "balance": balance})
         if created is not None:
             self._id = created
             self._created_under = (self._session.get_nested_transaction()
@@ -223,7 +227,8 @@ def apply_pending(session: Session) -> None:
     """Run the balance updates left for later, in account id order (the lock order)."""
     pending = session.info.pop(_PENDING, None)
     if pending:
-        session.connection().execute(MOVE_BALANCE, sorted(pending, key=lambda m: m["account_id"]))
+        DIRECT_MOVE_BALANCE.execute_many(session.connection(),
+                                         sorted(pending, key=lambda m: m["account_id"]))
 
 
 @event.listens_for(Session, "do_orm_execute")

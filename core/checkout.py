@@ -7,26 +7,25 @@ and plugins add payment methods (stored value, points as cash) and earning rules
 """
 from __future__ import annotations
 
-import functools
 import re
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
 from . import ledger
-from .accounts import card_balances_known, load_card_accounts, remember_card_accounts
-from .db import WRITING
-from .clock import local_date, now_utc
-from .errors import Conflict, Invalid, NotFound, problem
+from .accounts import card_balances_known, load_card_accounts
+from .checkout_card import card_for_checkout, usable
+from .clock import now_utc
+from .direct_sql import DirectStatement
+from .errors import Invalid, problem
 from .faults import fault_point
 from .ledger import Posting
 from .checkout_types import (CheckoutRecord, CheckoutState, Earning, PaymentResult,  # noqa: F401 (API)
                              PricedLine)
 from .merchant_config import MerchantConfig
-from .models import Account, Card, CardStatus, Checkout, CheckoutLine, CheckoutPayment
-from .pins import pin_in, refuse_unknown_card
-from .tiers import period_start, spend_periods, spent_columns
+from .models import Card, Checkout, CheckoutLine, CheckoutPayment
+from .pins import pin_in
 
 MAX_LINES = 200
 MAX_UNIT_PRICE_FEN = 100_000_000  # 1,000,000 yuan
@@ -42,66 +41,7 @@ def usable_card(session: Session, merchant_id: int, number: str, now: datetime, 
     answer instead of a 404, so a PIN route does not tell which numbers exist (C6).
     """
     card = session.scalar(select(Card).where(Card.merchant_id == merchant_id, Card.number == number))
-    return _usable(card, number, now, pin)
-
-
-def _usable(card: Card | None, number: str, now: datetime, pin: str | None) -> Card:
-    if card is None:
-        if pin is not None:
-            refuse_unknown_card(pin)
-        raise NotFound(f"card {number} does not exist")
-    if card.status != CardStatus.ACTIVE.value:
-        raise Conflict(f"card {number} is {card.status} and cannot be used", code="card_not_usable",
-                       params={"number": number, "status": card.status})
-    if card.expires_on is not None and card.expires_on < local_date(now):
-        raise Conflict(f"card {number} expired on {card.expires_on}", code="card_expired",
-                       params={"number": number, "expires_on": card.expires_on.isoformat()})
-    return card
-
-
-_accounts = Account.__table__
-_cards = Card.__table__
-
-
-@functools.cache
-def _card_statement(periods: int):
-    """The card, its member and tier, every account of the card and its net spend in each
-    of ``periods`` tier periods (C4), in one statement."""
-    return (
-        select(Card, _accounts.c.id.label("account_id"), _accounts.c.merchant_id,
-               _accounts.c.purpose, _accounts.c.asset, _accounts.c.balance,
-               *spent_columns(periods))
-        .outerjoin(Card.member).outerjoin(Card.tier)
-        .options(contains_eager(Card.member), contains_eager(Card.tier))
-        .outerjoin(_accounts, _accounts.c.card_id == Card.id)
-        .where(Card.merchant_id == bindparam("merchant"), Card.number == bindparam("number")))
-
-
-# A write transaction holds the card before reading it, as every writer of card accounts
-# does first. SQLite's write lock is already the whole database's. PostgreSQL locks the row
-# with a statement of its own: a SELECT that waited for the lock would re-check only the
-# locked row, and still show the accounts and spend as they were before the wait.
-_HOLD_CARD = (select(_cards.c.id).where(_cards.c.merchant_id == bindparam("merchant"),
-                                        _cards.c.number == bindparam("number"))
-              .with_for_update())
-
-
-def _card_for_checkout(session: Session, config: MerchantConfig, merchant_id: int, number: str,
-                       now: datetime, pin: str | None) -> tuple[Card, bool, dict]:
-    """The usable card with member, tier and accounts loaded; whether the card is held; its
-    spend per tier period start."""
-    holding = bool(session.info.get(WRITING))
-    periods = spend_periods(config)
-    params = {"merchant": merchant_id, "number": number}
-    if holding and session.get_bind().dialect.name != "sqlite":
-        session.connection().execute(_HOLD_CARD, params)
-    starts = [period_start(now, days) for days in periods]
-    params.update({f"since_{index}": start for index, start in enumerate(starts)})
-    rows = session.execute(_card_statement(len(periods)), params).all()
-    card = _usable(rows[0].Card if rows else None, number, now, pin)
-    remember_card_accounts(session, card.id, [row for row in rows if row.account_id is not None])
-    spent = {start: int(rows[0]._mapping[f"spent_{index}"]) for index, start in enumerate(starts)}
-    return card, holding, spent
+    return usable(card, number, now, pin)
 
 
 def build(session: Session, config: MerchantConfig, merchant_id: int, body: dict, *,
@@ -117,7 +57,7 @@ def build(session: Session, config: MerchantConfig, merchant_id: int, body: dict
     if number is not None:
         if not isinstance(number, str) or not number.strip():
             raise Invalid("card_number must be text", details=[problem("/card_number", "a card number")])
-        card, held, spent = _card_for_checkout(session, config, merchant_id, number.strip(), now,
+        card, held, spent = card_for_checkout(session, config, merchant_id, number.strip(), now,
                                                pin_in(body))
         member = card.member
         tier = card.tier
@@ -166,11 +106,11 @@ def quote(state: CheckoutState) -> dict:
 
 
 _checkouts = Checkout.__table__
-_NEW_CHECKOUT = insert(_checkouts).returning(_checkouts.c.id)
-_NEW_LINES = insert(CheckoutLine.__table__)
-_NEW_PAYMENTS = insert(CheckoutPayment.__table__)
-_NEW_RECEIPT = (update(_checkouts).where(_checkouts.c.id == bindparam("checkout"))
-                .values(receipt=bindparam("receipt")))
+_NEW_CHECKOUT = DirectStatement(insert(_checkouts).returning(_checkouts.c.id))
+_NEW_LINES = DirectStatement(insert(CheckoutLine.__table__))
+_NEW_PAYMENTS = DirectStatement(insert(CheckoutPayment.__table__))
+_NEW_RECEIPT = DirectStatement(update(_checkouts).where(_checkouts.c.id == bindparam("checkout"))
+                               .values(receipt=bindparam("receipt")))
 
 
 def commit(state: CheckoutState, payments: list, *, idempotency_key: str | None = None) -> CheckoutRecord:
@@ -215,7 +155,7 @@ def commit(state: CheckoutState, payments: list, *, idempotency_key: str | None 
     if ledger.posts_in(session) != posts_before or (state.card and state.card.tier_id != tier_before):
         # A plugin moved money or the card's tier after the sale: the receipt shows the result.
         record.receipt = _receipt(state, taken, earned, fresh_balances=True)
-        session.connection().execute(_NEW_RECEIPT, {"checkout": record.id, "receipt": record.receipt})
+        _NEW_RECEIPT.scalar(session.connection(), {"checkout": record.id, "receipt": record.receipt})
     if earned:
         fault_point("after_points")  # testing only: core/faults.py
     return record
@@ -226,7 +166,7 @@ def _hold_card(state: CheckoutState) -> None:
     session = state.session
     session.execute(select(Card.id).where(Card.id == state.card.id).with_for_update())
     session.refresh(state.card)
-    _usable(state.card, state.card.number, state.now, None)
+    usable(state.card, state.card.number, state.now, None)
     load_card_accounts(session, state.card.id)
     state.card_held = True
 
@@ -245,8 +185,8 @@ def _record(state: CheckoutState, transaction_id: int, taken, earned) -> Checkou
         earned={e.asset: e.amount for e in earned}, created_at=state.now)
     # The receipt names the checkout's own id and time when it is read (receipt_of).
     receipt = _receipt(state, taken, earned)
-    checkout_id = connection.execute(_NEW_CHECKOUT, {**values, "receipt": receipt}).scalar_one()
-    connection.execute(_NEW_LINES, [
+    checkout_id = _NEW_CHECKOUT.scalar(connection, {**values, "receipt": receipt})
+    _NEW_LINES.execute_many(connection, [
         {"checkout_id": checkout_id, "line_no": line.line_no, "sku": line.sku, "name": line.name,
          "category": line.category, "quantity": line.quantity,
          "unit_price_fen": line.unit_price_fen, "special_price": line.special_price,
@@ -254,7 +194,7 @@ def _record(state: CheckoutState, transaction_id: int, taken, earned) -> Checkou
          "points_permille": line.points_permille,
          "list_fen": line.list_fen, "paid_fen": line.paid_fen, "returned_quantity": 0}
         for line in state.lines])
-    connection.execute(_NEW_PAYMENTS, [
+    _NEW_PAYMENTS.execute_many(connection, [
         {"checkout_id": checkout_id, "method": payment["method"], "amount_fen": result.amount_fen,
          "postings": [{"account_id": p.account.id, "amount": p.amount} for p in result.postings],
          "refunded_fen": 0}

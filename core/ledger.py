@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import lots
+from .direct_sql import DirectStatement
 from .errors import Conflict, Invalid
 from .clock import local_date, now_utc
 from .faults import fault_point
 from .accounts import (CARD, AccountRef, apply_pending, card_account,  # noqa: F401 (API)
-                       MOVE_BALANCE, forget_balance, merchant_account, pending_moves)
+                       MOVE_BALANCE, DIRECT_MOVE_BALANCE, forget_balance, merchant_account, pending_moves)
 from .lots import open_lots, restore_plan, spendable  # noqa: F401 (API)
 from .models import Account, AccountOwner, Card, Entry, LedgerTransaction, Lot
 
@@ -65,17 +66,18 @@ _POSTS = "huika.posts"  # session.info: transactions posted in this session
 # The statements of a post, built once (building one costs more than running it).
 _transactions, _accounts, _entries = LedgerTransaction.__table__, Account.__table__, Entry.__table__
 _NEW_TRANSACTION = {
-    "sqlite": sqlite.insert(_transactions).on_conflict_do_nothing().returning(_transactions.c.id),
-    "postgresql": postgresql.insert(_transactions).on_conflict_do_nothing()
-    .returning(_transactions.c.id),
+    "sqlite": DirectStatement(sqlite.insert(_transactions).on_conflict_do_nothing()
+                              .returning(_transactions.c.id)),
+    "postgresql": DirectStatement(postgresql.insert(_transactions).on_conflict_do_nothing()
+                                  .returning(_transactions.c.id)),
 }
 # The guard of every card debit: the balance never goes below zero (also a CHECK constraint).
-_GUARDED_MOVE = (update(_accounts).where(_accounts.c.id == bindparam("account_id"),
+_GUARDED_MOVE = DirectStatement(update(_accounts).where(_accounts.c.id == bindparam("account_id"),
                                           _accounts.c.balance + bindparam("amount") >= 0)
-                 .values(balance=_accounts.c.balance + bindparam("amount"))
-                 .returning(_accounts.c.balance))
-_MOVE_RETURNING = MOVE_BALANCE.returning(_accounts.c.balance)
-_NEW_ENTRIES = insert(_entries)
+                                 .values(balance=_accounts.c.balance + bindparam("amount"))
+                                 .returning(_accounts.c.balance))
+_MOVE_RETURNING = DirectStatement(MOVE_BALANCE.returning(_accounts.c.balance))
+_NEW_ENTRIES = DirectStatement(insert(_entries))
 
 
 def post(
@@ -116,10 +118,10 @@ def post(
     if session.new or session.dirty or session.deleted:
         session.flush()  # what the ORM holds must be in the database before Core statements
     connection = session.connection()
-    transaction_id = connection.execute(_NEW_TRANSACTION[connection.dialect.name], {
+    transaction_id = _NEW_TRANSACTION[connection.dialect.name].scalar(connection, {
         "merchant_id": merchant_id, "type": type, "store_id": store_id, "staff_id": staff_id,
         "idempotency_key": idempotency_key, "request_digest": request_digest,
-        "reverses_id": reverses_id, "memo": memo or {}, "created_at": now}).scalar()
+        "reverses_id": reverses_id, "memo": memo or {}, "created_at": now})
     if transaction_id is None:
         raise Conflict("this idempotency key was already used", code="idempotency_key_reused")
     session.info[_POSTS] = session.info.get(_POSTS, 0) + 1
@@ -173,8 +175,8 @@ def _apply(connection, transaction_id: int, postings: list[Posting], today: date
             balances[account.id] = held + batched[account.id]
             continue
         statement = _GUARDED_MOVE if posting.amount < 0 else _MOVE_RETURNING
-        balance = connection.execute(statement, {"account_id": account.id,
-                                                 "amount": posting.amount}).scalar()
+        balance = statement.scalar(connection, {"account_id": account.id,
+                                                "amount": posting.amount})
         if balance is None:
             raise InsufficientBalance(
                 f"not enough {account.asset} on the card",
@@ -189,8 +191,8 @@ def _apply(connection, transaction_id: int, postings: list[Posting], today: date
         later += moves
     elif moves:
         # Card accounts are held through their card, merchant accounts are locked in id order.
-        connection.execute(MOVE_BALANCE, moves)
-    connection.execute(_NEW_ENTRIES, [
+        DIRECT_MOVE_BALANCE.execute_many(connection, moves)
+    _NEW_ENTRIES.execute_many(connection, [
         {"transaction_id": transaction_id, "account_id": p.account.id, "asset": p.account.asset,
          "amount": p.amount} for p in sorted(postings, key=_account_id)])
     new_lots, movements = [], []
@@ -213,9 +215,9 @@ def _apply(connection, transaction_id: int, postings: list[Posting], today: date
                              "amount": posting.amount, "remaining": posting.amount,
                              "expires_on": posting.expires_on, "created_at": now})
     if movements:
-        connection.execute(lots.NEW_MOVEMENTS, movements)
+        lots.NEW_MOVEMENTS.execute_many(connection, movements)
     if new_lots:
-        connection.execute(lots.NEW_LOTS, new_lots)
+        lots.NEW_LOTS.execute_many(connection, new_lots)
     return balances
 
 

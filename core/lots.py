@@ -11,12 +11,13 @@ from datetime import date
 from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from .direct_sql import DirectStatement
 from .errors import Invalid
 from .models import Account, LedgerTransaction, Lot, LotMovement
 
 _lots, _movements = Lot.__table__, LotMovement.__table__
-NEW_LOTS = insert(_lots)
-NEW_MOVEMENTS = insert(_movements)
+NEW_LOTS = DirectStatement(insert(_lots))
+NEW_MOVEMENTS = DirectStatement(insert(_movements))
 _OPEN_LOTS_ORDER = (case((_lots.c.transaction_id == bindparam("prefer"), 0), else_=1),
                     _lots.c.expires_on.is_(None), _lots.c.expires_on, _lots.c.id)
 _OPEN_LOTS = (select(_lots.c.id, _lots.c.remaining)
@@ -24,22 +25,22 @@ _OPEN_LOTS = (select(_lots.c.id, _lots.c.remaining)
                      _lots.c.expires_on.is_(None) | (_lots.c.expires_on >= bindparam("today")))
               .order_by(*_OPEN_LOTS_ORDER))
 # Most debits fit in the first open lot: take it in one statement, else walk the lots.
-_TAKE_FROM_FIRST_LOT = (
+_TAKE_FROM_FIRST_LOT = DirectStatement(
     update(_lots)
     .where(_lots.c.id == _OPEN_LOTS.with_only_columns(_lots.c.id).limit(1).scalar_subquery(),
            _lots.c.remaining >= bindparam("take"))
     .values(remaining=_lots.c.remaining - bindparam("take"))
     .returning(_lots.c.id))
-_LOT_CHANGE = (update(_lots).where(_lots.c.id == bindparam("lot_id"))
-               .values(remaining=_lots.c.remaining + bindparam("change")))
+_LOT_CHANGE = DirectStatement(update(_lots).where(_lots.c.id == bindparam("lot_id"))
+                              .values(remaining=_lots.c.remaining + bindparam("change")))
 
 
 def consume(connection, transaction_id: int, account_id: int, amount: int, today: date,
             prefer: int | None = None) -> tuple[list[dict], int]:
     """Take ``amount`` from the account's unexpired lots, soonest expiry first (``prefer``'s
     lots before any): the lot movements, and what the lots could not cover."""
-    lot_id = connection.execute(_TAKE_FROM_FIRST_LOT, {
-        "lots_of": account_id, "today": today, "prefer": prefer, "take": amount}).scalar()
+    lot_id = _TAKE_FROM_FIRST_LOT.scalar(connection, {
+        "lots_of": account_id, "today": today, "prefer": prefer, "take": amount})
     if lot_id is not None:
         return [{"lot_id": lot_id, "transaction_id": transaction_id, "amount": -amount}], 0
     lots = connection.execute(_OPEN_LOTS, {"lots_of": account_id, "today": today,
@@ -49,7 +50,7 @@ def consume(connection, transaction_id: int, account_id: int, amount: int, today
         if left == 0:
             break
         take = min(remaining, left)
-        connection.execute(_LOT_CHANGE, {"lot_id": lot_id, "change": -take})
+        _LOT_CHANGE.scalar(connection, {"lot_id": lot_id, "change": -take})
         movements.append({"lot_id": lot_id, "transaction_id": transaction_id, "amount": -take})
         left -= take
     return movements, left
@@ -61,7 +62,7 @@ def restore(connection, transaction_id: int, account_id: int, amount: int,
     the lot movements."""
     movements = []
     for lot_id, give in _restore_plan(connection, account_id, source_id, amount):
-        connection.execute(_LOT_CHANGE, {"lot_id": lot_id, "change": give})
+        _LOT_CHANGE.scalar(connection, {"lot_id": lot_id, "change": give})
         movements.append({"lot_id": lot_id, "transaction_id": transaction_id, "amount": give})
     return movements
 

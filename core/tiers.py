@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .clock import local_date
+from .direct_sql import DirectStatement
 from .models import Card, CardSpendDay, Tier
 
 if TYPE_CHECKING:
@@ -27,9 +28,9 @@ _days, _cards = CardSpendDay.__table__, Card.__table__
 
 def _add_statement(dialect):
     statement = dialect.insert(_days)
-    return statement.on_conflict_do_update(
+    return DirectStatement(statement.on_conflict_do_update(
         index_elements=[_days.c.card_id, _days.c.day],
-        set_={"net_fen": _days.c.net_fen + statement.excluded.net_fen})
+        set_={"net_fen": _days.c.net_fen + statement.excluded.net_fen}))
 
 
 _ADD = {"sqlite": _add_statement(sqlite), "postgresql": _add_statement(postgresql)}
@@ -69,8 +70,8 @@ def record_spend(session: Session, card_id: int, day: date, net_fen: int) -> Non
     """Add ``net_fen`` (negative for a refund) to the card's spend on ``day``."""
     if net_fen:
         connection = session.connection()
-        connection.execute(_ADD[connection.dialect.name],
-                           {"card_id": card_id, "day": day, "net_fen": net_fen})
+        _ADD[connection.dialect.name].scalar(connection,
+                                             {"card_id": card_id, "day": day, "net_fen": net_fen})
 
 
 def spend_since(session: Session, card: Card, since: date) -> int:

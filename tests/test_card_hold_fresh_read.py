@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from core import cards, checkout, config_versions, ledger, tenancy
+from core import cards, checkout_card, config_versions, ledger, tenancy
 from core.accounts import card_balances_known
 from core.ledger import Posting
 
@@ -37,7 +37,7 @@ def test_a_checkout_that_waited_for_the_card_reads_its_accounts_after_the_wait(h
     def first():
         with hk.db.write() as s:
             config = config_versions.published_config(s, m, hk.plugins)
-            checkout._card_for_checkout(s, config, m, "LOCK01", NOW, None)  # holds the card
+            checkout_card.card_for_checkout(s, config, m, "LOCK01", NOW, None)  # holds the card
             first_holds.set()
             time.sleep(1.0)
             acc = ledger.card_account(s, m, setup["card"], "points")
@@ -48,7 +48,7 @@ def test_a_checkout_that_waited_for_the_card_reads_its_accounts_after_the_wait(h
         first_holds.wait()
         with hk.db.write() as s:
             config = config_versions.published_config(s, m, hk.plugins)
-            checkout._card_for_checkout(s, config, m, "LOCK01", NOW, None)  # waits for the lock
+            checkout_card.card_for_checkout(s, config, m, "LOCK01", NOW, None)  # waits for the lock
             result["seen"] = dict(card_balances_known(s, setup["card"]))
             acc = ledger.card_account(s, m, setup["card"], "points")
             ledger.post(s, m, "earn", [Posting(acc, 30), Posting(ledger.merchant_account(s, m, "issued", "points"), -30)],

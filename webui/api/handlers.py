@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import Flask, g, jsonify, request
 from sqlalchemy import bindparam, insert, select, update
@@ -19,6 +20,7 @@ from core import audit
 from core.audit import Origin
 from core.clock import now_utc
 from core.config_versions import published_config
+from core.direct_sql import DirectStatement
 from core.errors import Conflict, Forbidden, HuikaError, Invalid, NotFound
 from core.faults import fault_point
 from core.models import IdempotencyRecord
@@ -241,15 +243,24 @@ def _digest(api_op: ApiOperation, params: dict, body: dict) -> str:
 _RECORDS = IdempotencyRecord.__table__  # Core statements: one row, no unit of work needed
 
 
-_FIND = (select(_RECORDS.c.request_digest, _RECORDS.c.status, _RECORDS.c.response)
-         .where(_RECORDS.c.merchant_id == bindparam("merchant"), _RECORDS.c.key == bindparam("key")))
-_NEW_RECORD = insert(_RECORDS)
-_ANSWER = (update(_RECORDS).where(_RECORDS.c.id == bindparam("claim"))
-           .values(status=bindparam("answer_status"), response=bindparam("answer")))
+# Sent straight to the driver (core.direct_sql): they run inside the write transaction.
+_FIND = DirectStatement(
+    select(_RECORDS.c.request_digest, _RECORDS.c.status, _RECORDS.c.response)
+    .where(_RECORDS.c.merchant_id == bindparam("merchant"), _RECORDS.c.key == bindparam("key")))
+_NEW_RECORD = DirectStatement(insert(_RECORDS).returning(_RECORDS.c.id))
+_ANSWER = DirectStatement(update(_RECORDS).where(_RECORDS.c.id == bindparam("claim"))
+                          .values(status=bindparam("answer_status"), response=bindparam("answer")))
 
 
-def _find(session, merchant_id: int, key: str):
-    return session.connection().execute(_FIND, {"merchant": merchant_id, "key": key}).first()
+class _Record(NamedTuple):
+    request_digest: str
+    status: int
+    response: dict
+
+
+def _find(session, merchant_id: int, key: str) -> _Record | None:
+    rows = _FIND.rows(session.connection(), {"merchant": merchant_id, "key": key})
+    return _Record(*rows[0]) if rows else None
 
 
 def _answer_of(record, key: str, digest: str) -> Outcome | None:
@@ -271,9 +282,9 @@ def _check_replay(session, merchant_id: int, key: str, digest: str) -> None:
 
 def _claim(session, merchant_id: int, key: str, digest: str) -> int:
     """The key's row, inserted before the handler runs (status 0 until it answered)."""
-    return session.connection().execute(_NEW_RECORD, {
+    return _NEW_RECORD.scalar(session.connection(), {
         "merchant_id": merchant_id, "key": key, "request_digest": digest, "status": 0,
-        "response": {}}).inserted_primary_key[0]
+        "response": {}, "created_at": now_utc()})
 
 
 def _remember(session, merchant_id: int, key: str, digest: str, claim: int | None, status: int,
@@ -282,11 +293,11 @@ def _remember(session, merchant_id: int, key: str, digest: str, claim: int | Non
     insert where writers run one at a time."""
     connection = session.connection()
     if claim is not None:
-        connection.execute(_ANSWER, {"claim": claim, "answer_status": status, "answer": result})
+        _ANSWER.scalar(connection, {"claim": claim, "answer_status": status, "answer": result})
     else:
-        connection.execute(_NEW_RECORD, {"merchant_id": merchant_id, "key": key,
-                                         "request_digest": digest, "status": status,
-                                         "response": result})
+        _NEW_RECORD.scalar(connection, {"merchant_id": merchant_id, "key": key,
+                                        "request_digest": digest, "status": status,
+                                        "response": result, "created_at": now_utc()})
 
 
 def _recorded_answer(merchant_id: int, key: str, digest: str) -> Outcome | None:

@@ -1,0 +1,260 @@
+"""The checkout's statements, compiled once per dialect and sent straight to the driver.
+
+A checkout's write transaction runs about a dozen Core statements, one writer at a time on
+SQLite: SQLAlchemy's execution path (compiled-cache lookup, parameter processing, execution
+context, result set-up) costs two to three times what the driver spends on each, and that
+time is spent holding the write lock (issue 11, item 2). A ``DirectStatement`` (an INSERT or
+UPDATE returning at most one column, or a SELECT) compiles its statement once per dialect and
+set of parameter names, exactly as SQLAlchemy would (``column_keys`` = the sorted names of
+the first parameter set), keeps each parameter's bind processor (JSON, UTC datetimes, dates)
+and each selected column's result processor, and runs it on the connection's DBAPI cursor,
+in the connection's open transaction.
+
+It takes SQLAlchemy's usual path whenever it cannot do exactly what that path does: the
+statement needs a Python-side column default or onupdate, renders parameters per call, or
+returns columns that need result processing; the connection logs its statements (echo);
+or an ``after_cursor_execute`` listener waits for it. ``before_cursor_execute`` listeners
+(the bench's statement counter) are called as SQLAlchemy calls them, with no execution
+context (None), and what they return is what runs. Driver errors go through SQLAlchemy's
+own handling, so they come out as the usual ``sqlalchemy.exc`` classes and a lost
+connection is invalidated as always.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Executable
+
+_USUAL = None  # a compiled form that says: take SQLAlchemy's usual path
+# At most this many rows (and parameters) in one multi-row INSERT (SQLAlchemy's defaults);
+# more go as the driver's executemany.
+_MANY_VALUES_ROWS, _MANY_VALUES_PARAMETERS = 1000, 32700
+
+
+class DirectStatement:
+    """An INSERT or UPDATE (optionally RETURNING one column), or a SELECT (``rows``), run on
+    the DBAPI cursor."""
+
+    __slots__ = ("statement", "_compiled")
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        # (dialect class, paramstyle, parameter names, executemany) -> _Compiled, or _USUAL
+        self._compiled: dict[tuple, _Compiled | None] = {}
+
+    def scalar(self, connection: Connection, parameters: dict[str, Any]):
+        """Run once: the first column of the first row returned, or None (no row, or no
+        RETURNING)."""
+        compiled = self._compiled_for(connection, parameters, False)
+        if compiled is _USUAL:
+            return connection.execute(self.statement, parameters).scalar()
+        sql, values = compiled.sql, compiled.values(parameters)
+        cursor = connection.connection.cursor()
+        try:
+            if _has_events(connection):
+                sql, values = _tell_listeners(connection, cursor, sql, values, False)
+            cursor.execute(sql, values)
+            row = cursor.fetchone() if cursor.description else None
+        except BaseException as error:
+            _handle(connection, error, sql, values, cursor)
+        finally:
+            cursor.close()
+        return None if row is None else row[0]
+
+    def rows(self, connection: Connection, parameters: dict[str, Any]) -> list[tuple]:
+        """Every row of a SELECT, each value converted as SQLAlchemy's result would."""
+        rows, processors = self.raw_rows(connection, parameters)
+        if not any(processors):
+            return rows
+        return [convert(row, processors) for row in rows]
+
+    def raw_rows(self, connection: Connection,
+                 parameters: dict[str, Any]) -> tuple[list[tuple], tuple]:
+        """Every row of a SELECT as the driver gives it, and each column's result processor
+        (None: the driver's value is the value): a caller converts only what it reads
+        (``convert``)."""
+        compiled = self._compiled_for(connection, parameters, False)
+        if compiled is _USUAL:
+            rows = [tuple(row) for row in connection.execute(self.statement, parameters)]
+            return rows, (None,) * len(self.statement.selected_columns)
+        sql, values = compiled.sql, compiled.values(parameters)
+        cursor = connection.connection.cursor()
+        try:
+            if _has_events(connection):
+                sql, values = _tell_listeners(connection, cursor, sql, values, False)
+            cursor.execute(sql, values)
+            rows = cursor.fetchall()
+        except BaseException as error:
+            _handle(connection, error, sql, values, cursor)
+        finally:
+            cursor.close()
+        return rows, compiled.result_processors
+
+    def execute_many(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
+        """Run once per parameter set (the driver's executemany); nothing is returned. The
+        sets must all name the same parameters."""
+        if not rows:
+            return
+        compiled = self._compiled_for(connection, rows[0], len(rows) > 1)
+        if compiled is _USUAL:
+            connection.execute(self.statement, rows)
+            return
+        sql, many = compiled.sql, len(rows) > 1
+        if (many and compiled.values_clause is not None and len(rows) <= _MANY_VALUES_ROWS
+                and len(rows) * len(compiled.keys) <= _MANY_VALUES_PARAMETERS):
+            # One INSERT with a VALUES row per parameter set, as SQLAlchemy's
+            # "insertmanyvalues" sends it where the engine asks for it (PostgreSQL).
+            sql, values = compiled.many_values(rows)
+            many = False
+        elif many:
+            values = [compiled.values(row) for row in rows]
+        else:
+            values = compiled.values(rows[0])
+        cursor = connection.connection.cursor()
+        try:
+            if _has_events(connection):
+                sql, values = _tell_listeners(connection, cursor, sql, values, many)
+            if many:
+                cursor.executemany(sql, values)
+            else:
+                cursor.execute(sql, values)
+        except BaseException as error:
+            _handle(connection, error, sql, values, cursor)
+        finally:
+            cursor.close()
+
+    def _compiled_for(self, connection: Connection, parameters: dict, many: bool):
+        if connection._echo or (_has_events(connection)
+                                and connection.dispatch.after_cursor_execute):
+            return _USUAL
+        dialect = connection.dialect
+        names = tuple(sorted(parameters))
+        key = (type(dialect), dialect.paramstyle, names, many)
+        try:
+            return self._compiled[key]
+        except KeyError:
+            compiled = self._compiled[key] = self._compile(dialect, names, many)
+            return compiled
+
+    def _compile(self, dialect, names: tuple, many: bool):
+        compiled = self.statement.compile(dialect=dialect, column_keys=list(names),
+                                          for_executemany=many)
+        if (compiled.literal_execute_params or compiled.post_compile_params
+                or compiled.insert_prefetch or compiled.update_prefetch):
+            return _USUAL
+        values_clause = None
+        imv = getattr(compiled, "_insertmanyvalues", None)
+        if imv is not None:
+            values_clause = _values_clause(compiled, imv, dialect)
+            if values_clause is None:
+                return _USUAL
+        if self.statement.is_select:
+            processors = tuple(column.type._cached_result_processor(dialect, None)
+                               for column in self.statement.selected_columns)
+        else:
+            returning = compiled.effective_returning or ()
+            if len(returning) > 1 or (returning and many):
+                return _USUAL
+            if any(column.type._cached_result_processor(dialect, None) for column in returning):
+                return _USUAL
+            processors = ()
+        by_name = {name: bind for bind, name in compiled.bind_names.items()}
+        order = compiled.positiontup if compiled.positional else list(by_name)
+        binds = [by_name[name] for name in order]
+        return _Compiled(
+            sql=str(compiled), keys=tuple(bind.key for bind in binds),
+            names=None if compiled.positional else tuple(order),
+            defaults={bind.key: bind.value for bind in binds if bind.value is not None},
+            processed=tuple((index, bind.type._cached_bind_processor(dialect))
+                            for index, bind in enumerate(binds)
+                            if bind.type._cached_bind_processor(dialect) is not None),
+            result_processors=processors, values_clause=values_clause)
+
+
+_PYFORMAT_NAME = re.compile(r"%\((\w+)\)s")
+
+
+def _values_clause(compiled, imv, dialect) -> str | None:
+    """The "(...)" of a plain INSERT's VALUES to repeat per row (named pyformat parameters
+    only, every parameter in it), or None: leave such a statement to SQLAlchemy."""
+    clause = f"({imv.single_values_expr})"
+    if (dialect.paramstyle != "pyformat" or compiled.positional or imv.is_default_expr
+            or imv.includes_upsert_behaviors or imv.has_upsert_bound_parameters
+            or imv.embed_values_counter or imv.sentinel_columns or imv.implicit_sentinel
+            or compiled.effective_returning or str(compiled).count(clause) != 1
+            or set(_PYFORMAT_NAME.findall(clause)) != set(compiled.bind_names.values())):
+        return None
+    return clause
+
+
+class _Compiled:
+    """A statement's SQL for one dialect and how to make the driver's parameters: each bind's
+    key in the caller's parameters (in the SQL's order), its default (a value bound in the
+    statement itself), and the bind processors (index, processor) of the binds that have one."""
+
+    __slots__ = ("sql", "keys", "names", "defaults", "processed", "result_processors",
+                 "values_clause", "_many_sql")
+
+    def __init__(self, *, sql, keys, names, defaults, processed, result_processors,
+                 values_clause=None) -> None:
+        self.sql, self.keys, self.names, self.defaults = sql, keys, names, defaults
+        self.processed, self.result_processors = processed, result_processors
+        self.values_clause = values_clause  # an INSERT's "(...)" to repeat per row, or None
+        self._many_sql: dict[int, str] = {}  # row count -> SQL with that many VALUES rows
+
+    def many_values(self, rows: list[dict]) -> tuple[str, dict]:
+        """One INSERT of every row: its SQL and its parameters (``name__<row>``)."""
+        count = len(rows)
+        sql = self._many_sql.get(count)
+        if sql is None:
+            clauses = ", ".join(_PYFORMAT_NAME.sub(rf"%(\1__{index})s", self.values_clause)
+                                for index in range(count))
+            sql = self._many_sql[count] = self.sql.replace(self.values_clause, clauses)
+        parameters = {}
+        for index, row in enumerate(rows):
+            parameters.update({f"{name}__{index}": value
+                               for name, value in self.values(row).items()})
+        return sql, parameters
+
+    def values(self, parameters: dict):
+        """The driver's parameters: a tuple (positional paramstyles) or a dict by name."""
+        get = parameters.get
+        if self.defaults:
+            defaults = self.defaults
+            values = [get(key, defaults.get(key)) for key in self.keys]
+        else:
+            values = [get(key) for key in self.keys]
+        for index, process in self.processed:
+            values[index] = process(values[index])
+        if self.names is None:
+            return tuple(values)
+        return dict(zip(self.names, values))
+
+
+def convert(values, processors) -> tuple:
+    """``values`` (driver values) converted by their result ``processors``."""
+    return tuple(value if process is None or value is None else process(value)
+                 for process, value in zip(processors, values))
+
+
+def _has_events(connection: Connection) -> bool:
+    return connection._has_events or connection.engine._has_events
+
+
+def _tell_listeners(connection: Connection, cursor, sql: str, values, many: bool) -> tuple:
+    """The statement and parameters to run, after the ``before_cursor_execute`` listeners
+    (each returns them, rewritten or not, as in SQLAlchemy's path)."""
+    for listener in connection.dispatch.before_cursor_execute:
+        sql, values = listener(connection, cursor, sql, values, None, many)
+    return sql, values
+
+
+def _handle(connection: Connection, error: BaseException, sql: str, values, cursor):
+    """Raise ``error`` as SQLAlchemy's path would (wrapped, the connection invalidated if it
+    was lost)."""
+    if not isinstance(error, connection.dialect.loaded_dbapi.Error):
+        raise error
+    connection._handle_dbapi_exception(error, sql, values, cursor, None)
+    raise error  # not reached: the handler raises
