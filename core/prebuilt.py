@@ -67,6 +67,16 @@ class Prebuilt:
             return None
         return _run(connection, compiled, parameters, fetch_all=True), compiled[3]
 
+    def processors(self, dialect) -> tuple | None:
+        """Each column's result processor on ``dialect`` (None: the driver's value is the
+        value), as ``rows`` gives them; None when the statement cannot skip SQLAlchemy."""
+        key = (type(dialect), dialect.paramstyle)
+        try:
+            compiled = self._compiled_rows[key]
+        except KeyError:
+            compiled = self._compiled_rows[key] = self._compile(dialect, keep_processors=True)
+        return None if compiled is None else compiled[3]
+
     def _compile(self, dialect, keep_processors: bool = False) -> tuple | None:
         compiled = self.statement.compile(dialect=dialect)
         if compiled.literal_execute_params or compiled.post_compile_params:

@@ -67,6 +67,13 @@ class HttpsAwareSessions(SecureCookieSessionInterface):
             return self.session_class()
         return super().open_session(app, request)
 
+    def save_session(self, app, session, response) -> None:
+        # An empty session nobody read or changed (every API request) sets, deletes and varies
+        # on nothing: skip working out the cookie's name, path, domain and flags for it (F4).
+        if not session and not session.accessed and not session.modified:
+            return
+        super().save_session(app, session, response)
+
 
 REMEMBERED_MERCHANT = "huika_merchant"  # the merchant code this device signs in to
 REMEMBER_SECONDS = 400 * 24 * 3600  # the longest a browser keeps a cookie (Chromium's cap)

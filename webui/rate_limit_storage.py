@@ -67,13 +67,15 @@ class DatabaseStorage(Storage):
         return hits
 
     def get(self, key: str) -> int:
-        return self._window(key)[0]
+        return self.open_window(key)[0]
 
     def get_expiry(self, key: str) -> float:
-        return self._window(key)[1].timestamp()
+        return self.open_window(key)[1].timestamp()
 
-    def _window(self, key: str) -> tuple[int, datetime]:
-        """(hits, end) of the open window, from this process's copy while it is fresh."""
+    def open_window(self, key: str) -> tuple[int, datetime]:
+        """(hits, end) of the open window, from this process's copy while it is fresh. Not
+        one of ``limits``' storage methods, so called without their error-wrapping layer (the
+        API's token check asks before every request, F4); errors are SQLAlchemy's."""
         now = clock.now_utc()
         with self._lock:
             copy = self._read.get(key)

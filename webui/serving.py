@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from gunicorn.app.base import BaseApplication
 
-from .gunicorn_config import freeze_after_load, post_worker_init, worker_exit, worker_tmp_dir
+from .gunicorn_config import (freeze_after_load, post_request, post_worker_init, worker_exit,
+                              worker_tmp_dir)
 
 DEFAULT_THREADS = 4
 
@@ -53,6 +54,7 @@ def gunicorn_settings(options: ServeOptions) -> dict:
         # gc.freeze() once the app is built, then the worker's scheduler thread
         "post_worker_init": post_worker_init if options.scheduler else freeze_after_load,
         "worker_exit": worker_exit,  # stops the scheduler thread, gives the lock back
+        "post_request": post_request,  # a sync worker ends a finished connection at once
     }
     if worker_tmp_dir:
         settings["worker_tmp_dir"] = worker_tmp_dir

@@ -275,9 +275,9 @@ def refuse_token_guessers() -> None:
     limit (a right token too: the client is not trusted until the window ends)."""
     storage = current_app.extensions[EXTENSION].storage
     for item, key in _api_windows():
-        if storage.get(key) >= item.amount:
-            ends_at = storage.get_expiry(key)
-            raise TokenGuessing(max(1, math.ceil(ends_at - clock.now_utc().timestamp())))
+        hits, ends_at = storage.open_window(key)
+        if hits >= item.amount:
+            raise TokenGuessing(max(1, math.ceil(ends_at.timestamp() - clock.now_utc().timestamp())))
 
 
 def count_refused_token(response):
