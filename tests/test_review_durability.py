@@ -107,3 +107,36 @@ def test_a_symlinked_database_file_is_still_fsynced(tmp_path):
         assert wal.syncs == before + 1, f"no fsync: WalSync watched {wal.wal_file}"
     finally:
         database.dispose()
+
+
+# --- 3. after a failed fsync, later commits are answered as if nothing happened ---------------
+
+def test_after_a_failed_fsync_later_commits_are_not_answered(sqlite_notes_database, monkeypatch):
+    """Commit A's fsync fails (EIO): A's request answers 500, but A's frames stay committed in
+    the WAL (readers see them, a retry replays them), and the next commits append after them
+    and are fsynced on fresh file descriptors, which Linux does not tell about the earlier
+    write-back error. If A's pages never reached the disk, recovery stops at A's frames (the
+    checksum chain) and every later, answered, commit is lost with it. Under FULL, A's COMMIT
+    itself fails and its frames are overwritten. docs/operations.md: "the disk is failing:
+    stop" -- the code does not stop: the next write is committed and answered."""
+    import core.wal_sync
+
+    database = sqlite_notes_database
+    real = core.wal_sync._datasync
+    failures = {"left": 1}
+
+    def failing_once(fd):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OSError(5, "Input/output error")
+        return real(fd)
+
+    monkeypatch.setattr(core.wal_sync, "_datasync", failing_once)
+    with pytest.raises(OSError):
+        with database.write() as session:
+            session.execute(text("INSERT INTO notes (text) VALUES ('A: its fsync fails')"))
+    with database.read() as session:  # A is committed all the same
+        assert session.execute(text("SELECT count(*) FROM notes")).scalar_one() == 1
+    with pytest.raises(OSError):  # fail-stop: nothing more is acknowledged on this file
+        with database.write() as session:
+            session.execute(text("INSERT INTO notes (text) VALUES ('B: answered after A failed')"))
