@@ -8,6 +8,7 @@ file (core.writer_lock), so no writer sleeps in SQLite's polling busy handler.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .wal_sync import AFTER_COMMIT, WalSync, check_mode
 from .writer_lock import WriterQueue, queue_for
+
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Reads straight from the operating system's page cache, shared by every connection and
@@ -82,6 +85,14 @@ def sqlite_file(engine: Engine) -> str | None:
     return name
 
 
+def _main_file(cursor) -> str | None:
+    """The file SQLite opened for the main database (symbolic links resolved by SQLite)."""
+    for _seq, name, file in cursor.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return file or None
+    return None
+
+
 _WAL_SYNCS: WeakKeyDictionary = WeakKeyDictionary()  # Engine -> WalSync (after_commit mode)
 
 
@@ -93,7 +104,6 @@ def wal_sync_of(engine: Engine) -> WalSync | None:
 def _configure_sqlite(engine: Engine, sync: str) -> None:
     database_file = sqlite_file(engine)
     wal = WalSync(database_file) if sync == AFTER_COMMIT and database_file else None
-    synchronous = "NORMAL" if wal is not None else "FULL"
     if wal is not None:
         _WAL_SYNCS[engine] = wal
         # Every commit of this engine (sessions, engine.begin(), migrations) is followed by
@@ -111,8 +121,15 @@ def _configure_sqlite(engine: Engine, sync: str) -> None:
         # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite recipe).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        journal = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if wal is not None and str(journal).lower() == "wal":
+            wal.watch(_main_file(cursor) or database_file)
+            cursor.execute("PRAGMA synchronous=NORMAL")  # the fsync: core.wal_sync
+        else:
+            if wal is not None:  # e.g. a file system without shared memory for the WAL index
+                log.warning("%s is in %s journal mode, not WAL: SQLite's synchronous=FULL "
+                            "instead of the WAL fsync after the writer's turn", database_file, journal)
+            cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
@@ -234,6 +251,13 @@ class Database:
                     session.info[_REPEATABLE] = repeatable
                     with session.begin():
                         yield session
+
+    def wait_for_disk(self) -> None:
+        """Return once every commit this process could have read is on disk (SQLite in
+        after_commit mode: an fsync of the WAL): before answering with a commit read, not
+        made, here (a replayed answer)."""
+        if self._wal is not None:
+            self._wal.sync()
 
     def _synced_after_turn(self):
         """SQLite (after_commit, core.wal_sync): the commit's fsync waits until the next

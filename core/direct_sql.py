@@ -60,7 +60,7 @@ class DirectStatement:
         except BaseException as error:
             _handle(connection, error, sql, values, cursor)
         finally:
-            cursor.close()
+            _close(cursor)
         return None if row is None else row[0]
 
     def rows(self, connection: Connection, parameters: dict[str, Any]) -> list[tuple]:
@@ -89,7 +89,7 @@ class DirectStatement:
         except BaseException as error:
             _handle(connection, error, sql, values, cursor)
         finally:
-            cursor.close()
+            _close(cursor)
         return rows, compiled.result_processors
 
     def execute_many(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
@@ -97,6 +97,10 @@ class DirectStatement:
         sets must all name the same parameters."""
         if not rows:
             return
+        names = rows[0].keys()
+        if any(row.keys() != names for row in rows):
+            # SQLAlchemy refuses a set missing a value; here it would be sent as NULL.
+            raise ValueError("every parameter set of an executemany must name the same parameters")
         compiled = self._compiled_for(connection, rows[0], len(rows) > 1)
         if compiled is _USUAL:
             connection.execute(self.statement, rows)
@@ -123,7 +127,7 @@ class DirectStatement:
         except BaseException as error:
             _handle(connection, error, sql, values, cursor)
         finally:
-            cursor.close()
+            _close(cursor)
 
     def _compiled_for(self, connection: Connection, parameters: dict, many: bool):
         if connection._echo or (_has_events(connection)
@@ -251,10 +255,17 @@ def _tell_listeners(connection: Connection, cursor, sql: str, values, many: bool
     return sql, values
 
 
+def _close(cursor) -> None:
+    """Close ``cursor``; after an error its connection may be gone already (invalidated)."""
+    try:
+        cursor.close()
+    except Exception:  # noqa: BLE001 - the error that got us here is the one to raise
+        pass
+
+
 def _handle(connection: Connection, error: BaseException, sql: str, values, cursor):
-    """Raise ``error`` as SQLAlchemy's path would (wrapped, the connection invalidated if it
-    was lost)."""
-    if not isinstance(error, connection.dialect.loaded_dbapi.Error):
-        raise error
+    """Raise ``error`` as SQLAlchemy's path would: driver errors wrapped, the connection
+    invalidated when it was lost or the statement was cut short by an exit exception
+    (KeyboardInterrupt, SystemExit: the driver's state is unknown)."""
     connection._handle_dbapi_exception(error, sql, values, cursor, None)
     raise error  # not reached: the handler raises

@@ -13,17 +13,27 @@ workers' fsyncs can be one flush of the file system's journal.
 
 Readers may see a commit a moment before it is on disk. After a power cut that commit can be
 missing, but nobody was told it happened: its request had not been answered, and a retry
-with its Idempotency-Key runs it again. A WAL frame survives only with every frame before it
-(SQLite checks the chain of checksums on recovery), so no later commit survives without it.
+with its Idempotency-Key runs it again. What a write transaction read is on disk before its
+own answer leaves too (its end syncs even when it committed nothing: a refusal, say), and a
+replayed answer waits for the disk first (``core.db.Database.wait_for_disk``). A WAL frame
+survives only with every frame before it (SQLite checks the chain of checksums on
+recovery), so no later commit survives without it. A new or restarted WAL's header (and the
+folder entry of a new one) SQLite syncs itself, under NORMAL too, before the first frames.
+
+An fsync that fails leaves committed frames that may never reach the disk, and Linux does not
+report that error to later fsyncs on other file descriptors: every later commit could be
+lost with them. So a failure stops all writing to the file: this process refuses at once,
+and a marker file beside the database (``<database>-fsync-failed``) stops every other process
+and every restart until an operator has checked the disk and removed it.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import threading
-import weakref
 from contextlib import contextmanager
-from pathlib import Path
+from datetime import datetime, timezone
 from typing import Iterator
 
 log = logging.getLogger(__name__)
@@ -31,50 +41,67 @@ log = logging.getLogger(__name__)
 AFTER_COMMIT = "after_commit"  # synchronous=NORMAL, the WAL fsynced by the committing thread
 FULL = "full"  # SQLite's synchronous=FULL: the fsync inside COMMIT, under the write lock
 MODES = (AFTER_COMMIT, FULL)
+FAILURE_SUFFIX = "-fsync-failed"
+
+
+class DiskFailure(OSError):
+    """An fsync of the WAL failed (now or earlier): nothing more is written to this database."""
 
 
 class WalSync:
     """fsync of one SQLite database's WAL file after each commit on it, in this process."""
 
     def __init__(self, database_file: str) -> None:
-        path = Path(database_file)
-        self.wal_file = str(path.with_name(path.name + "-wal"))
-        self.directory = str(path.parent)
+        self.watch(database_file)
         self.syncs = 0  # fsyncs done (for tests and diagnostics)
-        self.directory_syncs = 0
-        # The WAL file whose folder entry was synced, kept open: while it is, its inode
-        # number cannot be given to a new WAL, and a link count of 0 says it was removed.
-        self._synced_file: int | None = None
-        self._closer: weakref.finalize | None = None
+        self.failed: str | None = None  # why writing stopped, once an fsync failed
         self._local = threading.local()
-        self._keeping = threading.Lock()
-        _ALL.add(self)
+
+    def watch(self, database_file: str) -> None:
+        """Follow ``database_file``, as SQLite opened it (symbolic links resolved: SQLite
+        keeps the WAL beside the real file)."""
+        real = os.path.realpath(database_file)
+        self.wal_file = real + "-wal"
+        self.failure_file = real + FAILURE_SUFFIX
 
     def committed(self) -> None:
         """A transaction was committed on this thread: sync now, or at the end of the
         ``deferred`` block this thread is in."""
-        if getattr(self._local, "depth", 0):
-            self._local.pending = True
-        else:
+        if not getattr(self._local, "depth", 0):
             self.sync()
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
-        """Commits in this block are synced once, when it ends (nested blocks: the outermost)."""
+        """A block whose commits are synced once, when it ends (nested blocks: the
+        outermost). It syncs even when nothing was committed: what it read may be another
+        writer's commit still on its way to the disk, and its answer must not leave first."""
         local = self._local
         depth = getattr(local, "depth", 0)
+        if depth == 0:
+            self.check()  # refuse before writing anything
         local.depth = depth + 1
         try:
             yield
         finally:
             local.depth = depth
-            if depth == 0 and getattr(local, "pending", False):
-                local.pending = False
+            if depth == 0:
                 self.sync()
 
+    def check(self) -> None:
+        """Raise DiskFailure if an fsync of this database failed, here or in another process."""
+        if self.failed is None and os.path.exists(self.failure_file):
+            try:
+                with open(self.failure_file, encoding="utf-8", errors="replace") as marker:
+                    self.failed = marker.read(500).strip() or "an fsync failed"
+            except OSError as error:
+                self.failed = f"an fsync failed ({error})"
+        if self.failed is not None:
+            raise DiskFailure(errno.EIO, f"writing stopped: {self.failed}; check the disk, then "
+                              f"remove {self.failure_file} and restart (docs/operations.md)")
+
     def sync(self) -> None:
-        """fdatasync the WAL; the first time for a new WAL file, its folder as well (its
-        name must survive a power cut too; SQLite does the same for a new WAL under FULL)."""
+        """fdatasync the WAL: every commit before it, from any process, is then on disk."""
+        self.check()
         try:
             fd = os.open(self.wal_file, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
@@ -83,62 +110,27 @@ class WalSync:
             return
         try:
             _datasync(fd)
-            with self._keeping:
-                if not self._is_kept_file(fd):
-                    _sync_directory(self.directory)
-                    self.directory_syncs += 1
-                    fd = self._keep(fd)
-        except OSError:
-            # The disk refused: what was committed may not be on it. The request must fail
-            # (a retry with its Idempotency-Key is answered from the committed record).
-            log.critical("fsync of %s failed: committed writes may not be on disk", self.wal_file)
-            raise
+        except OSError as error:
+            self._stop(error)
+            raise DiskFailure(errno.EIO, f"fsync of {self.wal_file} failed: {error}") from error
         finally:
-            if fd is not None:
-                os.close(fd)
+            os.close(fd)
         self.syncs += 1
 
-    def _is_kept_file(self, fd: int) -> bool:
-        """Whether ``fd`` is the WAL file kept open (and that one is not removed)."""
-        if self._synced_file is None:
-            return False
-        kept, now = os.fstat(self._synced_file), os.fstat(fd)
-        return kept.st_nlink > 0 and (kept.st_dev, kept.st_ino) == (now.st_dev, now.st_ino)
-
-    def _keep(self, fd: int) -> None:
-        """Keep ``fd`` open as the synced WAL instead of the one kept before; None is left
-        for the caller to close."""
-        if self._closer is not None:
-            self._closer()
-        self._synced_file = fd
-        self._closer = weakref.finalize(self, _close_quietly, fd)
+    def _stop(self, error: OSError) -> None:
+        """Stop writing: in this process, and through the marker file in every other."""
+        when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.failed = f"{when}: fsync of {self.wal_file} failed: {error}"
+        log.critical("%s; committed writes may not be on disk. Writing to this database stops "
+                     "until the disk is checked and %s is removed", self.failed, self.failure_file)
+        try:
+            with open(self.failure_file, "a", encoding="utf-8") as marker:
+                marker.write(self.failed + "\n")
+        except OSError as marker_error:  # the disk is failing: this process stops all the same
+            log.critical("cannot write %s: %s", self.failure_file, marker_error)
 
 
 _datasync = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
-_ALL: weakref.WeakSet = weakref.WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    for wal in list(_ALL):
-        wal._keeping = threading.Lock()  # a thread holding it in the parent is not here
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def _close_quietly(fd: int) -> None:
-    try:
-        os.close(fd)
-    except OSError:
-        pass
-
-
-def _sync_directory(directory: str) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def check_mode(mode: str) -> str:

@@ -13,7 +13,7 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from core.db import make_engine, wal_sync_of
+from core.db import Database, make_engine, wal_sync_of
 from core.wal_sync import AFTER_COMMIT, FULL
 
 
@@ -55,14 +55,18 @@ def test_commits_in_a_deferred_block_are_synced_once_at_its_end(database):
     assert wal.syncs == before + 1
 
 
-def test_a_rolled_back_write_syncs_nothing(database):
+def test_a_refused_write_waits_for_the_disk_too(database):
+    """A write that rolls back (a refusal) may have read another writer's commit that is not
+    on disk yet: its answer waits for the WAL's fsync as well."""
     wal = wal_sync_of(database.engine)
     before = wal.syncs
     with pytest.raises(RuntimeError):
         with database.write() as session:
             _note(session)
             raise RuntimeError("refused")
-    assert wal.syncs == before
+    assert wal.syncs == before + 1
+    with database.read() as session:
+        assert session.execute(text("SELECT count(*) FROM notes")).scalar_one() == 0
 
 
 def test_commits_outside_database_write_sync_at_once(database):
@@ -105,18 +109,44 @@ def test_the_fsync_comes_after_the_writers_turn(database):
         assert session.execute(text("SELECT count(*) FROM notes")).scalar_one() == 2
 
 
-def test_a_new_wal_file_syncs_its_folder_once(database):
+def test_a_failed_fsync_stops_writing_in_every_process_until_the_marker_goes(
+        database, monkeypatch):
+    """After an fsync failure nothing more is written to the file: not by this process, not
+    by another one (a second Database stands in for another worker), not after a restart,
+    until the operator removes the marker file; reads go on."""
+    import core.wal_sync
+
     wal = wal_sync_of(database.engine)
-    database.engine.dispose()  # the last connection closes: SQLite folds the WAL in, removes it
-    assert not os.path.exists(wal.wal_file)
-    wal.sync()  # nothing to sync, nothing fails
-    folders = wal.directory_syncs
-    with database.write() as session:
-        _note(session)
-    assert wal.directory_syncs == folders + 1
-    with database.write() as session:
-        _note(session)
-    assert wal.directory_syncs == folders + 1
+    real = core.wal_sync._datasync
+
+    def failing(fd):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(core.wal_sync, "_datasync", failing)
+    with pytest.raises(core.wal_sync.DiskFailure):
+        with database.write() as session:
+            _note(session, "its fsync fails")
+    monkeypatch.setattr(core.wal_sync, "_datasync", real)
+    assert os.path.exists(wal.failure_file)
+    other = Database.from_url(str(database.engine.url))  # another worker, or a restart
+    try:
+        with pytest.raises(core.wal_sync.DiskFailure, match="remove .*-fsync-failed"):
+            with other.write() as session:
+                _note(session, "refused before it is written")
+        with other.read() as session:  # reads go on; the refused write left nothing
+            assert session.execute(text("SELECT text FROM notes")).scalars().all() == [
+                "its fsync fails"]
+        with pytest.raises(core.wal_sync.DiskFailure):
+            other.wait_for_disk()  # a replay is refused too
+    finally:
+        other.dispose()
+    os.remove(wal.failure_file)
+    restarted = Database.from_url(str(database.engine.url))
+    try:
+        with restarted.write() as session:
+            _note(session, "after the disk was checked")
+    finally:
+        restarted.dispose()
 
 
 def test_full_mode_leaves_the_fsync_to_sqlite(tmp_path):

@@ -146,21 +146,28 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
                 _remember(session, caller.merchant_id, key, digest, claim, api_op.status, result)
             return result
 
+    # An answer built on what another request committed (a replay, a refusal read before the
+    # writer's turn) leaves only once that commit is on disk: on SQLite it may still be on
+    # its way there (core.wal_sync); Database.write's own answers wait already.
     try:
         config = prepare()
         # A PIN is checked and counted in a transaction of its own before this one (core.pins).
         result = with_pin_checks(db, attempt)
     except IdempotencyReplay as replay:
+        db.wait_for_disk()
         return replay.outcome
     except IntegrityError:
         if key is None:
             raise
-        return _replay_after_race(caller.merchant_id, key, digest)
+        outcome = _replay_after_race(caller.merchant_id, key, digest)
+        db.wait_for_disk()
+        return outcome
     except HuikaError:
-        if replay_checked_early:
-            recorded = _recorded_answer(caller.merchant_id, key, digest)
-            if recorded is not None:
-                return recorded
+        recorded = _recorded_answer(caller.merchant_id, key, digest) if replay_checked_early else None
+        if not api_op.read_only:
+            db.wait_for_disk()
+        if recorded is not None:
+            return recorded
         raise
     if not api_op.read_only:
         fault_point("after_commit")  # testing only: core/faults.py

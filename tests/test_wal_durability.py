@@ -1,5 +1,5 @@
-"""Review of issue 11's SQLite durability change (core.wal_sync): places where a commit can be
-told to someone before it is on disk, or where its fsync is skipped.
+"""SQLite durability after the writer's turn (core.wal_sync), from the review: no commit is told
+to anyone before it is on disk, and no commit's fsync is skipped.
 
 Each test states the claim of core/wal_sync.py / docs/operations.md it checks: "every answered
 write is on disk exactly as under FULL", "every commit of this engine is followed by the WAL's
@@ -18,7 +18,7 @@ from core.db import Database, wal_sync_of
 from tests.support.factories import basic_document, make_merchant
 
 
-# --- 1. a replay answers a commit whose fsync has not happened --------------------------------
+# --- 1. a replay waits for the replayed commit's fsync ----------------------------------------
 
 @pytest.fixture
 def sqlite_shop(hk):
@@ -82,13 +82,12 @@ def test_a_replay_is_not_answered_before_the_replayed_commit_is_on_disk(hk, app,
         "the retry replayed A's answer while A's commit was not yet fsynced")
 
 
-# --- 2. a database file reached through a symbolic link: no fsync at all ----------------------
+# --- 2. a database file reached through a symbolic link ------------------------------------
 
 def test_a_symlinked_database_file_is_still_fsynced(tmp_path):
-    """SQLite resolves symbolic links and keeps its WAL beside the real file; WalSync looks
-    for ``<link>-wal`` beside the link, finds none, and returns quietly ("No WAL: nothing of
-    ours is left to sync"): with synchronous=NORMAL no commit is ever fsynced. (The writer
-    lock resolves the path, core.writer_lock.queue_for; WalSync does not.)"""
+    """SQLite resolves symbolic links and keeps its WAL beside the real file: a WAL looked
+    for beside the link is never found, and with synchronous=NORMAL no commit would be
+    fsynced. WalSync follows the file SQLite opened (PRAGMA database_list)."""
     (tmp_path / "disk").mkdir()
     (tmp_path / "etc").mkdir()
     real = tmp_path / "disk" / "huika.sqlite"
@@ -109,7 +108,7 @@ def test_a_symlinked_database_file_is_still_fsynced(tmp_path):
         database.dispose()
 
 
-# --- 3. after a failed fsync, later commits are answered as if nothing happened ---------------
+# --- 3. after a failed fsync, later commits are not answered --------------------------------
 
 def test_after_a_failed_fsync_later_commits_are_not_answered(sqlite_notes_database, monkeypatch):
     """Commit A's fsync fails (EIO): A's request answers 500, but A's frames stay committed in
@@ -117,8 +116,7 @@ def test_after_a_failed_fsync_later_commits_are_not_answered(sqlite_notes_databa
     and are fsynced on fresh file descriptors, which Linux does not tell about the earlier
     write-back error. If A's pages never reached the disk, recovery stops at A's frames (the
     checksum chain) and every later, answered, commit is lost with it. Under FULL, A's COMMIT
-    itself fails and its frames are overwritten. docs/operations.md: "the disk is failing:
-    stop" -- the code does not stop: the next write is committed and answered."""
+    itself fails and its frames are overwritten. So the next write must not be answered."""
     import core.wal_sync
 
     database = sqlite_notes_database

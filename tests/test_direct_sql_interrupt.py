@@ -1,5 +1,5 @@
-"""Review of core.direct_sql (issue 11, item 2): where the statements sent straight to the
-driver are handled differently from SQLAlchemy's path."""
+"""core.direct_sql (issue 11, item 2), from the review: statements sent straight to the driver
+end like SQLAlchemy's when they are cut short."""
 from __future__ import annotations
 
 import pytest
@@ -24,10 +24,9 @@ class _Interrupted(KeyboardInterrupt):
 @pytest.mark.parametrize("path", ["sqlalchemy", "direct"])
 def test_an_exit_exception_mid_statement_invalidates_the_connection(db, path):
     """SQLAlchemy invalidates a connection whose statement was cut short by an exit exception
-    (KeyboardInterrupt, SystemExit, a greenlet's exit): the driver's state is unknown.
-    core.direct_sql's docstring promises "a lost connection is invalidated as always", but
-    ``_handle`` re-raises anything that is not a DBAPI error untouched. Here the interruption
-    comes from a before_cursor_execute listener, the one place a test can put it."""
+    (KeyboardInterrupt, SystemExit, a greenlet's exit): the driver's state is unknown. The
+    direct path must do the same. Here the interruption comes from a before_cursor_execute
+    listener, the one place a test can put it."""
     with db.write() as session:
         account = ledger.merchant_account(session, tenancy.create_merchant(session, "断店").id,
                                           "issued", "points").id
