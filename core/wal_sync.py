@@ -32,6 +32,7 @@ import errno
 import logging
 import os
 import threading
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator
@@ -42,6 +43,7 @@ AFTER_COMMIT = "after_commit"  # synchronous=NORMAL, the WAL fsynced by the comm
 FULL = "full"  # SQLite's synchronous=FULL: the fsync inside COMMIT, under the write lock
 MODES = (AFTER_COMMIT, FULL)
 FAILURE_SUFFIX = "-fsync-failed"
+MARKER_LOOK_SECONDS = 0.1  # another process's failure stops writes here within this time
 
 
 class DiskFailure(OSError):
@@ -55,6 +57,7 @@ class WalSync:
         self.watch(database_file)
         self.syncs = 0  # fsyncs done (for tests and diagnostics)
         self.failed: str | None = None  # why writing stopped, once an fsync failed
+        self._next_look = 0.0  # time.monotonic() of the next look for the marker file
         self._local = threading.local()
 
     def watch(self, database_file: str) -> None:
@@ -88,16 +91,23 @@ class WalSync:
                 self.sync()
 
     def check(self) -> None:
-        """Raise DiskFailure if an fsync of this database failed, here or in another process."""
-        if self.failed is None and os.path.exists(self.failure_file):
-            try:
-                with open(self.failure_file, encoding="utf-8", errors="replace") as marker:
-                    self.failed = marker.read(500).strip() or "an fsync failed"
-            except OSError as error:
-                self.failed = f"an fsync failed ({error})"
+        """Raise DiskFailure if an fsync of this database failed, here or in another process
+        (whose marker file is looked for at most every MARKER_LOOK_SECONDS)."""
+        now = time.monotonic()
+        if self.failed is None and now >= self._next_look:
+            self._next_look = now + MARKER_LOOK_SECONDS
+            if os.path.exists(self.failure_file):
+                self._read_marker()
         if self.failed is not None:
             raise DiskFailure(errno.EIO, f"writing stopped: {self.failed}; check the disk, then "
                               f"remove {self.failure_file} and restart (docs/operations.md)")
+
+    def _read_marker(self) -> None:
+        try:
+            with open(self.failure_file, encoding="utf-8", errors="replace") as marker:
+                self.failed = marker.read(500).strip() or "an fsync failed"
+        except OSError as error:
+            self.failed = f"an fsync failed ({error})"
 
     def sync(self) -> None:
         """fdatasync the WAL: every commit before it, from any process, is then on disk."""
