@@ -50,17 +50,7 @@ class DirectStatement:
         compiled = self._compiled_for(connection, parameters, False)
         if compiled is _USUAL:
             return connection.execute(self.statement, parameters).scalar()
-        sql, values = compiled.sql, compiled.values(parameters)
-        cursor = connection.connection.cursor()
-        try:
-            if _has_events(connection):
-                sql, values = _tell_listeners(connection, cursor, sql, values, False)
-            cursor.execute(sql, values)
-            row = cursor.fetchone() if cursor.description else None
-        except BaseException as error:
-            _handle(connection, error, sql, values, cursor)
-        finally:
-            _close(cursor)
+        row = _on_cursor(connection, compiled.sql, compiled.values(parameters), False, _first_row)
         return None if row is None else row[0]
 
     def rows(self, connection: Connection, parameters: dict[str, Any]) -> list[tuple]:
@@ -79,17 +69,7 @@ class DirectStatement:
         if compiled is _USUAL:
             rows = [tuple(row) for row in connection.execute(self.statement, parameters)]
             return rows, (None,) * len(self.statement.selected_columns)
-        sql, values = compiled.sql, compiled.values(parameters)
-        cursor = connection.connection.cursor()
-        try:
-            if _has_events(connection):
-                sql, values = _tell_listeners(connection, cursor, sql, values, False)
-            cursor.execute(sql, values)
-            rows = cursor.fetchall()
-        except BaseException as error:
-            _handle(connection, error, sql, values, cursor)
-        finally:
-            _close(cursor)
+        rows = _on_cursor(connection, compiled.sql, compiled.values(parameters), False, _all_rows)
         return rows, compiled.result_processors
 
     def execute_many(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
@@ -116,18 +96,7 @@ class DirectStatement:
             values = [compiled.values(row) for row in rows]
         else:
             values = compiled.values(rows[0])
-        cursor = connection.connection.cursor()
-        try:
-            if _has_events(connection):
-                sql, values = _tell_listeners(connection, cursor, sql, values, many)
-            if many:
-                cursor.executemany(sql, values)
-            else:
-                cursor.execute(sql, values)
-        except BaseException as error:
-            _handle(connection, error, sql, values, cursor)
-        finally:
-            _close(cursor)
+        _on_cursor(connection, sql, values, many, None)
 
     def _compiled_for(self, connection: Connection, parameters: dict, many: bool):
         if connection._echo or (_has_events(connection)
@@ -253,6 +222,32 @@ def _tell_listeners(connection: Connection, cursor, sql: str, values, many: bool
     for listener in connection.dispatch.before_cursor_execute:
         sql, values = listener(connection, cursor, sql, values, None, many)
     return sql, values
+
+
+def _on_cursor(connection: Connection, sql: str, values, many: bool, fetch):
+    """Run ``sql`` on a new cursor of the connection's DBAPI connection, in its open
+    transaction (``many``: executemany); ``fetch(cursor)`` (if given) is the result."""
+    cursor = connection.connection.cursor()
+    try:
+        if _has_events(connection):
+            sql, values = _tell_listeners(connection, cursor, sql, values, many)
+        if many:
+            cursor.executemany(sql, values)
+        else:
+            cursor.execute(sql, values)
+        return fetch(cursor) if fetch is not None else None
+    except BaseException as error:
+        _handle(connection, error, sql, values, cursor)
+    finally:
+        _close(cursor)
+
+
+def _first_row(cursor):
+    return cursor.fetchone() if cursor.description else None
+
+
+def _all_rows(cursor):
+    return cursor.fetchall()
 
 
 def _close(cursor) -> None:
