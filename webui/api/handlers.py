@@ -32,7 +32,7 @@ from .blueprint import bp
 from ..audit import request_origin
 from ..extension import huika
 from .operations import (Operation, authenticate, check_documented_body, json_body,
-                         release_read_connection)
+                         refuse_repeated_query, release_read_connection)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 100
@@ -204,6 +204,7 @@ def serve(app: Flask, api_op: ApiOperation) -> Operation:
     def view(**params):
         g.api_operation = described
         caller = authenticate()
+        refuse_repeated_query(described)
         body = json_body(check_schema=False) if api_op.method in BODY_METHODS else {}
         key = _idempotency_key() if api_op.idempotent else None
         outcome = execute(api_op, caller, params=params, body=body, query=request.args.to_dict(),

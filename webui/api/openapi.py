@@ -90,8 +90,10 @@ def build_document() -> dict:
             {"name": name, "in": "path", "required": True, "schema": _PARAM_TYPES.get(kind, {"type": "string"})}
             for kind, name in _CONVERTER.findall(op.rule)
         ]
-        parameters += [{"name": name, "in": "query", "required": False, "schema": schema,
-                        "description": description} for name, schema, description in op.query]
+        # An empty value is the same as leaving the parameter out (an HTML form's empty field).
+        parameters += [{"name": name, "in": "query", "required": False, "allowEmptyValue": True,
+                        "schema": schema, "description": description}
+                       for name, schema, description in op.query]
         if op.idempotent:
             parameters.append({**IDEMPOTENCY_PARAMETER, "schema": IDEMPOTENCY_KEY_SCHEMA})
         responses = {str(status): _response_object(status, description, schema)

@@ -84,6 +84,7 @@ def operation(rule: str, method: str, *, operation_id: str, summary: str, tag: s
                 request_globals.caller = found = authenticate()
                 if found.role not in op.roles:
                     raise Forbidden(f"the {found.role} role may not {op.summary.lower()}")
+            refuse_repeated_query(op)
             return view(**kwargs)
 
         bp.add_url_rule(rule, endpoint=operation_id, view_func=wrapped, methods=[method])
@@ -130,6 +131,20 @@ def release_read_connection() -> None:
 @bp.teardown_request
 def _close_read_connection(_error=None) -> None:
     release_read_connection()
+
+
+def refuse_repeated_query(operation: Operation) -> None:
+    """422 for a documented single-valued query parameter sent more than once (``?limit=1&
+    limit=500``): which one counts would be a guess, and a check of the first would let the
+    other through to whatever reads the last."""
+    args = request.args
+    if not args or not operation.query:
+        return
+    repeated = [name for name, schema, _text in operation.query
+                if schema.get("type") != "array" and len(args.getlist(name)) > 1]
+    if repeated:
+        raise Invalid("a query parameter was sent more than once",
+                      details=[problem(f"/{name}", "send it once") for name in repeated])
 
 
 def json_body(check_schema: bool = True) -> dict:
