@@ -146,28 +146,21 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
                 _remember(session, caller.merchant_id, key, digest, claim, api_op.status, result)
             return result
 
-    # An answer built on what another request committed (a replay, a refusal read before the
-    # writer's turn) leaves only once that commit is on disk: on SQLite it may still be on
-    # its way there (core.wal_sync); Database.write's own answers wait already.
     try:
         config = prepare()
         # A PIN is checked and counted in a transaction of its own before this one (core.pins).
         result = with_pin_checks(db, attempt)
     except IdempotencyReplay as replay:
-        db.wait_for_disk()
         return replay.outcome
     except IntegrityError:
         if key is None:
             raise
-        outcome = _replay_after_race(caller.merchant_id, key, digest)
-        db.wait_for_disk()
-        return outcome
+        return _replay_after_race(caller.merchant_id, key, digest)
     except HuikaError:
-        recorded = _recorded_answer(caller.merchant_id, key, digest) if replay_checked_early else None
-        if not api_op.read_only:
-            db.wait_for_disk()
-        if recorded is not None:
-            return recorded
+        if replay_checked_early:
+            recorded = _recorded_answer(caller.merchant_id, key, digest)
+            if recorded is not None:
+                return recorded
         raise
     if not api_op.read_only:
         fault_point("after_commit")  # testing only: core/faults.py
@@ -273,9 +266,11 @@ def _find(session, merchant_id: int, key: str) -> _Record | None:
 
 def _answer_of(record, key: str, digest: str) -> Outcome | None:
     """The replay of ``key``'s recorded answer (None: nothing recorded); a 409 when the key
-    was used for another request."""
+    was used for another request. Either leaves only once the recorded commit is on disk: on
+    SQLite it may still be on its way there (core.wal_sync)."""
     if record is None:
         return None
+    huika().db.wait_for_disk()
     if record.request_digest != digest:
         raise Conflict(f"{IDEMPOTENCY_HEADER} {key!r} was already used for another request",
                        code="idempotency_key_reused")
