@@ -130,3 +130,13 @@ def sqlite_notes_database(tmp_path):
         session.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)"))
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def db(database_url):
+    """A Database on the test's database (SQLite and PostgreSQL, see ``database_url``)."""
+    from core.db import Database
+
+    database = Database.from_url(database_url)
+    yield database
+    database.dispose()

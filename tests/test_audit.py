@@ -21,13 +21,6 @@ WEB = Origin("web", "203.0.113.7", "Mozilla/5.0 test")
 
 
 @pytest.fixture
-def db(database_url):
-    database = Database.from_url(database_url)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
 def merchant(db):
     with db.write() as session:
         created = tenancy.create_merchant(session, "审计店")

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from core import cards, checkout_card, config_versions, ledger, members
 from core.accounts import card_balances_known
 from core.checkout_card import _load_with_orm, card_for_checkout
-from core.db import Database
 from core.direct_sql import DirectStatement
 from core.ledger import Posting
 from core.models import Card, Checkout, LedgerTransaction, Member, Tier
@@ -24,13 +23,6 @@ from tests.support.factories import basic_document, make_merchant
 
 NOW = datetime(2026, 6, 1, 4, 0, tzinfo=timezone.utc)
 transactions = LedgerTransaction.__table__
-
-
-@pytest.fixture
-def db(database_url):
-    database = Database.from_url(database_url)
-    yield database
-    database.dispose()
 
 
 def _merchant(session: Session) -> int:

@@ -6,15 +6,7 @@ import pytest
 from sqlalchemy import event
 
 from core import ledger, tenancy
-from core.db import Database
 from core.direct_sql import DirectStatement
-
-
-@pytest.fixture
-def db(database_url):
-    database = Database.from_url(database_url)
-    yield database
-    database.dispose()
 
 
 class _Interrupted(KeyboardInterrupt):

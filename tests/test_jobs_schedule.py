@@ -19,13 +19,6 @@ from tests.support.clock import beijing
 from tests.support.factories import basic_document, make_merchant
 
 
-@pytest.fixture
-def db(database_url):
-    database = Database.from_url(database_url)
-    yield database
-    database.dispose()
-
-
 class Calls:
     """A job body that records each call's ``now`` (thread-safe) and can be told to fail."""
 

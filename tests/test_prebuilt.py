@@ -19,13 +19,6 @@ staff = Staff.__table__
 
 
 @pytest.fixture
-def db(database_url):
-    database = Database.from_url(database_url)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
 def token(db):
     with db.write() as session:
         merchant = tenancy.create_merchant(session, "预编译店")

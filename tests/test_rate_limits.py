@@ -4,20 +4,11 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 
-import pytest
 
 from core import rate_limits
-from core.db import Database
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=timezone.utc)
 MINUTE = timedelta(minutes=1)
-
-
-@pytest.fixture
-def db(database_url):
-    database = Database.from_url(database_url)
-    yield database
-    database.dispose()
 
 
 def hit(db, key, now, window=MINUTE) -> int:

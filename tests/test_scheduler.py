@@ -15,7 +15,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from core.db import Database
@@ -24,13 +23,6 @@ from core.models import JobRun
 from core.scheduling import Scheduler, lock_for
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def db(database_url):
-    database = Database.from_url(database_url)
-    yield database
-    database.dispose()
 
 
 def wait_for(predicate, timeout: float = 30.0, what: str = "the condition"):
