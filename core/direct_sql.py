@@ -34,6 +34,7 @@ runs. Driver errors go through SQLAlchemy's own handling, so they come out as th
 from __future__ import annotations
 
 import re
+from operator import methodcaller
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -55,27 +56,28 @@ class DirectStatement:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        # (dialect class, paramstyle, parameter names, executemany) -> _Compiled, or _USUAL
+        # (dialect class, paramstyle, parameter names as given, executemany) -> _Compiled,
+        # or _USUAL
         self._compiled: dict[tuple, _Compiled | None] = {}
         self._result_processors: dict[type, tuple] = {}  # dialect class -> a SELECT's
 
     def scalar(self, connection: Connection | Session, parameters: dict[str, Any]):
         """Run once: the first column of the first row returned, or None (no row, or no
         RETURNING)."""
-        compiled = self._compiled_for(connection, parameters, False)
+        compiled, listening = self._compiled_for(connection, parameters, False)
         if compiled is _USUAL:
             return connection.execute(self.statement, parameters).scalar()
-        row = _on_cursor(connection, compiled.sql, compiled.values(parameters), False, _first_row)
+        row = _on_cursor(connection, listening, compiled.sql, compiled.values(parameters), False, _first_row)
         return None if row is None else row[0]
 
     def first(self, connection: Connection | Session, parameters: dict[str, Any]) -> tuple | None:
         """The first row of a SELECT, each value converted as SQLAlchemy's result would, or
         None."""
-        compiled = self._compiled_for(connection, parameters, False)
+        compiled, listening = self._compiled_for(connection, parameters, False)
         if compiled is _USUAL:
             row = connection.execute(self.statement, parameters).first()
             return None if row is None else tuple(row)
-        row = _on_cursor(connection, compiled.sql, compiled.values(parameters), False, _first_row)
+        row = _on_cursor(connection, listening, compiled.sql, compiled.values(parameters), False, _fetch_one)
         if row is None or not compiled.converts:
             return row
         return convert(row, compiled.result_processors)
@@ -92,11 +94,11 @@ class DirectStatement:
         """Every row of a SELECT as the driver gives it, and each column's result processor
         (None: the driver's value is the value): a caller converts only what it reads
         (``convert``). On SQLAlchemy's path the rows come converted, the processors None."""
-        compiled = self._compiled_for(connection, parameters, False)
+        compiled, listening = self._compiled_for(connection, parameters, False)
         if compiled is _USUAL:
             rows = [tuple(row) for row in connection.execute(self.statement, parameters)]
             return rows, (None,) * len(self.statement.selected_columns)
-        rows = _on_cursor(connection, compiled.sql, compiled.values(parameters), False, _all_rows)
+        rows = _on_cursor(connection, listening, compiled.sql, compiled.values(parameters), False, _all_rows)
         return rows, compiled.result_processors
 
     def result_processors(self, dialect) -> tuple:
@@ -119,7 +121,7 @@ class DirectStatement:
         if any(row.keys() != names for row in rows):
             # SQLAlchemy refuses a set missing a value; here it would be sent as NULL.
             raise ValueError("every parameter set of an executemany must name the same parameters")
-        compiled = self._compiled_for(connection, rows[0], len(rows) > 1)
+        compiled, listening = self._compiled_for(connection, rows[0], len(rows) > 1)
         if compiled is _USUAL:
             connection.execute(self.statement, rows)
             return
@@ -134,20 +136,35 @@ class DirectStatement:
             values = [compiled.values(row) for row in rows]
         else:
             values = compiled.values(rows[0])
-        _on_cursor(connection, sql, values, many, None)
+        _on_cursor(connection, listening, sql, values, many, None)
 
     def _compiled_for(self, connection: Connection | Session, parameters: dict, many: bool):
-        if (not isinstance(connection, Connection) or connection._echo
-                or (_has_events(connection) and connection.dispatch.after_cursor_execute)):
-            return _USUAL
+        """(the compiled form, or _USUAL; the dispatch whose before_cursor_execute listeners
+        see the statement, or None)."""
+        if not isinstance(connection, Connection) or connection._echo:
+            return _USUAL, None
+        # Without listeners on the connection itself (or its class), the engine's: a
+        # connection's own dispatch resolves each event anew on first use, and every request
+        # opens a new connection.
+        if connection._has_events:
+            listening = connection.dispatch
+        else:
+            listening = connection.engine.dispatch if connection.engine._has_events else None
+        if listening is not None:
+            if listening.after_cursor_execute:
+                return _USUAL, None
+            if not listening.before_cursor_execute:
+                listening = None
         dialect = connection.dialect
-        names = tuple(sorted(parameters))
-        key = (type(dialect), dialect.paramstyle, names, many)
+        # The names in the caller's order: no sort per call (a caller names its parameters
+        # in one order; another order is compiled the same, once more).
+        key = (type(dialect), dialect.paramstyle, tuple(parameters), many)
         try:
-            return self._compiled[key]
+            return self._compiled[key], listening
         except KeyError:
-            compiled = self._compiled[key] = self._compile(dialect, names, many)
-            return compiled
+            compiled = self._compiled[key] = self._compile(dialect, tuple(sorted(parameters)),
+                                                           many)
+            return compiled, listening
 
     def _compile(self, dialect, names: tuple, many: bool):
         compiled = self.statement.compile(dialect=dialect, column_keys=list(names),
@@ -236,7 +253,7 @@ class _Compiled:
             defaults = self.defaults
             values = [get(key, defaults.get(key)) for key in self.keys]
         else:
-            values = [get(key) for key in self.keys]
+            values = list(map(get, self.keys))  # no Python frame, as a comprehension makes
         for index, process in self.processed:
             values[index] = process(values[index])
         if self.names is None:
@@ -250,25 +267,23 @@ def convert(values, processors) -> tuple:
                  for process, value in zip(processors, values))
 
 
-def _has_events(connection: Connection) -> bool:
-    return connection._has_events or connection.engine._has_events
-
-
-def _tell_listeners(connection: Connection, cursor, sql: str, values, many: bool) -> tuple:
+def _tell_listeners(connection: Connection, listening, cursor, sql: str, values,
+                    many: bool) -> tuple:
     """The statement and parameters to run, after the ``before_cursor_execute`` listeners
     (each returns them, rewritten or not, as in SQLAlchemy's path)."""
-    for listener in connection.dispatch.before_cursor_execute:
+    for listener in listening.before_cursor_execute:
         sql, values = listener(connection, cursor, sql, values, None, many)
     return sql, values
 
 
-def _on_cursor(connection: Connection, sql: str, values, many: bool, fetch):
+def _on_cursor(connection: Connection, listening, sql: str, values, many: bool, fetch):
     """Run ``sql`` on a new cursor of the connection's DBAPI connection, in its open
-    transaction (``many``: executemany); ``fetch(cursor)`` (if given) is the result."""
+    transaction (``many``: executemany), after ``listening``'s before_cursor_execute
+    listeners (if not None); ``fetch(cursor)`` (if given) is the result."""
     cursor = connection.connection.cursor()
     try:
-        if _has_events(connection):
-            sql, values = _tell_listeners(connection, cursor, sql, values, many)
+        if listening is not None:
+            sql, values = _tell_listeners(connection, listening, cursor, sql, values, many)
         if many:
             cursor.executemany(sql, values)
         else:
@@ -277,23 +292,18 @@ def _on_cursor(connection: Connection, sql: str, values, many: bool, fetch):
     except BaseException as error:
         _handle(connection, error, sql, values, cursor)
     finally:
-        _close(cursor)
+        try:
+            cursor.close()
+        except Exception:  # noqa: BLE001 - after an error its connection may be gone already
+            pass  # (invalidated): the error that got us here is the one to raise
 
 
 def _first_row(cursor):
     return cursor.fetchone() if cursor.description else None
 
 
-def _all_rows(cursor):
-    return cursor.fetchall()
-
-
-def _close(cursor) -> None:
-    """Close ``cursor``; after an error its connection may be gone already (invalidated)."""
-    try:
-        cursor.close()
-    except Exception:  # noqa: BLE001 - the error that got us here is the one to raise
-        pass
+# A SELECT's rows (no Python frame, as a function would make)
+_fetch_one, _all_rows = methodcaller("fetchone"), methodcaller("fetchall")
 
 
 def _handle(connection: Connection, error: BaseException, sql: str, values, cursor):
