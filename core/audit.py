@@ -27,6 +27,7 @@ import getpass
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -69,6 +70,7 @@ def _os_user() -> str:
         return "unknown"
 
 
+@lru_cache(maxsize=4096)  # keys come from a small vocabulary; every request body is scrubbed
 def is_secret(key: str) -> bool:
     """A key whose value must never be stored: pin, new_pin, password_hash, token …
 

@@ -6,12 +6,16 @@ immutable version and brings the tier rows in line with it; rollback republishes
 from __future__ import annotations
 
 import copy
+from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .db import SHARED
+from .direct_sql import DirectStatement
 from .errors import Conflict, Invalid, NotFound
 from .merchant_config import MerchantConfig, empty_document, validate_config
 from .models import ConfigDraft, ConfigVersion, Merchant, Tier
@@ -33,10 +37,18 @@ _versions = ConfigVersion.__table__
 # means a new MerchantConfig, so facts plugins cache with it (MerchantConfig.memo) are fresh.
 _RULES_STAMP = (select(Merchant.__table__.c.rules_stamp)
                 .where(Merchant.__table__.c.id == bindparam("merchant")).scalar_subquery())
-_LATEST_STAMP = (select(_versions.c.version, _versions.c.id, _versions.c.published_at,
-                        _RULES_STAMP.label("rules_stamp"))
-                 .where(_versions.c.merchant_id == bindparam("merchant"))
-                 .order_by(_versions.c.version.desc()).limit(1))
+_LATEST_STAMP = DirectStatement(
+    select(_versions.c.version, _versions.c.id, _versions.c.published_at,
+           _RULES_STAMP.label("rules_stamp"))
+    .where(_versions.c.merchant_id == bindparam("merchant"))
+    .order_by(_versions.c.version.desc()).limit(1))
+
+
+class _Stamp(NamedTuple):
+    version: int
+    id: int
+    published_at: datetime
+    rules_stamp: int
 
 
 def published_config(session: Session, merchant_id: int, registry: PluginRegistry) -> MerchantConfig:
@@ -48,18 +60,32 @@ def published_config(session: Session, merchant_id: int, registry: PluginRegistr
     a rolled-back publish is not mistaken for the cached one, and the merchant's rules stamp,
     so plugin facts memoised on the configuration follow their rule rows.
     """
-    stamp = session.connection().execute(_LATEST_STAMP, {"merchant": merchant_id}).first()
-    if stamp is None:
-        return MerchantConfig(empty_document(), registry, version=None)
     shared = session.info.get(SHARED)
-    cache = shared.setdefault("published_configs", {}) if shared is not None else {}
+    cache = published_configs(shared) if shared is not None else {}
+    return published_config_on(session.connection(), merchant_id, registry, cache)
+
+
+def published_configs(shared: dict) -> dict:
+    """The cache of published configurations in a Database's ``shared`` dict (core.db)."""
+    return shared.setdefault("published_configs", {})
+
+
+def published_config_on(connection: Connection, merchant_id: int, registry: PluginRegistry,
+                        cache: dict) -> MerchantConfig:
+    """``published_config`` on a Connection, with the cache it keeps (merchant id -> (stamp,
+    MerchantConfig)): the API reads it on the connection of its token check, in no
+    transaction of its own (the stamp is one statement, sent straight to the driver)."""
+    found = _LATEST_STAMP.rows(connection, {"merchant": merchant_id})
+    if not found:
+        return MerchantConfig(empty_document(), registry, version=None)
+    stamp = _Stamp(*found[0])
     cached = cache.get(merchant_id)
-    if cached is not None and cached[0] == tuple(stamp) and cached[1].registry is registry:
+    if cached is not None and cached[0] == stamp and cached[1].registry is registry:
         return cached[1]
-    document = session.connection().execute(
+    document = connection.execute(
         select(_versions.c.document).where(_versions.c.id == stamp.id)).scalar_one()
     config = MerchantConfig(document, registry, version=stamp.version)
-    cache[merchant_id] = (tuple(stamp), config)
+    cache[merchant_id] = (stamp, config)
     return config
 
 

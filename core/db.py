@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import json_text
 from .wal_sync import AFTER_COMMIT, WalSync, check_mode
 from .writer_lock import WriterQueue, queue_for
 
@@ -62,6 +63,7 @@ def make_engine(url: str, *, sqlite_sync: str = AFTER_COMMIT, **kwargs) -> Engin
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("json_serializer", json_text.dumps)
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine, sqlite_sync)
         return engine
@@ -69,6 +71,7 @@ def make_engine(url: str, *, sqlite_sync: str = AFTER_COMMIT, **kwargs) -> Engin
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     kwargs.setdefault("isolation_level", "READ COMMITTED")
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("json_serializer", json_text.dumps)
     engine = create_engine(url, **kwargs)
     # Several rows of one INSERT (a checkout's entries, lines, lot movements) as one
     # multi-row INSERT, as psycopg2's dialect does, instead of one execution per row in a

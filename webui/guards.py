@@ -174,7 +174,7 @@ def _check_json(api: bool) -> None:
         if api:
             raise BadRequest("the body is not valid JSON") from None
         abort(400, description="the body is not valid JSON")
-    details = json_problems(document)
+    details = json_problems(document) if may_hold_unstorable(text) else []
     if details:
         _refuse(api, "the JSON body holds values Huika cannot store; nothing was changed", details)
 
@@ -205,6 +205,23 @@ def nested_deeper_than(raw: bytes, limit: int) -> bool:
 
 def _no_constant(name: str):
     raise ValueError(f"{name} is not JSON")
+
+
+# What a JSON text must show for its document to hold a value json_problems refuses: an escape
+# that stands for a control character, line separator or surrogate, or such a character raw;
+# a run of 19 digits (an integer, or a float, past 64 bits) or an exponent (a float out of
+# range). Tab and line breaks are JSON white space outside strings (the parser refuses them
+# inside), so a pretty-printed body does not count; "\\n" does (no line breaks in a key).
+_MAYBE_UNSTORABLE = re.compile(
+    r"\\(?:[bfnrt]|u(?:00[01][0-9a-fA-F]|007[fF]|00[89][0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2}"
+    r"|202[89]))|[0-9]{19}|[0-9][eE][-+]?[0-9]|"
+    "[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def may_hold_unstorable(text: str) -> bool:
+    """False when the JSON ``text`` surely parses to a document json_problems has nothing to
+    say about (most bodies: walking them costs more than parsing them)."""
+    return _MAYBE_UNSTORABLE.search(text) is not None
 
 
 def json_problems(document) -> list[dict]:

@@ -3,10 +3,15 @@ error format and changes nothing. tests/test_hostile_inputs.py walks every route
 pins the exact answers."""
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.text import VISIBLE_PATTERN, name_problem, text_problem
 from tests.support.factories import basic_document, make_merchant
+from webui.guards import json_problems, may_hold_unstorable
 
 HUGE = "9223372036854775808"  # 2^63
 
@@ -182,3 +187,40 @@ def test_the_text_rules():
     assert text_problem("\x7f") and text_problem("\x85")
     import re
     assert re.search(VISIBLE_PATTERN, "\u200b王") and not re.search(VISIBLE_PATTERN, "\u200b\u00a0")
+
+
+# Any JSON value: text from all of Unicode (surrogates and controls included), integers and
+# floats of every size, nested.
+_ANY_CHARACTER = st.characters(exclude_categories=())
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-2 ** 80, max_value=2 ** 80)
+    | st.floats(allow_nan=False) | st.text(_ANY_CHARACTER),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(_ANY_CHARACTER, max_size=4), children, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(value=_JSON_VALUES, ascii_only=st.booleans(), indent=st.sampled_from([None, 2]))
+def test_only_texts_the_prefilter_lets_through_skip_the_walk(value, ascii_only, indent):
+    """A body is walked for values no column can hold only when its text may show one
+    (webui.guards.may_hold_unstorable): a document with a problem never looks clean."""
+    text = json.dumps(value, ensure_ascii=ascii_only, indent=indent)
+    if json_problems(json.loads(text)):
+        assert may_hold_unstorable(text)
+
+
+@pytest.mark.parametrize("text", [
+    '{"a": "\\u0007"}', '{"a\\nb": 1}', '{"\u2028": 1}', '{"a": "\u0085"}', '{"a": "\\ud800"}',
+    '{"a": 9223372036854775808}', '{"a": -9223372036854775809}', '{"a": 1e19}',
+    '{"a": 1E400}', '{"a": 92233720368547758080.5}'])
+def test_each_kind_of_unstorable_value_passes_the_prefilter(text):
+    assert json_problems(json.loads(text)) and may_hold_unstorable(text)
+
+
+def test_ordinary_bodies_skip_the_walk():
+    body = {"card_number": "8000000000000487", "lines": [
+        {"sku": "MILK-1L", "name": "纯牛奶 1L", "unit_price_fen": 1299, "quantity": 2}],
+        "payments": [{"method": "cash", "amount_fen": 2598}], "note": "多谢 \"老顾客\" 8.5折"}
+    for text in (json.dumps(body, ensure_ascii=False), json.dumps(body, ensure_ascii=False, indent=2)):
+        assert not may_hold_unstorable(text)

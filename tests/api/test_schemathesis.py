@@ -89,9 +89,12 @@ def _schema(role: str):
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP, config=config)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fuzzed_app():
-    """The demo merchant with every plugin enabled, and the two tokens the schemas send."""
+    """The demo merchant with every plugin enabled, and the two tokens the schemas send.
+
+    Once per process: xdist's worksteal can run this module's items between other modules',
+    and a module-scoped fixture would then load the demo again into the same database."""
     hk = APP.extensions["huika"]
     with hk.db.write() as session:
         demo = load_demo(session, hk.plugins, member_count=3)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from core import audit
 from core.audit import Origin
 from core.clock import now_utc
-from core.config_versions import published_config
+from core.config_versions import published_config, published_config_on, published_configs
 from core.direct_sql import DirectStatement
 from core.errors import Conflict, Forbidden, HuikaError, Invalid, NotFound
 from core.faults import fault_point
@@ -32,7 +32,7 @@ from .blueprint import bp
 from ..audit import request_origin
 from ..extension import huika
 from .operations import (Operation, authenticate, check_documented_body, json_body,
-                         refuse_repeated_query, release_read_connection)
+                         read_connection, refuse_repeated_query, release_read_connection)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 100
@@ -85,7 +85,6 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
     document declares.
     """
     origin = origin or request_origin()
-    release_read_connection()  # the token check's: transactions of our own follow
     if caller.role not in api_op.roles:
         raise Forbidden(f"the {caller.role} role may not {api_op.summary.lower()}")
     if api_op.idempotent and not idempotency_key:
@@ -96,9 +95,8 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
     db = huika().db
     transaction = db.read if api_op.read_only else db.write
 
-    def checked_config(session):
-        """The published configuration, once the plugin is enabled and the body fits."""
-        config = published_config(session, caller.merchant_id, huika().plugins)
+    def checked(config):
+        """``config``, once the plugin is enabled and the body fits."""
         if api_op.plugin and not config.is_enabled(api_op.plugin):
             raise NotFound(f"the {api_op.plugin} plugin is not enabled for this merchant",
                            code="plugin_not_enabled")
@@ -115,20 +113,29 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
     replay_checked_early = key is not None and db.serializes_writers
 
     def prepare():
-        if api_op.read_only:
-            return None
-        with db.read() as session:
-            config = checked_config(session)
+        """A write's configuration (and on SQLite its replay check), read on the token
+        check's connection: two statements, no transaction of their own. The connection
+        goes back to the pool before the operation's own transactions begin, so that a
+        request never holds two (with enough requests at once, the pool would run dry)."""
+        try:
+            if api_op.read_only:
+                return None
+            connection = read_connection()
+            config = checked(published_config_on(connection, caller.merchant_id,
+                                                 huika().plugins, published_configs(db.shared)))
             if replay_checked_early:
-                _check_replay(session, caller.merchant_id, key, digest)
+                _check_replay(connection, caller.merchant_id, key, digest)
             return config
+        finally:
+            release_read_connection()
 
     def attempt():
         with transaction() as session:
-            context_config = config if config is not None else checked_config(session)
+            context_config = config if config is not None else checked(
+                published_config(session, caller.merchant_id, huika().plugins))
             claim = None
             if key is not None and not replay_checked_early:
-                _check_replay(session, caller.merchant_id, key, digest)
+                _check_replay(session.connection(), caller.merchant_id, key, digest)
                 # Claim the key before running the handler: a concurrent request with the
                 # same key blocks on this row's unique index until we commit, then fails
                 # with IntegrityError and replays our answer, instead of paying again.
@@ -259,8 +266,8 @@ class _Record(NamedTuple):
     response: dict
 
 
-def _find(session, merchant_id: int, key: str) -> _Record | None:
-    rows = _FIND.rows(session.connection(), {"merchant": merchant_id, "key": key})
+def _find(connection, merchant_id: int, key: str) -> _Record | None:
+    rows = _FIND.rows(connection, {"merchant": merchant_id, "key": key})
     return _Record(*rows[0]) if rows else None
 
 
@@ -277,8 +284,8 @@ def _answer_of(record, key: str, digest: str) -> Outcome | None:
     return Outcome(record.status, record.response, replayed=True)
 
 
-def _check_replay(session, merchant_id: int, key: str, digest: str) -> None:
-    answer = _answer_of(_find(session, merchant_id, key), key, digest)
+def _check_replay(connection, merchant_id: int, key: str, digest: str) -> None:
+    answer = _answer_of(_find(connection, merchant_id, key), key, digest)
     if answer is not None:
         raise IdempotencyReplay(answer)
 
@@ -306,7 +313,7 @@ def _remember(session, merchant_id: int, key: str, digest: str, claim: int | Non
 def _recorded_answer(merchant_id: int, key: str, digest: str) -> Outcome | None:
     """The answer recorded for ``key`` by another request, if any (a replay)."""
     with huika().db.read() as session:
-        return _answer_of(_find(session, merchant_id, key), key, digest)
+        return _answer_of(_find(session.connection(), merchant_id, key), key, digest)
 
 
 def _replay_after_race(merchant_id: int, key: str, digest: str) -> Outcome:
