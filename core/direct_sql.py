@@ -67,7 +67,8 @@ class DirectStatement:
         compiled, listening = self._compiled_for(connection, parameters, False)
         if compiled is _USUAL:
             return connection.execute(self.statement, parameters).scalar()
-        row = _on_cursor(connection, listening, compiled.sql, compiled.values(parameters), False, _first_row)
+        row = _on_cursor(connection, listening, compiled.sql, compiled.values(parameters),
+                         False, _first_row)
         return None if row is None else row[0]
 
     def first(self, connection: Connection | Session, parameters: dict[str, Any]) -> tuple | None:
@@ -77,7 +78,8 @@ class DirectStatement:
         if compiled is _USUAL:
             row = connection.execute(self.statement, parameters).first()
             return None if row is None else tuple(row)
-        row = _on_cursor(connection, listening, compiled.sql, compiled.values(parameters), False, _fetch_one)
+        row = _on_cursor(connection, listening, compiled.sql, compiled.values(parameters),
+                         False, _fetch_one)
         if row is None or not compiled.converts:
             return row
         return convert(row, compiled.result_processors)
@@ -98,7 +100,8 @@ class DirectStatement:
         if compiled is _USUAL:
             rows = [tuple(row) for row in connection.execute(self.statement, parameters)]
             return rows, (None,) * len(self.statement.selected_columns)
-        rows = _on_cursor(connection, listening, compiled.sql, compiled.values(parameters), False, _all_rows)
+        rows = _on_cursor(connection, listening, compiled.sql, compiled.values(parameters),
+                          False, _all_rows)
         return rows, compiled.result_processors
 
     def result_processors(self, dialect) -> tuple:

@@ -9,7 +9,7 @@ the change."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, event, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from core import tenancy
@@ -146,3 +146,37 @@ def test_parameters_rendered_per_call_take_sqlalchemys_path(db, token, rendered)
         assert direct.first(connection, other) is None
         assert direct.raw_rows(connection, parameters) == ([("cashier1",)], (None,))
     assert list(direct._compiled.values()) == [None]  # compiled as "the usual path"
+
+
+def test_cursor_listeners_see_the_reads_of_a_read_connection(db, token):
+    """Listeners on the engine (the bench's statement counter) and on the connection itself
+    see the token check as SQLAlchemy's statements; an ``after_cursor_execute`` listener
+    sends it SQLAlchemy's way, with its execution context."""
+    seen, after = [], []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        seen.append(("engine", statement.split()[0]))
+
+    def on_connection(conn, cursor, statement, parameters, context, executemany):
+        seen.append(("connection", statement.split()[0]))
+
+    def after_listener(conn, cursor, statement, parameters, context, executemany):
+        after.append(context is not None)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        with db.read_engine.connect() as connection:
+            assert tenancy.caller_for_token(connection, token).username == "cashier1"
+            assert seen == [("engine", "SELECT")]
+            event.listen(connection, "before_cursor_execute", on_connection)
+            assert tenancy.caller_for_token(connection, token).username == "cashier1"
+            assert sorted(seen[1:]) == [("connection", "SELECT"), ("engine", "SELECT")]
+        event.listen(db.engine, "after_cursor_execute", after_listener)
+        try:
+            with db.read_engine.connect() as connection:
+                assert tenancy.caller_for_token(connection, token).username == "cashier1"
+        finally:
+            event.remove(db.engine, "after_cursor_execute", after_listener)
+        assert after and all(after)  # SQLAlchemy's path (and SQLite's BEGIN): with a context
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
