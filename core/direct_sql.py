@@ -52,12 +52,13 @@ class DirectStatement:
     ``rows``, ``raw_rows``), run on the DBAPI cursor of a Connection; on an ORM Session it
     runs through the session as usual."""
 
-    __slots__ = ("statement", "_compiled", "_result_processors")
+    __slots__ = ("statement", "_is_select", "_compiled", "_result_processors")
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        # (dialect class, paramstyle, parameter names as given, executemany) -> _Compiled,
-        # or _USUAL
+        self._is_select = bool(statement.is_select)
+        # (dialect class, paramstyle, parameter names as given or None for a SELECT,
+        # executemany) -> _Compiled, or _USUAL
         self._compiled: dict[tuple, _Compiled | None] = {}
         self._result_processors: dict[type, tuple] = {}  # dialect class -> a SELECT's
 
@@ -159,9 +160,11 @@ class DirectStatement:
             if not listening.before_cursor_execute:
                 listening = None
         dialect = connection.dialect
-        # The names in the caller's order: no sort per call (a caller names its parameters
-        # in one order; another order is compiled the same, once more).
-        key = (type(dialect), dialect.paramstyle, tuple(parameters), many)
+        # A SELECT's SQL does not depend on the names given (column_keys shape an INSERT's or
+        # UPDATE's columns only). Else the names in the caller's order: no sort per call (a
+        # caller names its parameters in one order; another order is compiled the same).
+        key = (type(dialect), dialect.paramstyle,
+               None if self._is_select else tuple(parameters), many)
         try:
             return self._compiled[key], listening
         except KeyError:
