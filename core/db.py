@@ -167,7 +167,7 @@ def end_read(reader) -> None:
             reader.rollback()
             return
     if not session and not reader.closed:
-        # Statements run on the driver's cursor (core.prebuilt) begin a transaction that
+        # Statements run on the driver's cursor (core.direct_sql) begin a transaction that
         # SQLAlchemy does not track: end it the same way, at the driver.
         driver = reader.connection.dbapi_connection
         if driver.info.transaction_status == _PG_IN_TRANSACTION:

@@ -56,8 +56,11 @@ def readers(processors: tuple | None, stored_as_text: bool) -> tuple:
     date or time becomes its ISO 8601 text as ``isoformat()`` writes it (pin_locked_until stays
     a datetime); a JSON document's text is read by orjson (``_json_text``); any other value with
     a result processor gets it; the rest stay as they are.
-    ``processors``: each column's result processor from the driver's rows (core.prebuilt), or
-    None for SQLAlchemy's rows (converted already); ``stored_as_text``: SQLite's driver rows."""
+    ``processors``: each column's result processor for the driver's rows
+    (core.direct_sql.DirectStatement.raw_rows; None for a column whose driver value is its
+    value, and for every column of SQLAlchemy's rows, converted already), or None for all;
+    ``stored_as_text``: rows read on SQLite (its dates and times come as their stored text
+    from the driver; SQLAlchemy's are objects, taken as any other form)."""
     given = (processors or (None,) * len(PAGE_COLUMNS))[:len(PAGE_COLUMNS)]
     found = []
     for column, process in zip(PAGE_COLUMNS, given):

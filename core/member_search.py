@@ -26,10 +26,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from .clock import now_utc
+from .direct_sql import DirectStatement
 from .errors import Invalid, problem
 from .member_page_rows import CARD_COLUMNS, CARD_EXTRAS, MEMBER_COLUMNS, page_members, readers
 from .models import Account, AccountOwner, Card, Member, Tier
-from .prebuilt import Prebuilt
 from .text import INT64_MAX
 
 MAX_PAGE_SIZE = 100
@@ -148,8 +148,8 @@ def _statements(shape: tuple[bool, ...]):
     with_cards = page_rows(*MEMBER_COLUMNS, *CARD_COLUMNS, *CARD_EXTRAS)
     # The same rows on SQLite, each as one JSON array of its values (``_packed_rows``).
     packed = page_rows(func.json_array(*MEMBER_COLUMNS, *CARD_COLUMNS, *CARD_EXTRAS))
-    count = Prebuilt(select(func.count()).select_from(members).where(*where))
-    return page, Prebuilt(with_cards), count, Prebuilt(packed)
+    count = DirectStatement(select(func.count()).select_from(members).where(*where))
+    return page, DirectStatement(with_cards), count, DirectStatement(packed)
 
 
 def _shape_and_parameters(merchant_id: int, criteria: Criteria) -> tuple[tuple, dict]:
@@ -169,37 +169,34 @@ def _run(connection, merchant_id: int, criteria: Criteria, page: int, per_page: 
     page_statement, cards_statement, count_statement, packed_statement = _statements(shape)
     offset = (page - 1) * per_page
     bound = {**parameters, "limit": per_page, "offset": offset}
-    # With cards: the driver's rows and the columns' processors, converted by member_page
-    # (no SQLAlchemy result set-up for a page of 20 members; on SQLite outside a transaction:
-    # a single SELECT is its own consistent read). Else SQLAlchemy's rows, processors None.
-    fast = None
-    if with_cards:
-        fast = (_packed_rows(connection, cards_statement, packed_statement, bound)
-                if isinstance(connection, Connection) and connection.dialect.name == "sqlite"
-                else None) or cards_statement.rows(connection, bound)
-    if fast is not None:
-        rows, processors = fast
+
+    def count() -> int:
+        return count_statement.scalar(connection, parameters)
+
+    if not with_cards:
+        return connection.execute(page_statement, bound).all(), None, offset, count
+    # The driver's rows and the columns' processors, converted by member_page (no SQLAlchemy
+    # result set-up for a page of 20 members; on SQLite outside a transaction: a single
+    # SELECT is its own consistent read). On an ORM session, SQLAlchemy's rows.
+    if isinstance(connection, Connection) and connection.dialect.name == "sqlite":
+        rows, processors = _packed_rows(connection, cards_statement, packed_statement, bound)
     else:
-        rows = connection.execute(cards_statement.statement if with_cards else page_statement,
-                                  bound).all()
-        processors = None
-    return rows, processors, offset, lambda: count_statement.first(connection, parameters)[0]
+        rows, processors = cards_statement.raw_rows(connection, bound)
+    return rows, processors, offset, count
 
 
-def _packed_rows(connection, cards_statement: Prebuilt, packed_statement: Prebuilt,
-                 bound: dict) -> tuple[list, tuple] | None:
+def _packed_rows(connection: Connection, cards_statement: DirectStatement,
+                 packed_statement: DirectStatement, bound: dict) -> tuple[list, tuple]:
     """The page's rows read on SQLite as one JSON array each, with the processors of the
-    columns inside (or None where the statement cannot skip SQLAlchemy). Python's sqlite3
-    (3.11) lets go of the interpreter lock and takes it back for every column of every row it
-    reads, and SQLite takes its connection mutex for each value: a page of 20 members is about
-    540 values, an eighth of a name-prefix lookup's instructions (issue 11, F4). One column a
-    row costs that once; SQLite writes each value as the driver would give it (integers, text,
-    NULL; text quoted, never read as JSON), orjson reads the arrays back."""
-    processors = cards_statement.processors(connection.dialect)
-    found = packed_statement.rows(connection, bound) if processors is not None else None
-    if found is None:
-        return None
-    return [_unpacked(text) for (text,) in found[0]], processors
+    columns inside. Python's sqlite3 (3.11) lets go of the interpreter lock and takes it back
+    for every column of every row it reads, and SQLite takes its connection mutex for each
+    value: a page of 20 members is about 540 values, an eighth of a name-prefix lookup's
+    instructions (issue 11, F4). One column a row costs that once; SQLite writes each value as
+    the driver would give it (integers, text, NULL; text quoted, never read as JSON), orjson
+    reads the arrays back."""
+    found, _text = packed_statement.raw_rows(connection, bound)
+    return ([_unpacked(text) for (text,) in found],
+            cards_statement.result_processors(connection.dialect))
 
 
 def _unpacked(text: str) -> list:
@@ -233,7 +230,7 @@ def member_page(connection: Connection | Session, merchant_id: int, criteria: Cr
     rows, processors, offset, count = _run(connection, merchant_id, criteria, page, per_page,
                                            True)
     read = readers(processors,
-                   connection.dialect.name == "sqlite" if processors is not None else False)
+                   isinstance(connection, Connection) and connection.dialect.name == "sqlite")
     items = page_members(rows, read, now_utc() if now is None else now)
     return Page(items=items, total=_total(len(items), offset, per_page, page, count), page=page,
                 per_page=per_page)

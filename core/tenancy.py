@@ -10,9 +10,9 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from .direct_sql import DirectStatement
 from .errors import Conflict, Invalid, NotFound, problem
 from .models import ApiToken, Merchant, Staff, StaffRole, Store
-from .prebuilt import Prebuilt
 from .security import hash_secret, new_token, token_digest, verify_secret
 from .text import name_problem
 
@@ -193,8 +193,8 @@ class TokenCaller(NamedTuple):
 
 
 # Every API request runs this: built once, on the tables (no ORM objects to load), and sent
-# to the driver as compiled SQL (core.prebuilt).
-_TOKEN_CALLER = Prebuilt(
+# to the driver as compiled SQL (core.direct_sql).
+_TOKEN_CALLER = DirectStatement(
     select(Staff.__table__.c.id.label("staff_id"), Staff.__table__.c.merchant_id,
            Staff.__table__.c.role, Staff.__table__.c.store_id, Staff.__table__.c.username)
     .select_from(Staff.__table__.join(ApiToken.__table__,

@@ -67,7 +67,7 @@ def test_each_lookup_uses_its_index(engine, kind):
     page, with_cards, count, packed = member_search._statements(shape)
     parameters = {**parameters, "limit": 20, "offset": 0}
     with engine.connect() as connection:
-        # with_cards, count and packed (SQLite's page): core.prebuilt.Prebuilt
+        # with_cards, count and packed (SQLite's page): core.direct_sql.DirectStatement
         sqlite = connection.dialect.name == "sqlite"
         for statement in (page, with_cards.statement, count.statement,
                           *([packed.statement] if sqlite else [])):

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from core.db import Database, end_read
 from core.models import Merchant
-from core.prebuilt import Prebuilt
+from core.direct_sql import DirectStatement
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_prepared_statements_outlive_read_sessions_and_connections(db):
         with db.read() as session:
             session.scalar(select(Merchant.name).where(Merchant.id > 0))
     assert _prepared_statements(db) >= 1
-    lookup = Prebuilt(select(Merchant.name, Merchant.id).where(Merchant.id > 0))
+    lookup = DirectStatement(select(Merchant.name, Merchant.id).where(Merchant.id > 0))
     for _ in range(8):  # on the driver's cursor, as the token check and lookups run
         connection = db.read_engine.connect()
         assert lookup.first(connection, {})[0] == "读店"
@@ -73,3 +73,30 @@ def test_prepared_statements_outlive_read_sessions_and_connections(db):
     with db.write() as session:  # writes commit: still prepared afterwards
         session.execute(update(Merchant).values(name="读店"))
     assert _prepared_statements(db) >= 2
+
+
+def test_reads_on_the_drivers_cursor_end_with_end_read_and_cannot_write(db):
+    """A read connection's statements on the driver's cursor (core.direct_sql: the token check,
+    lookups, outside any transaction SQLAlchemy knows of): on PostgreSQL they run in the
+    driver's READ ONLY transaction, which end_read ends with COMMIT; on SQLite each runs on
+    its own."""
+    names = DirectStatement(select(Merchant.name))
+    rename = DirectStatement(update(Merchant.__table__).values(name="写"))
+    connection = db.read_engine.connect()
+    try:
+        driver = connection.connection.dbapi_connection
+        assert names.first(connection, {}) == ("读店",)
+        if db.dialect == "postgresql":
+            assert driver.info.transaction_status == 2  # INTRANS: the driver's own
+            end_read(connection)
+            assert driver.info.transaction_status == 0  # idle: committed
+            with pytest.raises(DBAPIError, match="read-only transaction"):
+                rename.execute_many(connection, [{}])
+            assert names.first(connection, {}) == ("读店",)  # the failed one was rolled back
+        else:
+            assert not driver.in_transaction
+        end_read(connection)
+    finally:
+        connection.close()
+    with db.read() as session:
+        assert session.scalar(select(Merchant.name)) == "读店"

@@ -291,7 +291,7 @@ def test_sqlites_packed_page_rows_are_the_drivers_rows(client, hk, shop):
     bound = {**parameters, "limit": 20, "offset": 0}
     with hk.db.engine.connect() as connection:
         rows, processors = member_search._packed_rows(connection, with_cards, packed, bound)
-        driver_rows, driver_processors = with_cards.rows(connection, bound)
+        driver_rows, driver_processors = with_cards.raw_rows(connection, bound)
         page = member_search.member_page(connection, shop.id, criteria)
     assert [tuple(row) for row in rows] == driver_rows and processors == driver_processors
     assert len(rows) == 2
