@@ -39,5 +39,5 @@ class OrjsonResponses(DefaultJSONProvider):
         except orjson.JSONEncodeError:
             return super().response(*args, **kwargs)
         if (b"e-" in text or b"0.0000" in text) and _OTHER_FLOAT_TEXT(text) is not None:
-            return super().response(*args, **kwargs)  # (the byte searches first: 0.1 us a KB)
+            return super().response(*args, **kwargs)  # (byte searches first: ~1.5 us a KB)
         return self._app.response_class(text + b"\n", mimetype=self.mimetype)
