@@ -224,3 +224,40 @@ def test_ordinary_bodies_skip_the_walk():
         "payments": [{"method": "cash", "amount_fen": 2598}], "note": "多谢 \"老顾客\" 8.5折"}
     for text in (json.dumps(body, ensure_ascii=False), json.dumps(body, ensure_ascii=False, indent=2)):
         assert not may_hold_unstorable(text)
+
+
+def test_every_escape_of_a_refused_character_passes_the_prefilter():
+    r"""Every character of the Basic Multilingual Plane that a key or a value may not hold,
+    written as a JSON escape in lowercase and uppercase hex (\u001f, \u001F, \uDBFF …) and
+    raw where JSON allows it raw: the prefilter lets none of them skip the walk (the
+    property test above only sees json.dumps' spellings)."""
+    for code in range(0x10000):
+        character = chr(code)
+        if not text_problem(character, one_line=True):
+            continue
+        for spelling in (f"\\u{code:04x}", f"\\u{code:04X}"):
+            for text in (f'{{"k": "a{spelling}"}}', f'{{"a{spelling}": 1}}'):
+                if json_problems(json.loads(text)):
+                    assert may_hold_unstorable(text), text
+        if 0xD800 <= code <= 0xDFFF or character in '"\\':
+            continue  # not in a UTF-8 body / not raw inside a string
+        for text in (f'{{"k": "a{character}"}}', f'{{"a{character}": 1}}'):
+            try:
+                document = json.loads(text)
+            except ValueError:
+                continue  # the parser refuses it raw (controls): never reaches the walk
+            if json_problems(document):
+                assert may_hold_unstorable(text), ascii(text)
+
+
+_NUMBER_TEXT = st.from_regex(r"\A-?(0|[1-9][0-9]{0,24})(\.[0-9]{1,24})?([eE][-+]?[0-9]{1,4})?\Z")
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(number=_NUMBER_TEXT)
+def test_any_spelling_of_a_number_out_of_range_passes_the_prefilter(number):
+    """Numbers as a client may spell them (1E+2, 92233720368547758.08, 1e-400, -0.0 …), not
+    only as json.dumps does."""
+    text = f'{{"amount_fen": {number}}}'
+    if json_problems(json.loads(text)):
+        assert may_hold_unstorable(text), text
