@@ -204,3 +204,22 @@ def test_cli_token_create_records_the_user_and_the_token_issued_never_the_token(
             assert session.scalar(select(func.count()).select_from(AuditEntry)) == 3
     finally:
         database.dispose()
+
+
+def test_scrubbing_keeps_no_copy_of_the_keys_it_was_given():
+    """Every API body is scrubbed (the idempotency digest, before its schema is checked), so
+    its keys are whatever a client sends: remembering the answer per key (core.audit.is_secret)
+    must not keep thousands of client-made keys of any length alive in each worker."""
+    import gc
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for index in range(300):
+            audit.scrub({f"{index:06d}" + "x" * 65536: 1}, dropping=True)
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 1_000_000, f"{kept} bytes of 300 keys of 64 KB kept after scrubbing"
