@@ -70,18 +70,31 @@ def _os_user() -> str:
         return "unknown"
 
 
-@lru_cache(maxsize=4096)  # keys come from a small vocabulary; every request body is scrubbed
+_REMEMBERED_KEY_LENGTH = 64  # longer keys are no name of ours: a client's, not remembered
+
+
 def is_secret(key: str) -> bool:
     """A key whose value must never be stored: pin, new_pin, password_hash, token …
 
     Counters and dates about a secret (``pin_failures``, ``pin_locked_until``) are not secret.
     """
+    if len(key) > _REMEMBERED_KEY_LENGTH:
+        return _names_a_secret(key)
+    return _remembered_is_secret(key)
+
+
+def _names_a_secret(key: str) -> bool:
     name = key.lower()
     if name in _SECRET_NAMES:
         return True
     if name.startswith(_FACT_PREFIXES) or name.endswith(_FACT_SUFFIXES):
         return False  # has_pin, token_id, pin_failures, pin_locked_until: facts, not secrets
     return bool(set(re.split(r"[^a-z0-9]+", name)) & _SECRET_WORDS)
+
+
+# Keys come from a small vocabulary and every request body is scrubbed: the answer is
+# remembered per short key (a body's keys are the client's, so a long one is not kept).
+_remembered_is_secret = lru_cache(maxsize=4096)(_names_a_secret)
 
 
 def scrub(value: Any, *, dropping: bool = False) -> Any:
