@@ -102,3 +102,37 @@ def test_core_views_give_the_token_checks_connection_back_before_their_own(clien
     assert member.status_code == 201, member.json
     read = _request(client, watch, "GET", f"/api/v1/members/{member.json['id']}", headers=owner)
     assert read.status_code == 200
+
+
+def test_every_connection_goes_back_to_the_pool_with_its_transaction_ended(client, hk, database_url):
+    """PostgreSQL: a read connection's transaction (the driver's own, begun by the token
+    check's statement on its cursor) is ended by a COMMIT before the connection goes back
+    (core.db.end_read); left open, the pool's ROLLBACK would cost psycopg its prepared
+    statements."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's driver-level transactions")
+    open_at_return, returned = [], []
+
+    def reset(dbapi_connection, _record, _state) -> None:
+        returned.append(1)
+        if dbapi_connection.info.transaction_status != 0:  # not IDLE
+            open_at_return.append(dbapi_connection.info.transaction_status)
+
+    pool = hk.db.engine.pool
+    event.listen(pool, "reset", reset)
+    try:
+        shop = make_merchant(hk, "事务店", basic_document(plugins=[{"id": "stored_value", "settings": {}}]))
+        number = _member_card(client, shop.headers())
+        open_at_return.clear()
+        headers = {**shop.headers(), "Idempotency-Key": uuid.uuid4().hex}
+        recharge = {"amount_fen": 100000, "payment": {"method": "cash"}}
+        for _ in range(2):  # the write, then its replay
+            assert client.post(f"/api/v1/cards/{number}/recharge", json=recharge,
+                               headers=headers).status_code in (200, 201)
+        assert client.get(f"/api/v1/cards/{number}/stored-value",
+                          headers=shop.headers()).status_code == 200
+        assert client.get(f"/api/v1/members?card_number={number}",
+                          headers=shop.headers()).status_code == 200
+    finally:
+        event.remove(pool, "reset", reset)
+    assert returned and open_at_return == []
