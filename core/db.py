@@ -13,7 +13,7 @@ import threading
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import create_engine, event
@@ -192,6 +192,11 @@ class Database:
     pin_peppers: tuple[bytes, ...] = ()
     _commits: threading.local = field(default_factory=threading.local, repr=False)
     _writers: WriterQueue | None = field(default=None, repr=False)
+    # Called before each read or write session opens: the web layer gives a request's other
+    # pooled connection (its token check's) back first, so that no request ever holds two
+    # (with as many requests at once as the pool has connections, each would wait for a
+    # second one: the pool runs dry).
+    before_session: Callable[[], None] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._wal = wal_sync_of(self.engine)
@@ -233,6 +238,8 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for queries: nothing it changes is kept (on PostgreSQL it cannot write)."""
+        if self.before_session is not None:
+            self.before_session()
         with self._read_sessions() as session:
             try:
                 yield session
@@ -248,6 +255,8 @@ class Database:
         ``repeatable``: committing it again does no harm (a throttling counter), so its commit
         does not stop a busy request from being run again (``commits_in_this_thread``).
         """
+        if self.before_session is not None:
+            self.before_session()
         with self._synced_after_turn():
             with self._writer_turn():
                 with self._write_sessions() as session:

@@ -79,6 +79,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     registry = app.config.get("PLUGIN_REGISTRY") or build_registry()
     database = Database.from_url(app.config["DATABASE_URL"], pin_peppers=peppers,
                                  sqlite_sync=app.config["HUIKA_SQLITE_SYNC"])
+    from .api.operations import give_back_request_connection
+    database.before_session = give_back_request_connection
     app.extensions["huika"] = Huika(db=database, plugins=registry)
 
     from .api import bp as api_bp

@@ -1,6 +1,7 @@
 """A request holds at most one pooled connection at a time, and none once it is answered
 (webui.api.handlers.execute reads a write's configuration and replay check on the token
-check's connection, then gives it back before the write's own transaction)."""
+check's connection, then gives it back before the write's own transaction; every other
+view's session gives it back as it opens: core.db.Database.before_session)."""
 from __future__ import annotations
 
 import uuid
@@ -91,10 +92,10 @@ def test_every_kind_of_handler_answer_holds_one_connection_at_a_time(client, hk,
 
 
 def test_core_views_give_the_token_checks_connection_back_before_their_own(client, hk, watch):
-    """The core's own views (webui.api.operations.operation) keep the token check's read
-    connection until the request ends and open their write (or read) session beside it: two
-    connections per request, so with more parallel requests than the pool holds each waits
-    for a second one (the pool runs dry, as handlers.execute already avoids)."""
+    """The core's own views (webui.api.operations.operation) open their write (or read)
+    session after the token check: the app's Database gives the token check's connection back
+    first (Database.before_session), else each request would hold two and, with more
+    parallel requests than the pool holds, wait for a second one (the pool runs dry)."""
     shop = make_merchant(hk, "核心连接店", basic_document())
     owner = shop.headers()
     member = _request(client, watch, "POST", "/api/v1/members",

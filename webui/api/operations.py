@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Callable
 
-from flask import g, request
+from flask import g, has_request_context, request
 from sqlalchemy.engine import Connection
 
 from core.db import end_read
@@ -126,6 +126,14 @@ def release_read_connection() -> None:
             end_read(connection)
         finally:
             connection.close()
+
+
+def give_back_request_connection() -> None:
+    """``Database.before_session`` of the app: a request's read connection (its token
+    check's) goes back to the pool before the request opens a session of its own, in every
+    view, so that no request holds two at once."""
+    if has_request_context():
+        release_read_connection()
 
 
 @bp.teardown_request
