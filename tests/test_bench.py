@@ -38,6 +38,7 @@ def test_bench_json_has_every_figure_and_the_row_sets_match(tmp_path):
     assert figures["rowset_ok"] is True and figures["rowset_mismatches"] == []
     assert "ROW SET MISMATCH" not in output
     assert figures["ledger_ok"] is True
+    assert figures["sqlite_sync"] == "after_commit"  # which way the p99 goal's commits were synced
     for key in ("raw_full_cpu_ms", "raw_minimal_cpu_ms", "inprocess_cpu_ms", "fsync_per_s"):
         assert figures[key] > 0, key
     assert figures["inprocess_ratio"] == pytest.approx(

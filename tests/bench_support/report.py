@@ -19,7 +19,7 @@ KEYS = (
     "pg_inprocess_ok_per_s", "pg_inprocess_cpu_ms", "pg_inprocess_db_cpu_ms",
     "pg_inprocess_ratio", "pg_http_ok_per_s", "pg_http_cpu_ms", "pg_http_db_cpu_ms",
     "pg_http_ratio", "pin_check_cpu_ms", "member_rfm_ms", "member_rfm_cpu_ms", "rowset_ok",
-    "rowset_mismatches", "ledger_ok", "members", "quick", "goals",
+    "rowset_mismatches", "ledger_ok", "members", "quick", "sqlite_sync", "goals",
 )
 
 INPROCESS_MAX_RATIO = 5.0
