@@ -18,7 +18,7 @@ from core.errors import Invalid, problem
 from . import schemas
 from ..audit import record_here
 from ..extension import huika
-from .operations import MANAGERS, caller, int_query, json_body, operation, release_read_connection
+from .operations import MANAGERS, caller, int_query, json_body, operation
 
 CAMPAIGN = {
     "type": "object",
@@ -167,7 +167,6 @@ def send_campaign(campaign_id: int):
         campaign = definitions.get(session, merchant_id, campaign_id, lock=True)
         definitions.check_sendable(campaign)
         record_here(session, "campaign.send", f"campaign:{campaign.id}")
-    release_read_connection()  # the send opens a transaction per batch
     sending.send(huika().db, huika().plugins, merchant_id, campaign_id, clock.now_utc(),
                  max_members=sending.IN_REQUEST)
     with huika().db.read() as session:

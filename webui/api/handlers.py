@@ -32,7 +32,7 @@ from .blueprint import bp
 from ..audit import request_origin
 from ..extension import huika
 from .operations import (Operation, authenticate, check_documented_body, json_body,
-                         read_connection, refuse_repeated_query, release_read_connection)
+                         read_connection, refuse_repeated_query)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 100
@@ -115,19 +115,16 @@ def execute(api_op: ApiOperation, caller, *, params: dict, body: dict, query: di
     def prepare():
         """A write's configuration (and on SQLite its replay check), read on the token
         check's connection: two statements, no transaction of their own. The connection
-        goes back to the pool before the operation's own transactions begin, so that a
-        request never holds two (with enough requests at once, the pool would run dry)."""
-        try:
-            if api_op.read_only:
-                return None
-            connection = read_connection()
-            config = checked(published_config_on(connection, caller.merchant_id,
-                                                 huika().plugins, published_configs(db.shared)))
-            if replay_checked_early:
-                _check_replay(connection, caller.merchant_id, key, digest)
-            return config
-        finally:
-            release_read_connection()
+        goes back to the pool as the operation's first session opens (Database.before_session),
+        so that a request never holds two."""
+        if api_op.read_only:
+            return None
+        connection = read_connection()
+        config = checked(published_config_on(connection, caller.merchant_id, huika().plugins,
+                                             published_configs(db.shared)))
+        if replay_checked_early:
+            _check_replay(connection, caller.merchant_id, key, digest)
+        return config
 
     def attempt():
         with transaction() as session:

@@ -19,7 +19,7 @@ from core.errors import Invalid, problem
 from . import schemas
 from ..audit import record_here
 from ..extension import huika
-from .operations import caller, int_query, json_body, operation, release_read_connection
+from .operations import caller, int_query, json_body, operation
 
 TASK = {
     "type": "object",
@@ -90,7 +90,6 @@ def parse_list_query(args, today) -> dict:
 
 def listing(who: inbox.Viewer, args) -> dict:
     """The list as the API answers it; fills today first when the job has not."""
-    release_read_connection()  # the fill and the read below open their own
     db, registry = huika().db, huika().plugins
     today = local_date(clock.now_utc())
     query = parse_list_query(args, today)
@@ -115,7 +114,6 @@ def work(who: inbox.Viewer, task_id: int, body: dict) -> dict:
         except (ValueError, TypeError):
             raise Invalid("until must be a date as YYYY-MM-DD",
                           details=[problem("/until", "a date as YYYY-MM-DD")]) from None
-    release_read_connection()
     db, registry = huika().db, huika().plugins
     with db.write() as session:
         task = inbox.get_task(session, who, task_id)

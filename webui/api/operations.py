@@ -117,9 +117,8 @@ def read_connection() -> Connection:
 
 
 def release_read_connection() -> None:
-    """Give the request's read connection back to the pool now: an operation that opens
-    transactions of its own must never hold two connections at once (with enough requests
-    in parallel, each would hold one and wait for a second: the pool runs dry)."""
+    """Give the request's read connection back to the pool now (done before any session of
+    the request opens, ``give_back_request_connection``, and when the request ends)."""
     connection = g.pop("api_read_connection", None)
     if connection is not None:
         try:
@@ -136,8 +135,9 @@ def give_back_request_connection() -> None:
         release_read_connection()
 
 
-@bp.teardown_request
+@bp.teardown_app_request
 def _close_read_connection(_error=None) -> None:
+    """Every request's, not only the API's: web pages open one too (handlers.execute)."""
     release_read_connection()
 
 
