@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
 
+from tests.support.json_values import json_values
 from webui.app_class import HuikaFlask
 
 
@@ -56,13 +57,7 @@ def test_the_answer_is_flasks_byte_for_byte(value):
     assert ours == flask
 
 
-_CHARACTERS = st.characters(exclude_categories=("Cs",))
-_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-2 ** 70, max_value=2 ** 70)
-    | st.floats(allow_nan=False, allow_infinity=False) | st.text(_CHARACTERS),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(_CHARACTERS, max_size=3), children, max_size=4),
-    max_leaves=12)
+_VALUES = json_values(st.characters(exclude_categories=("Cs",)), 2 ** 70)
 
 
 @settings(max_examples=400, deadline=None, derandomize=True, database=None)
